@@ -1,0 +1,362 @@
+/*
+ * control: test control, both as the C API of fakeapi.h and over HTTP
+ * under /fakeapi/v1/ (a prefix Kubernetes never serves), so tests in any
+ * language can seed pods, set phases, inject faults and read the request
+ * log of a standalone server. fakeapi/README.md documents the endpoints.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "faults.h"
+#include "handlers.h"
+#include "pod.h"
+#include "reqlog.h"
+#include "status.h"
+#include "validate.h"
+#include "watch.h"
+
+int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
+
+static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->text, sizeof(err->text), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+/* ---- seeding ---- */
+
+/* Check one seed pod; returns FAKEAPI_OK or an error naming item @p i. */
+static int seed_check(json_t *pod, size_t i, struct fakeapi_error *err)
+{
+    json_t *meta = json_object_get(pod, "metadata");
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    json_t *st;
+    char idx[32];
+
+    snprintf(idx, sizeof(idx), "%zu", i);
+    if (!json_is_object(pod) || !json_is_object(meta) || !name || !*name)
+        return set_err(err, FAKEAPI_E_INVALID,
+                       "seed: item %s: a pod needs metadata.name", idx);
+    st = fakeapi__pod_decode_check(pod);
+    if (st) {
+        set_err(err, FAKEAPI_E_INVALID, "seed: item %s: %s", idx,
+                json_string_value(json_object_get(st, "message")));
+        json_decref(st);
+        return FAKEAPI_E_INVALID;
+    }
+    return FAKEAPI_OK;
+}
+
+/* Fill server-set fields a seed lacks; keeps status as given. */
+static void seed_prepare(struct fakeapi *srv, json_t *pod, const char *now)
+{
+    json_t *meta = json_object_get(pod, "metadata");
+    char uid[37];
+    char rv[24];
+
+    if (!json_string_value(json_object_get(meta, "namespace")))
+        json_object_set_new(meta, "namespace", json_string("default"));
+    if (!json_string_value(json_object_get(meta, "uid"))) {
+        store_uuid(&srv->store, uid);
+        json_object_set_new(meta, "uid", json_string(uid));
+    }
+    if (!json_string_value(json_object_get(meta, "creationTimestamp")))
+        json_object_set_new(meta, "creationTimestamp", json_string(now));
+    if (!json_object_get(pod, "kind"))
+        json_object_set_new(pod, "kind", json_string("Pod"));
+    if (!json_object_get(pod, "apiVersion"))
+        json_object_set_new(pod, "apiVersion", json_string("v1"));
+    if (!json_is_object(json_object_get(pod, "status")))
+        json_object_set_new(pod, "status",
+                            json_pack("{s:s}", "phase", "Pending"));
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)store_next_rv(&srv->store));
+    json_object_set_new(meta, "resourceVersion", json_string(rv));
+}
+
+static int seed_items(struct fakeapi *srv, json_t *items,
+                      struct fakeapi_error *err)
+{
+    char now[32];
+    size_t i;
+    json_t *pod;
+    int rc = FAKEAPI_OK;
+
+    json_array_foreach(items, i, pod)
+    {
+        rc = seed_check(pod, i, err);
+        if (rc != FAKEAPI_OK)
+            return rc;
+    }
+    fakeapi__now(now);
+    store_wrlock(&srv->store);
+    json_array_foreach(items, i, pod)
+    {
+        const char *ns;
+
+        seed_prepare(srv, pod, now);
+        ns = json_string_value(
+            json_object_get(json_object_get(pod, "metadata"), "namespace"));
+        if (fakeapi__ns_ensure(srv, ns) != 0 ||
+            store_put_pod(&srv->store, json_incref(pod), true, NULL) != 0) {
+            rc = set_err(err, FAKEAPI_E_NOMEM, "seed: out of memory");
+            break;
+        }
+    }
+    store_sort(&srv->store);
+    store_unlock(&srv->store);
+    return rc;
+}
+
+int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
+                      struct fakeapi_error *err)
+{
+    json_error_t jerr;
+    json_t *doc = json_loadb(json, len, 0, &jerr);
+    json_t *items;
+    int rc;
+
+    if (!doc) {
+        char where[64];
+
+        snprintf(where, sizeof(where), "line %d column %d", jerr.line,
+                 jerr.column);
+        return set_err(err, FAKEAPI_E_INVALID, "seed: %s: %s", where,
+                       jerr.text);
+    }
+    if (json_is_array(doc)) {
+        items = json_incref(doc);
+    } else if (json_is_object(doc) && json_is_array(json_object_get(doc,
+                                                                    "items"))) {
+        items = json_incref(json_object_get(doc, "items"));
+    } else if (json_is_object(doc)) {
+        items = json_array();
+        json_array_append(items, doc);
+    } else {
+        json_decref(doc);
+        return set_err(err, FAKEAPI_E_INVALID,
+                       "seed: expected a Pod, a PodList or an array");
+    }
+    rc = seed_items(srv, items, err);
+    json_decref(items);
+    json_decref(doc);
+    return rc;
+}
+
+int fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct kbuf b;
+    char chunk[65536];
+    size_t n;
+    int rc;
+
+    if (!f)
+        return set_err(err, FAKEAPI_E_IO, "seed: cannot open %s", path);
+    kbuf_init(&b, (size_t)1 << 32);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (kbuf_add(&b, chunk, n) != KBUF_OK) {
+            fclose(f);
+            return set_err(err, FAKEAPI_E_NOMEM, "seed: %s: too large", path);
+        }
+    }
+    fclose(f);
+    rc = fakeapi_seed_json(srv, kbuf_str(&b), kbuf_len(&b), err);
+    if (rc != FAKEAPI_OK && err) {
+        char msg[sizeof(err->text)];
+
+        snprintf(msg, sizeof(msg), "%s", err->text);
+        snprintf(err->text, sizeof(err->text), "%.100s: %.150s", path, msg);
+    }
+    kbuf_release(&b);
+    return rc;
+}
+
+/* ---- state ---- */
+
+int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
+                      const char *phase, struct fakeapi_error *err)
+{
+    struct fakeapi_obj *cur;
+    json_t *obj;
+    char rv[24];
+    int rc = FAKEAPI_OK;
+
+    if (!ns || !name || !phase || !*phase)
+        return set_err(err, FAKEAPI_E_INVALID, "set phase: namespace, name "
+                       "and phase are required");
+    store_wrlock(&srv->store);
+    cur = store_pod(&srv->store, ns, name);
+    if (!cur) {
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
+                     name);
+    } else {
+        obj = json_deep_copy(cur->json);
+        if (!json_is_object(json_object_get(obj, "status")))
+            json_object_set_new(obj, "status", json_object());
+        json_object_set_new(json_object_get(obj, "status"), "phase",
+                            json_string(phase));
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)store_next_rv(&srv->store));
+        json_object_set_new(json_object_get(obj, "metadata"),
+                            "resourceVersion", json_string(rv));
+        if (store_put_pod(&srv->store, obj, false, NULL) != 0)
+            rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+    }
+    store_unlock(&srv->store);
+    return rc;
+}
+
+int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
+                    char **json_out, struct fakeapi_error *err)
+{
+    struct fakeapi_obj *cur;
+    int rc = FAKEAPI_OK;
+
+    *json_out = NULL;
+    store_rdlock(&srv->store);
+    cur = store_pod(&srv->store, ns, name);
+    if (!cur)
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
+                     name);
+    else if (!(*json_out = strdup(cur->bytes)))
+        rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+    store_unlock(&srv->store);
+    return rc;
+}
+
+int fakeapi_create_namespace(fakeapi *srv, const char *ns,
+                             struct fakeapi_error *err)
+{
+    int rc;
+
+    if (!ns || !*ns || strlen(ns) > 63)
+        return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
+    store_wrlock(&srv->store);
+    rc = fakeapi__ns_ensure(srv, ns);
+    store_unlock(&srv->store);
+    return rc == 0 ? FAKEAPI_OK
+                   : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+}
+
+uint64_t fakeapi_resource_version(fakeapi *srv)
+{
+    uint64_t rv;
+
+    store_rdlock(&srv->store);
+    rv = srv->store.rv;
+    store_unlock(&srv->store);
+    return rv;
+}
+
+size_t fakeapi_pod_count(fakeapi *srv)
+{
+    size_t n;
+
+    store_rdlock(&srv->store);
+    n = srv->store.pods.count;
+    store_unlock(&srv->store);
+    return n;
+}
+
+unsigned fakeapi_watch_count(fakeapi *srv)
+{
+    unsigned n;
+
+    store_rdlock(&srv->store);
+    n = (unsigned)srv->store.nwatchers;
+    store_unlock(&srv->store);
+    return n;
+}
+
+unsigned fakeapi_close_watches(fakeapi *srv)
+{
+    unsigned n;
+    size_t i;
+
+    store_rdlock(&srv->store);
+    n = (unsigned)srv->store.nwatchers;
+    for (i = 0; i < srv->store.nwatchers; i++)
+        fakeapi__watch_close(srv->store.watchers[i]);
+    store_unlock(&srv->store);
+    return n;
+}
+
+void fakeapi_compact(fakeapi *srv)
+{
+    store_wrlock(&srv->store);
+    store_compact(&srv->store);
+    store_unlock(&srv->store);
+}
+
+static bool is_initial_ns(const char *ns)
+{
+    return strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
+           strcmp(ns, "kube-public") == 0 ||
+           strcmp(ns, "kube-node-lease") == 0;
+}
+
+void fakeapi_reset(fakeapi *srv)
+{
+    struct store *st = &srv->store;
+    size_t i;
+
+    fakeapi_close_watches(srv);
+    fakeapi__faults_clear(srv);
+    fakeapi__reqlog_clear(srv->log);
+    store_wrlock(st);
+    for (i = st->nns; i-- > 0;) {
+        struct nsent *n = st->nsv[i];
+
+        while (n->pods.n > 0) {
+            struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
+            json_t *last = json_deep_copy(o->json);
+            char rv[24];
+
+            snprintf(rv, sizeof(rv), "%llu",
+                     (unsigned long long)store_next_rv(st));
+            json_object_set_new(json_object_get(last, "metadata"),
+                                "resourceVersion", json_string(rv));
+            if (store_delete_pod(st, last) != 0)
+                break;
+        }
+        if (!is_initial_ns(n->obj->name))
+            store_delete_ns(st, n->obj->name);
+    }
+    store_compact(st);
+    store_unlock(st);
+}
+
+int fakeapi_request_log(fakeapi *srv, char **json_out)
+{
+    *json_out = fakeapi__reqlog_dump(srv->log);
+    return *json_out ? FAKEAPI_OK : FAKEAPI_E_NOMEM;
+}
+
+void fakeapi_request_log_clear(fakeapi *srv)
+{
+    fakeapi__reqlog_clear(srv->log);
+}
+
+int fakeapi_fault_add(fakeapi *srv, const struct fakeapi_fault *f,
+                      struct fakeapi_error *err)
+{
+    return fakeapi__faults_add(srv, f, err);
+}
+
+void fakeapi_faults_clear(fakeapi *srv)
+{
+    fakeapi__faults_clear(srv);
+}

@@ -1,0 +1,390 @@
+/*
+ * list: pod collections: list (pagination, Table form), watch, and
+ * deletecollection (k8s-api.md §7, §9).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "knum.h"
+#include "pod.h"
+#include "selector.h"
+#include "status.h"
+#include "watch.h"
+
+json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
+                            int64_t grace);
+
+/* Parsed list/watch query. */
+struct listopts {
+    struct fakeapi_lsel *ls;
+    struct fakeapi_fsel *fs;
+    int64_t limit;
+    const char *cont;
+    char *after;      /* decoded continue key (owned) */
+    bool has_rv;      /* resourceVersion given and not "0" */
+    uint64_t rv;
+    int64_t timeout_s;
+    bool table;
+    const char *table_version;
+};
+
+static void listopts_release(struct listopts *o)
+{
+    fakeapi__lsel_free(o->ls);
+    fakeapi__fsel_free(o->fs);
+    free(o->after);
+}
+
+/* Accept negotiation (k8s-api.md §0, §9): JSON, or a meta.k8s.io Table;
+ * 406 when nothing offered is served. */
+static json_t *negotiate(const struct req *r, struct listopts *o)
+{
+    const char *acc = fakeapi__header(r, "Accept");
+    const char *part = acc;
+    bool json_ok = false;
+
+    if (!acc || !*acc)
+        return NULL;
+    /* media ranges in order; the first one we serve wins */
+    while (part && *part) {
+        const char *end = strchr(part, ',');
+        size_t len = end ? (size_t)(end - part) : strlen(part);
+        char range[256];
+
+        while (len > 0 && *part == ' ') {
+            part++;
+            len--;
+        }
+        snprintf(range, sizeof(range), "%.*s", (int)len, part);
+        if (strstr(range, "as=Table") && strstr(range, "g=meta.k8s.io")) {
+            o->table = true;
+            o->table_version = strstr(range, "v=v1beta1") ? "v1beta1" : "v1";
+            break;
+        }
+        if (strncmp(range, "application/json", 16) == 0 ||
+            strncmp(range, "*/*", 3) == 0 ||
+            strncmp(range, "application/*", 13) == 0) {
+            json_ok = true;
+            break;
+        }
+        part = end ? end + 1 : NULL;
+    }
+    if (o->table || json_ok)
+        return NULL;
+    return fakeapi__status_new(406, "NotAcceptable",
+                               "only the following media types are accepted: "
+                               "application/json, application/yaml, "
+                               "application/vnd.kubernetes.protobuf");
+}
+
+/* Continue tokens: base64url("<rv>:<last key>"), opaque and URL-safe. */
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static char *encode_continue(uint64_t rv, const char *key)
+{
+    struct kbuf raw;
+    struct kbuf out;
+    const unsigned char *p;
+    size_t i;
+    size_t n;
+
+    kbuf_init(&raw, 4096);
+    kbuf_init(&out, 8192);
+    kbuf_addf(&raw, "%llu:%s", (unsigned long long)rv, key);
+    p = (const unsigned char *)kbuf_str(&raw);
+    n = kbuf_len(&raw);
+    for (i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+
+        if (i + 1 < n)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        kbuf_addc(&out, b64[(v >> 18) & 63]);
+        kbuf_addc(&out, b64[(v >> 12) & 63]);
+        if (i + 1 < n)
+            kbuf_addc(&out, b64[(v >> 6) & 63]);
+        if (i + 2 < n)
+            kbuf_addc(&out, b64[v & 63]);
+    }
+    kbuf_release(&raw);
+    return kbuf_detach(&out, NULL);
+}
+
+static char *decode_continue(const char *tok)
+{
+    struct kbuf out;
+    unsigned v = 0;
+    int bits = 0;
+    const char *p;
+    char *s;
+    char *colon;
+    uint64_t rv;
+
+    kbuf_init(&out, 8192);
+    for (p = tok; *p; p++) {
+        const char *c = strchr(b64, *p);
+
+        if (!c || *p == '\0') {
+            kbuf_release(&out);
+            return NULL;
+        }
+        v = (v << 6) | (unsigned)(c - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            kbuf_addc(&out, (char)((v >> bits) & 0xFF));
+        }
+    }
+    s = kbuf_detach(&out, NULL);
+    colon = s ? strchr(s, ':') : NULL;
+    if (!colon || !knum_parse_u64(s, (size_t)(colon - s), &rv) ||
+        !colon[1]) {
+        free(s);
+        return NULL;
+    }
+    memmove(s, colon + 1, strlen(colon + 1) + 1);
+    return s;
+}
+
+static json_t *parse_int(const struct req *r, const char *name, int64_t *out)
+{
+    const char *v = fakeapi__arg(r, name);
+
+    *out = 0;
+    if (!v || !*v)
+        return NULL;
+    if (!knum_i64(v, out))
+        return fakeapi__status_bad_request("invalid value for %s: %s", name,
+                                           v);
+    return NULL;
+}
+
+static json_t *invalid_listopts(const char *field, const char *body)
+{
+    struct fakeapi_field_errors fe;
+
+    fakeapi__field_errors_init(&fe);
+    fakeapi__field_error(&fe, "FieldValueInvalid", field, "%s", body);
+    return fakeapi__status_invalid("ListOptions", "", &fe);
+}
+
+static json_t *parse_listopts(const struct req *r, bool watch,
+                              struct listopts *o)
+{
+    const char *rv = fakeapi__arg(r, "resourceVersion");
+    const char *match = fakeapi__arg(r, "resourceVersionMatch");
+    json_t *st = NULL;
+
+    memset(o, 0, sizeof(*o));
+    if (fakeapi__lsel_parse(fakeapi__arg(r, "labelSelector"), &o->ls, &st) ||
+        fakeapi__fsel_parse(fakeapi__arg(r, "fieldSelector"), &o->fs, &st))
+        return st ? st
+                  : fakeapi__status_new(500, "InternalError",
+                                        "Internal error occurred: out of "
+                                        "memory");
+    if ((st = parse_int(r, "limit", &o->limit)) ||
+        (st = parse_int(r, "timeoutSeconds", &o->timeout_s)))
+        return st;
+    if (rv && *rv && strcmp(rv, "0") != 0) {
+        if (!knum_u64(rv, &o->rv))
+            return invalid_listopts("resourceVersion",
+                                    "Invalid value: \"...\": must be a "
+                                    "non-negative integer");
+        o->has_rv = true;
+    }
+    if (fakeapi__arg_bool(r, "sendInitialEvents"))
+        return invalid_listopts("sendInitialEvents",
+                                "Forbidden: sendInitialEvents is forbidden "
+                                "for watch unless the WatchList feature gate "
+                                "is enabled");
+    if (match && *match && (!rv || !*rv))
+        return invalid_listopts("resourceVersionMatch",
+                                "Forbidden: resourceVersionMatch is forbidden "
+                                "unless resourceVersion is provided");
+    o->cont = fakeapi__arg(r, "continue");
+    if (o->cont && *o->cont && !watch) {
+        if (o->has_rv)
+            return fakeapi__status_bad_request(
+                "specifying resource version is not allowed when using "
+                "continue");
+        o->after = decode_continue(o->cont);
+        if (!o->after)
+            return fakeapi__status_bad_request(
+                "invalid continue token: continue key is not valid");
+    }
+    return negotiate(r, o);
+}
+
+/* PodList (or Table) text for @p ov. */
+static void send_list(struct req *r, const struct listopts *o,
+                      struct objvec *ov, uint64_t rv, const char *cont,
+                      long long remaining, struct resp *out)
+{
+    struct kbuf b;
+    size_t i;
+
+    (void)r;
+    if (o->table) {
+        json_t *arr = json_array();
+        json_t *t;
+        char rvs[24];
+
+        for (i = 0; i < ov->n; i++)
+            json_array_append(arr, ov->v[i]->json);
+        snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)rv);
+        t = fakeapi__pod_table(arr, rvs, cont, time(NULL), true);
+        json_decref(arr);
+        if (t)
+            json_object_set_new(t, "apiVersion",
+                                json_sprintf("meta.k8s.io/%s",
+                                             o->table_version));
+        fakeapi__resp_json(out, 200, t);
+        return;
+    }
+    kbuf_init(&b, (size_t)1 << 34);
+    kbuf_addf(&b,
+              "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
+              "\"resourceVersion\":\"%llu\"",
+              (unsigned long long)rv);
+    if (cont)
+        kbuf_addf(&b, ",\"continue\":\"%s\"", cont);
+    if (remaining >= 0)
+        kbuf_addf(&b, ",\"remainingItemCount\":%lld", remaining);
+    kbuf_adds(&b, "},\"items\":[");
+    for (i = 0; i < ov->n; i++) {
+        if (i > 0)
+            kbuf_addc(&b, ',');
+        kbuf_add(&b, ov->v[i]->bytes, ov->v[i]->len);
+    }
+    kbuf_adds(&b, "]}");
+    out->status = 200;
+    out->body = kbuf_detach(&b, &out->len);
+}
+
+static void do_list(struct req *r, const char *ns, struct listopts *o,
+                    struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct objvec ov;
+    bool more = false;
+    uint64_t rv;
+    char *cont = NULL;
+    long long remaining = -1;
+    int rc;
+
+    objvec_init(&ov);
+    store_rdlock(st);
+    if (store_needs_sort(st)) {
+        store_unlock(st);
+        store_wrlock(st);
+        store_sort(st);
+    }
+    rc = store_list(st, ns, o->ls, o->fs, o->after,
+                    o->limit > 0 ? (size_t)o->limit : 0, &ov, &more);
+    rv = st->rv;
+    if (rc == 0 && more && ov.n > 0) {
+        cont = encode_continue(rv, ov.v[ov.n - 1]->key);
+        /* k8s-api.md §7: only without selectors */
+        if (fakeapi__lsel_is_empty(o->ls) && fakeapi__fsel_is_empty(o->fs))
+            remaining = (long long)store_count_after(st, ns,
+                                                     ov.v[ov.n - 1]->key);
+    }
+    store_unlock(st);
+    if (rc != 0)
+        fakeapi__resp_status(out, fakeapi__status_new(
+                                      500, "InternalError",
+                                      "Internal error occurred: out of "
+                                      "memory"));
+    else
+        send_list(r, o, &ov, rv, cont, remaining, out);
+    free(cont);
+    objvec_release(&ov);
+}
+
+static void do_watch(struct req *r, const char *ns, struct listopts *o,
+                     struct resp *out)
+{
+    struct watch_params p;
+    json_t *status = NULL;
+
+    memset(&p, 0, sizeof(p));
+    p.ns = ns;
+    p.ls = o->ls;
+    p.fs = o->fs;
+    o->ls = NULL;
+    o->fs = NULL;
+    p.bookmarks = fakeapi__arg_bool(r, "allowWatchBookmarks");
+    p.table = o->table;
+    p.table_version = o->table_version;
+    p.timeout_s = o->timeout_s;
+    p.has_rv = o->has_rv;
+    p.rv = o->rv;
+    out->stream = fakeapi__watch_start(r->srv, r->conn, &p, &status);
+    fakeapi__lsel_free(p.ls);
+    fakeapi__fsel_free(p.fs);
+    if (out->stream)
+        out->status = 200;
+    else
+        fakeapi__resp_status(out, status);
+}
+
+void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
+                        struct resp *out)
+{
+    struct listopts o;
+    json_t *status = parse_listopts(r, watch, &o);
+
+    if (status)
+        fakeapi__resp_status(out, status);
+    else if (watch)
+        do_watch(r, ns, &o, out);
+    else
+        do_list(r, ns, &o, out);
+    listopts_release(&o);
+}
+
+void fakeapi__pods_delete_collection(struct req *r, const char *ns,
+                                     struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct listopts o;
+    json_t *status = parse_listopts(r, false, &o);
+    struct objvec ov;
+    bool more;
+    json_t *items;
+    size_t i;
+
+    if (status) {
+        fakeapi__resp_status(out, status);
+        listopts_release(&o);
+        return;
+    }
+    objvec_init(&ov);
+    items = json_array();
+    store_wrlock(st);
+    if (store_needs_sort(st))
+        store_sort(st);
+    if (store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
+        for (i = 0; i < ov.n; i++) {
+            struct fakeapi_obj *cur = store_pod(st, ov.v[i]->ns,
+                                                ov.v[i]->name);
+
+            if (cur)
+                json_array_append_new(items,
+                                      fakeapi__pod_remove(r->srv, cur, 0));
+        }
+    }
+    fakeapi__resp_json(out, 200,
+                       json_pack("{s:s, s:s, s:{s:s%}, s:o}", "kind",
+                                 "PodList", "apiVersion", "v1", "metadata",
+                                 "resourceVersion", "", (size_t)0, "items",
+                                 items));
+    store_unlock(st);
+    objvec_release(&ov);
+    listopts_release(&o);
+}

@@ -1,0 +1,234 @@
+/*
+ * namespaces: create, get, list, delete (k8s-api.md §13). A deletion
+ * removes the namespace's pods and the namespace at once (a real cluster
+ * does it asynchronously; clients wait for the 404 either way).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+#include "protobuf.h"
+#include "status.h"
+#include "validate.h"
+
+static json_t *ns_object(struct fakeapi *srv, const char *name,
+                         json_t *labels)
+{
+    char uid[37];
+    char now[32];
+    char rv[24];
+    json_t *o;
+
+    store_uuid(&srv->store, uid);
+    fakeapi__now(now);
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)store_next_rv(&srv->store));
+    if (!labels)
+        labels = json_object();
+    json_object_set_new(labels, "kubernetes.io/metadata.name",
+                        json_string(name));
+    o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o}, s:{s:[s]}, "
+                  "s:{s:s}}",
+                  "kind", "Namespace", "apiVersion", "v1", "metadata", "name",
+                  name, "uid", uid, "resourceVersion", rv,
+                  "creationTimestamp", now, "labels", labels, "spec",
+                  "finalizers", "kubernetes", "status", "phase", "Active");
+    return o;
+}
+
+/* Create a namespace if missing (write lock held). 0 or -1 (no memory). */
+int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
+
+int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
+{
+    json_t *o;
+
+    if (store_ns(&srv->store, name))
+        return 0;
+    o = ns_object(srv, name, NULL);
+    return o ? store_put_ns(&srv->store, o) : -1;
+}
+
+int fakeapi__init_namespaces(struct fakeapi *srv);
+
+int fakeapi__init_namespaces(struct fakeapi *srv)
+{
+    static const char *const initial[] = {"default", "kube-system",
+                                          "kube-public", "kube-node-lease"};
+    size_t i;
+
+    for (i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
+        if (fakeapi__ns_ensure(srv, initial[i]) != 0)
+            return -1;
+    return 0;
+}
+
+json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
+{
+    if (store_ns(&srv->store, ns))
+        return NULL;
+    return fakeapi__status_not_found("namespaces", ns);
+}
+
+void fakeapi__ns_list(struct req *r, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    json_t *items = json_array();
+    char rv[24];
+    size_t i;
+
+    store_rdlock(st);
+    for (i = 0; i < st->nns; i++)
+        json_array_append(items, st->nsv[i]->obj->json);
+    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
+    store_unlock(st);
+    fakeapi__resp_json(out, 200,
+                       json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind",
+                                 "NamespaceList", "apiVersion", "v1",
+                                 "metadata", "resourceVersion", rv, "items",
+                                 items));
+}
+
+void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct nsent *n;
+
+    store_rdlock(st);
+    n = store_ns(st, ns);
+    if (n)
+        fakeapi__resp_obj(out, 200, n->obj);
+    else
+        fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
+    store_unlock(st);
+}
+
+/* The Namespace body: JSON, or protobuf as kubectl's typed client sends. */
+static json_t *ns_body(struct req *r, json_t **status)
+{
+    const char *ct = fakeapi__header(r, "Content-Type");
+    json_error_t jerr;
+    json_t *body;
+
+    *status = NULL;
+    if (fakeapi__is_protobuf(ct)) {
+        body = fakeapi__protobuf_object(
+            (const unsigned char *)kbuf_str(&r->body), kbuf_len(&r->body));
+        if (!body)
+            *status = fakeapi__status_bad_request(
+                "Namespace in version \"v1\" cannot be handled as a "
+                "Namespace: malformed protobuf");
+        return body;
+    }
+    if (ct && strncmp(ct, "application/json", 16) != 0) {
+        *status = fakeapi__status_new(
+            415, "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted "
+            "media types include: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf");
+        return NULL;
+    }
+    body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    if (!json_is_object(body)) {
+        *status = fakeapi__status_bad_request(
+            "Namespace in version \"v1\" cannot be handled as a Namespace: "
+            "%s",
+            body ? "expected an object" : jerr.text);
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
+void fakeapi__ns_create(struct req *r, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    json_t *bad = NULL;
+    json_t *body = ns_body(r, &bad);
+    json_t *meta = json_object_get(body, "metadata");
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    json_t *labels = json_object_get(meta, "labels");
+    json_t *o;
+
+    if (!bad)
+        bad = fakeapi__validate_namespace_name(name ? name : "");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        json_decref(body);
+        return;
+    }
+    store_wrlock(st);
+    if (store_ns(st, name)) {
+        fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
+    } else {
+        o = ns_object(r->srv, name,
+                      json_is_object(labels) ? json_deep_copy(labels) : NULL);
+        if (o && store_put_ns(st, json_incref(o)) == 0)
+            fakeapi__resp_json(out, 201, o);
+        else
+            fakeapi__resp_status(out, fakeapi__status_new(
+                                          500, "InternalError",
+                                          "Internal error occurred: out of "
+                                          "memory"));
+    }
+    store_unlock(st);
+    json_decref(body);
+}
+
+/* Delete every pod of @p n (write lock held), one DELETED event each. */
+static void delete_pods(struct fakeapi *srv, struct nsent *n)
+{
+    char rv[24];
+
+    while (n->pods.n > 0) {
+        struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
+        json_t *last = json_deep_copy(o->json);
+
+        if (!last)
+            return;
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)store_next_rv(&srv->store));
+        json_object_set_new(json_object_get(last, "metadata"),
+                            "resourceVersion", json_string(rv));
+        if (store_delete_pod(&srv->store, last) != 0)
+            return;
+    }
+}
+
+void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct nsent *n;
+    json_t *o;
+    char now[32];
+
+    if (strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
+        strcmp(ns, "kube-public") == 0) {
+        json_t *s = fakeapi__status_new(
+            403, "Forbidden",
+            "namespaces \"%s\" is forbidden: this namespace may not be "
+            "deleted",
+            ns);
+
+        fakeapi__status_details(s, ns, "namespaces");
+        fakeapi__resp_status(out, s);
+        return;
+    }
+    store_wrlock(st);
+    n = store_ns(st, ns);
+    if (!n) {
+        store_unlock(st);
+        fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
+        return;
+    }
+    o = json_deep_copy(n->obj->json);
+    fakeapi__now(now);
+    json_object_set_new(json_object_get(o, "metadata"), "deletionTimestamp",
+                        json_string(now));
+    json_object_set_new(json_object_get(o, "status"), "phase",
+                        json_string("Terminating"));
+    delete_pods(r->srv, n);
+    store_delete_ns(st, ns);
+    store_unlock(st);
+    fakeapi__resp_json(out, 200, o);
+}

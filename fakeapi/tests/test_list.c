@@ -1,0 +1,354 @@
+/*
+ * Pod collections over HTTP: namespaced and cluster-wide lists, label and
+ * field selectors through the indexes, pagination, the Table form,
+ * deletecollection and namespaces (k8s-api.md §1, §3, §7, §9, §13).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static int setup(void **state)
+{
+    fakeapi *srv = NULL;
+    const char *seed =
+        "[{\"metadata\":{\"name\":\"a1\",\"namespace\":\"a\",\"labels\":"
+        "{\"app\":\"web\",\"tier\":\"fe\"}},\"status\":{\"phase\":"
+        "\"Running\",\"podIP\":\"10.0.0.1\"}},"
+        "{\"metadata\":{\"name\":\"a2\",\"namespace\":\"a\",\"labels\":"
+        "{\"app\":\"db\"}},\"spec\":{\"nodeName\":\"n1\"},\"status\":"
+        "{\"phase\":\"Pending\"}},"
+        "{\"metadata\":{\"name\":\"b1\",\"namespace\":\"a-b\",\"labels\":"
+        "{\"app\":\"web\"}},\"status\":{\"phase\":\"Running\"}},"
+        "{\"metadata\":{\"name\":\"c1\",\"namespace\":\"c\"},\"status\":"
+        "{\"phase\":\"Succeeded\"}}]";
+
+    if (fakeapi_start(NULL, &srv, NULL) != FAKEAPI_OK)
+        return -1;
+    if (fakeapi_seed_json(srv, seed, strlen(seed), NULL) != FAKEAPI_OK) {
+        fakeapi_stop(srv);
+        return -1;
+    }
+    *state = srv;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fakeapi_stop(*state);
+    return 0;
+}
+
+/* Names of the items of a list answer, comma-joined, into @p out. */
+static void names(const json_t *list, char *out, size_t size)
+{
+    json_t *items = json_object_get(list, "items");
+    json_t *it;
+    size_t i;
+    size_t len = 0;
+
+    out[0] = '\0';
+    json_array_foreach(items, i, it)
+    {
+        int n = snprintf(out + len, size - len, "%s%s", i ? "," : "",
+                         jstr(it, "metadata.name"));
+
+        if (n > 0)
+            len += (size_t)n;
+    }
+}
+
+static void list_names(fakeapi *srv, const char *path, char *out, size_t size,
+                       long want_status)
+{
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", path, NULL, &r), want_status);
+    if (want_status == 200) {
+        assert_string_equal(jstr(r.json, "kind"), "PodList");
+        assert_true(json_is_array(json_object_get(r.json, "items")));
+        names(r.json, out, size);
+    }
+    http_res_free(&r);
+}
+
+static void test_list_cluster_wide_in_key_order(void **state)
+{
+    char got[512];
+
+    /* etcd key order: "a-b/..." sorts before "a/..." */
+    list_names(*state, "/api/v1/pods", got, sizeof(got), 200);
+    assert_string_equal(got, "b1,a1,a2,c1");
+}
+
+static void test_list_namespaced_and_trailing_slash(void **state)
+{
+    char got[512];
+
+    list_names(*state, "/api/v1/namespaces/a/pods", got, sizeof(got), 200);
+    assert_string_equal(got, "a1,a2");
+    /* go-micro-registry.md §7: the Go plugin lists with "pods/" */
+    list_names(*state, "/api/v1/namespaces/a/pods/?labelSelector=app%3Dweb",
+               got, sizeof(got), 200);
+    assert_string_equal(got, "a1");
+}
+
+static void test_list_empty_has_items_array(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/default/pods", NULL,
+                          &r),
+                     200);
+    assert_string_equal(r.body + strlen(r.body) - 11, "\"items\":[]}");
+    assert_true(json_is_array(json_object_get(r.json, "items")));
+    http_res_free(&r);
+}
+
+static void test_list_label_selectors_full_grammar(void **state)
+{
+    fakeapi *srv = *state;
+    char got[512];
+
+    list_names(srv, "/api/v1/pods?labelSelector=app%3Dweb", got, sizeof(got),
+               200);
+    assert_string_equal(got, "b1,a1");
+    list_names(srv, "/api/v1/pods?labelSelector=app+in+(db,web),tier", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "a1");
+    /* k8s-api.md §12: != and notin match pods without the key */
+    list_names(srv, "/api/v1/pods?labelSelector=app!%3Dweb", got, sizeof(got),
+               200);
+    assert_string_equal(got, "a2,c1");
+    list_names(srv, "/api/v1/pods?labelSelector=app+notin+(web)", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "a2,c1");
+    list_names(srv, "/api/v1/pods?labelSelector=!app", got, sizeof(got), 200);
+    assert_string_equal(got, "c1");
+    list_names(srv, "/api/v1/pods?labelSelector=app%3D%3Dnone", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "");
+}
+
+static void test_list_bad_selector_is_400(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/pods?labelSelector=app+in+prod", NULL, &r),
+        400);
+    assert_string_equal(jstr(r.json, "reason"), "BadRequest");
+    http_res_free(&r);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/pods?fieldSelector=spec.foo%3Dx", NULL, &r),
+        400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "field label not supported: spec.foo");
+    http_res_free(&r);
+}
+
+static void test_list_field_selectors(void **state)
+{
+    fakeapi *srv = *state;
+    char got[512];
+
+    list_names(srv, "/api/v1/pods?fieldSelector=status.phase%3DRunning", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "b1,a1");
+    list_names(srv, "/api/v1/pods?fieldSelector=metadata.name%3Da2", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "a2");
+    list_names(srv, "/api/v1/pods?fieldSelector=spec.nodeName%3D", got,
+               sizeof(got), 200);
+    assert_string_equal(got, "b1,a1,c1");
+    list_names(srv,
+               "/api/v1/pods?fieldSelector=metadata.namespace%3Da,"
+               "status.phase!%3DRunning",
+               got, sizeof(got), 200);
+    assert_string_equal(got, "a2");
+}
+
+static void test_list_pagination_with_continue(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char path[2048];
+    char all[512] = "";
+    char page[512];
+    int pages = 0;
+    const char *cont = NULL;
+    char token[512] = "";
+
+    do {
+        if (cont)
+            snprintf(path, sizeof(path), "/api/v1/pods?limit=3&continue=%s",
+                     token);
+        else
+            snprintf(path, sizeof(path), "/api/v1/pods?limit=3");
+        assert_int_equal(http(srv, "GET", path, NULL, &r), 200);
+        names(r.json, page, sizeof(page));
+        if (*page)
+            snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
+                     *all ? "," : "", page);
+        cont = jstr(r.json, "metadata.continue");
+        if (pages == 0) {
+            assert_non_null(cont);
+            assert_int_equal(json_integer_value(json_object_get(
+                                 json_object_get(r.json, "metadata"),
+                                 "remainingItemCount")),
+                             1);
+        }
+        if (cont)
+            snprintf(token, sizeof(token), "%s", cont);
+        pages++;
+        http_res_free(&r);
+    } while (cont && pages < 10);
+    assert_int_equal(pages, 2);
+    assert_string_equal(all, "b1,a1,a2,c1");
+}
+
+static void test_list_garbled_continue_is_400(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/pods?limit=1&continue=%21%21%21", NULL, &r),
+        400);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET",
+                          "/api/v1/pods?limit=1&continue=MTox&"
+                          "resourceVersion=5",
+                          NULL, &r),
+                     400);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1/pods?limit=abc", NULL, &r),
+                     400);
+    http_res_free(&r);
+}
+
+static void test_list_table_has_pod_columns(void **state)
+{
+    fakeapi *srv = *state;
+    char url[512];
+    const char *hdr[] = {"Accept: application/json;as=Table;v=v1;"
+                         "g=meta.k8s.io,application/json",
+                         NULL};
+    struct http_res r;
+    json_t *cols;
+    json_t *rows;
+
+    snprintf(url, sizeof(url), "%s/api/v1/namespaces/a/pods?limit=500",
+             fakeapi_url(srv));
+    assert_int_equal(http_do("GET", url, NULL, hdr, &r), 200);
+    assert_string_equal(jstr(r.json, "kind"), "Table");
+    assert_string_equal(jstr(r.json, "apiVersion"), "meta.k8s.io/v1");
+    cols = json_object_get(r.json, "columnDefinitions");
+    assert_string_equal(jstr(json_array_get(cols, 0), "name"), "Name");
+    assert_string_equal(jstr(json_array_get(cols, 2), "name"), "Status");
+    rows = json_object_get(r.json, "rows");
+    assert_int_equal(json_array_size(rows), 2);
+    assert_string_equal(
+        json_string_value(json_array_get(
+            json_object_get(json_array_get(rows, 0), "cells"), 0)),
+        "a1");
+    http_res_free(&r);
+}
+
+static void test_list_unacceptable_media_type_is_406(void **state)
+{
+    fakeapi *srv = *state;
+    char url[512];
+    const char *hdr[] = {"Accept: application/vnd.kubernetes.protobuf", NULL};
+    struct http_res r;
+
+    snprintf(url, sizeof(url), "%s/api/v1/pods", fakeapi_url(srv));
+    assert_int_equal(http_do("GET", url, NULL, hdr, &r), 406);
+    assert_string_equal(jstr(r.json, "reason"), "NotAcceptable");
+    http_res_free(&r);
+}
+
+static void test_list_deletecollection_with_selector(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char got[512];
+
+    assert_int_equal(http(srv, "DELETE",
+                          "/api/v1/namespaces/a/pods?labelSelector=app%3Dweb",
+                          NULL, &r),
+                     200);
+    assert_string_equal(jstr(r.json, "kind"), "PodList");
+    names(r.json, got, sizeof(got));
+    assert_string_equal(got, "a1");
+    http_res_free(&r);
+    list_names(srv, "/api/v1/pods", got, sizeof(got), 200);
+    assert_string_equal(got, "b1,a2,c1");
+}
+
+static void test_list_namespaces_lifecycle(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char got[512];
+
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces",
+                          "{\"metadata\":{\"name\":\"fresh\"}}", &r),
+                     201);
+    assert_string_equal(jstr(r.json, "status.phase"), "Active");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces",
+                          "{\"metadata\":{\"name\":\"fresh\"}}", &r),
+                     409);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces",
+                          "{\"metadata\":{\"name\":\"Bad_Name\"}}", &r),
+                     422);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/kube-system", NULL,
+                          &r),
+                     200);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "kind"), "NamespaceList");
+    http_res_free(&r);
+    /* deleting a namespace deletes its pods */
+    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/a", NULL, &r),
+                     200);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/a", NULL, &r), 404);
+    http_res_free(&r);
+    list_names(srv, "/api/v1/pods", got, sizeof(got), 200);
+    assert_string_equal(got, "b1,c1");
+    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/default", NULL,
+                          &r),
+                     403);
+    http_res_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_list_cluster_wide_in_key_order),
+        T(test_list_namespaced_and_trailing_slash),
+        T(test_list_empty_has_items_array),
+        T(test_list_label_selectors_full_grammar),
+        T(test_list_bad_selector_is_400),
+        T(test_list_field_selectors),
+        T(test_list_pagination_with_continue),
+        T(test_list_garbled_continue_is_400),
+        T(test_list_table_has_pod_columns),
+        T(test_list_unacceptable_media_type_is_406),
+        T(test_list_deletecollection_with_selector),
+        T(test_list_namespaces_lifecycle),
+#undef T
+    };
+    return cmocka_run_group_tests_name("list", tests, NULL, NULL);
+}

@@ -1,0 +1,299 @@
+/*
+ * The server's life cycle, discovery, authentication, limits and the
+ * request log, driven over loopback HTTP.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static int setup(void **state)
+{
+    fakeapi *srv = NULL;
+
+    if (fakeapi_start(NULL, &srv, NULL) != FAKEAPI_OK)
+        return -1;
+    *state = srv;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fakeapi_stop(*state);
+    return 0;
+}
+
+static void test_server_starts_on_loopback_ephemeral_port(void **state)
+{
+    fakeapi *srv = *state;
+    char want[64];
+
+    assert_true(fakeapi_port(srv) > 0);
+    snprintf(want, sizeof(want), "http://127.0.0.1:%u",
+             (unsigned)fakeapi_port(srv));
+    assert_string_equal(fakeapi_url(srv), want);
+}
+
+static void test_server_several_servers_share_nothing(void **state)
+{
+    fakeapi *a = *state;
+    fakeapi *b = NULL;
+
+    assert_int_equal(fakeapi_start(NULL, &b, NULL), FAKEAPI_OK);
+    assert_int_not_equal(fakeapi_port(a), fakeapi_port(b));
+    assert_int_equal(make_pod(a, "default", "only-in-a", NULL), 201);
+    assert_int_equal(fakeapi_pod_count(a), 1);
+    assert_int_equal(fakeapi_pod_count(b), 0);
+    fakeapi_stop(b);
+}
+
+static void test_server_port_in_use_is_start_error(void **state)
+{
+    fakeapi *a = *state;
+    fakeapi *b = NULL;
+    struct fakeapi_options o = {0};
+    struct fakeapi_error err = {0};
+
+    o.port = fakeapi_port(a);
+    assert_int_equal(fakeapi_start(&o, &b, &err), FAKEAPI_E_START);
+    assert_null(b);
+    assert_int_equal(err.code, FAKEAPI_E_START);
+    assert_true(strlen(err.text) > 0);
+}
+
+static void test_server_discovery_answers_kubectl_paths(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", "/version", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "major"), "1");
+    assert_string_equal(jstr(r.json, "minor"), "32");
+    assert_string_equal(r.ctype, "application/json");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "kind"), "APIVersions");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/apis", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "kind"), "APIGroupList");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "groupVersion"), "v1");
+    assert_non_null(strstr(r.body, "\"pods/status\""));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/openapi/v3", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "serverRelativeURL"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/openapi/v3/api/v1", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "fieldValidation"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/healthz", NULL, &r), 200);
+    assert_string_equal(r.body, "ok");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/readyz", NULL, &r), 200);
+    http_res_free(&r);
+}
+
+static void test_server_unknown_path_is_404_status(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", "/apis/apps/v1/deployments", NULL, &r),
+                     404);
+    assert_string_equal(jstr(r.json, "kind"), "Status");
+    assert_string_equal(jstr(r.json, "reason"), "NotFound");
+    assert_string_equal(jstr(r.json, "message"),
+                        "the server could not find the requested resource");
+    http_res_free(&r);
+}
+
+static void test_server_wrong_method_is_405(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "PUT", "/api/v1/pods", "{}", &r), 405);
+    assert_string_equal(jstr(r.json, "reason"), "MethodNotAllowed");
+    http_res_free(&r);
+}
+
+static void test_server_token_required_when_set(void **state)
+{
+    fakeapi *srv = NULL;
+    struct fakeapi_options o = {0};
+    struct http_res r;
+    char url[256];
+    const char *bad[] = {"Authorization: Bearer wrong", NULL};
+    const char *good[] = {"Authorization: bearer s3cret", NULL};
+
+    (void)state;
+    o.token = "s3cret";
+    assert_int_equal(fakeapi_start(&o, &srv, NULL), FAKEAPI_OK);
+    snprintf(url, sizeof(url), "%s/api/v1/namespaces/default/pods",
+             fakeapi_url(srv));
+    assert_int_equal(http_do("GET", url, NULL, NULL, &r), 401);
+    assert_string_equal(jstr(r.json, "reason"), "Unauthorized");
+    assert_string_equal(jstr(r.json, "message"), "Unauthorized");
+    http_res_free(&r);
+    assert_int_equal(http_do("GET", url, NULL, bad, &r), 401);
+    http_res_free(&r);
+    /* k8s-api.md §0: the scheme is case-insensitive */
+    assert_int_equal(http_do("GET", url, NULL, good, &r), 200);
+    http_res_free(&r);
+    /* health needs no token */
+    snprintf(url, sizeof(url), "%s/healthz", fakeapi_url(srv));
+    assert_int_equal(http_do("GET", url, NULL, NULL, &r), 200);
+    http_res_free(&r);
+    fakeapi_stop(srv);
+}
+
+static void test_server_body_over_3mib_is_413(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    size_t n = 3145728 + 10;
+    char *big = malloc(n + 1);
+
+    memset(big, ' ', n);
+    big[0] = '{';
+    big[n - 1] = '}';
+    big[n] = '\0';
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces/default/pods", big,
+                          &r),
+                     413);
+    assert_string_equal(jstr(r.json, "reason"), "RequestEntityTooLarge");
+    assert_string_equal(jstr(r.json, "message"),
+                        "Request entity too large: limit is 3145728");
+    http_res_free(&r);
+    free(big);
+    assert_int_equal(fakeapi_pod_count(srv), 0);
+}
+
+static void test_server_request_log_records_without_token(void **state)
+{
+    fakeapi *srv = NULL;
+    struct fakeapi_options o = {0};
+    struct http_res r;
+    char url[256];
+    const char *auth[] = {"Authorization: Bearer topsecret-token", NULL};
+    char *log = NULL;
+    json_t *j;
+
+    (void)state;
+    o.token = "topsecret-token";
+    assert_int_equal(fakeapi_start(&o, &srv, NULL), FAKEAPI_OK);
+    snprintf(url, sizeof(url),
+             "%s/api/v1/namespaces/default/pods?labelSelector=a%%3Db",
+             fakeapi_url(srv));
+    http_do("GET", url, NULL, auth, &r);
+    http_res_free(&r);
+    assert_int_equal(fakeapi_request_log(srv, &log), FAKEAPI_OK);
+    assert_null(strstr(log, "topsecret"));
+    j = json_loads(log, 0, NULL);
+    assert_int_equal(json_array_size(j), 1);
+    assert_string_equal(jstr(json_array_get(j, 0), "method"), "GET");
+    assert_string_equal(jstr(json_array_get(j, 0), "path"),
+                        "/api/v1/namespaces/default/pods");
+    assert_string_equal(jstr(json_array_get(j, 0), "query"),
+                        "labelSelector=a=b");
+    json_decref(j);
+    free(log);
+    fakeapi_request_log_clear(srv);
+    assert_int_equal(fakeapi_request_log(srv, &log), FAKEAPI_OK);
+    assert_string_equal(log, "[]");
+    free(log);
+    fakeapi_stop(srv);
+}
+
+static void test_server_tls_serves_https(void **state)
+{
+    fakeapi *srv = NULL;
+    struct fakeapi_options o = {0};
+    char cert[512];
+    char key[512];
+    char ca[512];
+    const char *fx = getenv("KREG_FIXTURES");
+    CURL *c;
+    struct http_res r = {0};
+    char url[256];
+
+    (void)state;
+    if (!fx)
+        skip();
+    snprintf(cert, sizeof(cert), "%s/tls/server.crt", fx);
+    snprintf(key, sizeof(key), "%s/tls/server.key", fx);
+    snprintf(ca, sizeof(ca), "%s/tls/ca.crt", fx);
+    o.tls_cert_file = cert;
+    o.tls_key_file = key;
+    assert_int_equal(fakeapi_start(&o, &srv, NULL), FAKEAPI_OK);
+    assert_memory_equal(fakeapi_url(srv), "https://", 8);
+    snprintf(url, sizeof(url), "%s/version", fakeapi_url(srv));
+    c = curl_easy_init();
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tu_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    assert_int_equal(r.status, 200);
+    curl_easy_cleanup(c);
+    http_res_free(&r);
+    fakeapi_stop(srv);
+}
+
+static void test_server_kubeconfig_names_server_and_namespace(void **state)
+{
+    fakeapi *srv = *state;
+    char path[] = "/tmp/fakeapi-kcXXXXXX";
+    int fd = mkstemp(path);
+    char buf[4096] = {0};
+    FILE *f;
+    char want[256];
+
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(fakeapi_write_kubeconfig(srv, path, "team-a", NULL,
+                                              NULL),
+                     FAKEAPI_OK);
+    f = fopen(path, "r");
+    assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+    fclose(f);
+    unlink(path);
+    snprintf(want, sizeof(want), "server: \"%s\"", fakeapi_url(srv));
+    assert_non_null(strstr(buf, want));
+    assert_non_null(strstr(buf, "namespace: \"team-a\""));
+    assert_non_null(strstr(buf, "current-context: fakeapi"));
+    assert_null(strstr(buf, "token"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(
+            test_server_starts_on_loopback_ephemeral_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_several_servers_share_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_port_in_use_is_start_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_discovery_answers_kubectl_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_unknown_path_is_404_status,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_wrong_method_is_405, setup,
+                                        teardown),
+        cmocka_unit_test(test_server_token_required_when_set),
+        cmocka_unit_test_setup_teardown(test_server_body_over_3mib_is_413,
+                                        setup, teardown),
+        cmocka_unit_test(test_server_request_log_records_without_token),
+        cmocka_unit_test(test_server_tls_serves_https),
+        cmocka_unit_test_setup_teardown(
+            test_server_kubeconfig_names_server_and_namespace, setup,
+            teardown),
+    };
+    return cmocka_run_group_tests_name("server", tests, NULL, NULL);
+}

@@ -1,0 +1,284 @@
+/*
+ * Watch streams over HTTP (k8s-api.md §7): initial ADDED events, live
+ * events, selector transitions, resume from a resourceVersion, the 410
+ * Expired ERROR event after compaction, bookmarks, timeoutSeconds, and
+ * closing streams on demand.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+#define PODS "/api/v1/namespaces/default/pods"
+
+static int setup(void **state)
+{
+    fakeapi *srv = NULL;
+
+    if (fakeapi_start(NULL, &srv, NULL) != FAKEAPI_OK)
+        return -1;
+    *state = srv;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fakeapi_stop(*state);
+    return 0;
+}
+
+/* Event @p i of @p w: its type and object name. */
+static void expect_event(struct watch_client *w, size_t i, const char *type,
+                         const char *name)
+{
+    json_t *ev;
+
+    assert_true(watch_client_wait_lines(w, i + 1, 10));
+    ev = watch_client_line(w, i);
+    assert_non_null(ev);
+    assert_string_equal(jstr(ev, "type"), type);
+    if (name)
+        assert_string_equal(
+            jstr(json_object_get(ev, "object"), "metadata.name"), name);
+    json_decref(ev);
+}
+
+static void test_watch_without_rv_starts_with_added_events(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(make_pod(srv, "default", "p1", NULL), 201);
+    assert_int_equal(make_pod(srv, "default", "p2", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=true", NULL);
+    expect_event(w, 0, "ADDED", "p1");
+    expect_event(w, 1, "ADDED", "p2");
+    assert_int_equal(make_pod(srv, "default", "p3", NULL), 201);
+    expect_event(w, 2, "ADDED", "p3");
+    assert_int_equal(fakeapi_set_phase(srv, "default", "p3", "Running", NULL),
+                     FAKEAPI_OK);
+    expect_event(w, 3, "MODIFIED", "p3");
+    fakeapi_close_watches(srv);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->status, 200);
+    watch_client_free(w);
+}
+
+static void test_watch_deleted_carries_new_resource_version(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    struct http_res r;
+    json_t *ev;
+    size_t n;
+
+    assert_int_equal(make_pod(srv, "default", "d", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=1", NULL);
+    expect_event(w, 0, "ADDED", "d");
+    assert_int_equal(http(srv, "DELETE", PODS "/d", NULL, &r), 200);
+    http_res_free(&r);
+    /* MODIFIED (deletionTimestamp), then DELETED (k8s-api.md §8) */
+    expect_event(w, 1, "MODIFIED", "d");
+    expect_event(w, 2, "DELETED", "d");
+    ev = watch_client_line(w, 2);
+    n = strtoul(jstr(json_object_get(ev, "object"),
+                     "metadata.resourceVersion"),
+                NULL, 10);
+    assert_true(n == fakeapi_resource_version(srv));
+    json_decref(ev);
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+static void test_watch_selector_transitions(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    struct http_res r;
+
+    assert_int_equal(make_pod(srv, "default", "t", "{\"x\":\"1\"}"), 201);
+    w = watch_client_start(srv, PODS "?watch=true&labelSelector=app%3Dweb",
+                           NULL);
+    assert_true(watch_client_wait_headers(w, 10));
+    /* starts matching: ADDED */
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/t",
+                             "application/merge-patch+json",
+                             "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}",
+                             &r),
+                     200);
+    http_res_free(&r);
+    expect_event(w, 0, "ADDED", "t");
+    /* stops matching: DELETED */
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/t",
+                             "application/merge-patch+json",
+                             "{\"metadata\":{\"labels\":{\"app\":null}}}",
+                             &r),
+                     200);
+    http_res_free(&r);
+    expect_event(w, 1, "DELETED", "t");
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+static void test_watch_resumes_from_resource_version(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    char path[256];
+    uint64_t rv;
+
+    assert_int_equal(make_pod(srv, "default", "old", NULL), 201);
+    rv = fakeapi_resource_version(srv);
+    assert_int_equal(make_pod(srv, "default", "new1", NULL), 201);
+    assert_int_equal(make_pod(srv, "default", "new2", NULL), 201);
+    snprintf(path, sizeof(path), PODS "?watch=true&resourceVersion=%llu",
+             (unsigned long long)rv);
+    w = watch_client_start(srv, path, NULL);
+    expect_event(w, 0, "ADDED", "new1");
+    expect_event(w, 1, "ADDED", "new2");
+    fakeapi_close_watches(srv);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->lines, 2);
+    watch_client_free(w);
+}
+
+static void test_watch_too_old_after_compaction_is_410_event(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    char path[256];
+    uint64_t rv;
+    json_t *ev;
+
+    assert_int_equal(make_pod(srv, "default", "a", NULL), 201);
+    rv = fakeapi_resource_version(srv);
+    assert_int_equal(make_pod(srv, "default", "b", NULL), 201);
+    fakeapi_compact(srv);
+    snprintf(path, sizeof(path), PODS "?watch=true&resourceVersion=%llu",
+             (unsigned long long)rv);
+    w = watch_client_start(srv, path, NULL);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->status, 200);
+    ev = watch_client_line(w, 0);
+    assert_string_equal(jstr(ev, "type"), "ERROR");
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(ev, "object"), "code")),
+                     410);
+    assert_string_equal(jstr(json_object_get(ev, "object"), "reason"),
+                        "Expired");
+    assert_non_null(jstr(json_object_get(ev, "object"), "message"));
+    json_decref(ev);
+    watch_client_free(w);
+}
+
+static void test_watch_timeout_seconds_ends_stream(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    w = watch_client_start(srv, PODS "?watch=true&timeoutSeconds=1", NULL);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->status, 200);
+    assert_int_equal(w->curl, CURLE_OK);
+    watch_client_free(w);
+    assert_int_equal(fakeapi_watch_count(srv), 0);
+}
+
+static void test_watch_cluster_wide_and_field_selector(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(fakeapi_create_namespace(srv, "other", NULL), FAKEAPI_OK);
+    w = watch_client_start(
+        srv, "/api/v1/pods?watch=true&fieldSelector=metadata.name%3Dwanted",
+        NULL);
+    assert_true(watch_client_wait_headers(w, 10));
+    assert_int_equal(make_pod(srv, "default", "unwanted", NULL), 201);
+    assert_int_equal(make_pod(srv, "other", "wanted", NULL), 201);
+    expect_event(w, 0, "ADDED", "wanted");
+    fakeapi_close_watches(srv);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->lines, 1);
+    watch_client_free(w);
+}
+
+static void test_watch_table_events_for_kubectl(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    json_t *ev;
+
+    assert_int_equal(make_pod(srv, "default", "tbl", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=true",
+                           "application/json;as=Table;v=v1;g=meta.k8s.io,"
+                           "application/json");
+    assert_true(watch_client_wait_lines(w, 1, 10));
+    ev = watch_client_line(w, 0);
+    assert_string_equal(jstr(ev, "type"), "ADDED");
+    assert_string_equal(jstr(json_object_get(ev, "object"), "kind"), "Table");
+    json_decref(ev);
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+static void test_watch_bad_parameters_are_http_errors(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(
+        http(srv, "GET", PODS "?watch=true&labelSelector=a+in+b", NULL, &r),
+        400);
+    http_res_free(&r);
+    assert_int_equal(
+        http(srv, "GET", PODS "?watch=true&timeoutSeconds=soon", NULL, &r),
+        400);
+    http_res_free(&r);
+    assert_int_equal(
+        http(srv, "GET", PODS "?watch=true&resourceVersion=abc", NULL, &r),
+        422);
+    http_res_free(&r);
+}
+
+static void test_watch_many_concurrent_watchers(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w[20];
+    size_t i;
+
+    for (i = 0; i < 20; i++)
+        w[i] = watch_client_start(srv, PODS "?watch=true", NULL);
+    for (i = 0; i < 20; i++)
+        assert_true(watch_client_wait_headers(w[i], 10));
+    assert_int_equal(fakeapi_watch_count(srv), 20);
+    assert_int_equal(make_pod(srv, "default", "fan", NULL), 201);
+    for (i = 0; i < 20; i++)
+        expect_event(w[i], 0, "ADDED", "fan");
+    assert_int_equal(fakeapi_close_watches(srv), 20);
+    for (i = 0; i < 20; i++)
+        watch_client_free(w[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(test_watch_without_rv_starts_with_added_events),
+        T(test_watch_deleted_carries_new_resource_version),
+        T(test_watch_selector_transitions),
+        T(test_watch_resumes_from_resource_version),
+        T(test_watch_too_old_after_compaction_is_410_event),
+        T(test_watch_timeout_seconds_ends_stream),
+        T(test_watch_cluster_wide_and_field_selector),
+        T(test_watch_table_events_for_kubectl),
+        T(test_watch_bad_parameters_are_http_errors),
+        T(test_watch_many_concurrent_watchers),
+#undef T
+    };
+    return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+}
