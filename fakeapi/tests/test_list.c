@@ -193,9 +193,13 @@ static void test_list_pagination_with_continue(void **state)
             snprintf(path, sizeof(path), "/api/v1/pods?limit=3");
         assert_int_equal(http(srv, "GET", path, NULL, &r), 200);
         names(r.json, page, sizeof(page));
-        if (*page)
-            snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
-                     *all ? "," : "", page);
+        if (*page) {
+            size_t used = strlen(all);
+            int n = snprintf(all + used, sizeof(all) - used, "%s%s",
+                             used ? "," : "", page);
+
+            assert_true(n > 0 && (size_t)n < sizeof(all) - used);
+        }
         cont = jstr(r.json, "metadata.continue");
         if (pages == 0) {
             assert_non_null(cont);
