@@ -17,8 +17,6 @@
 #include "validate.h"
 #include "watch.h"
 
-int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
-
 static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -33,126 +31,6 @@ static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
         va_end(ap);
     }
     return code;
-}
-
-/* ---- seeding ---- */
-
-/* Check one seed pod; returns FAKEAPI_OK or an error naming item @p i. */
-static int seed_check(json_t *pod, size_t i, struct fakeapi_error *err)
-{
-    json_t *meta = json_object_get(pod, "metadata");
-    const char *name = json_string_value(json_object_get(meta, "name"));
-    json_t *st;
-    char idx[32];
-
-    snprintf(idx, sizeof(idx), "%zu", i);
-    if (!json_is_object(pod) || !json_is_object(meta) || !name || !*name)
-        return set_err(err, FAKEAPI_E_INVALID,
-                       "seed: item %s: a pod needs metadata.name", idx);
-    st = fakeapi__pod_decode_check(pod);
-    if (st) {
-        set_err(err, FAKEAPI_E_INVALID, "seed: item %s: %s", idx,
-                json_string_value(json_object_get(st, "message")));
-        json_decref(st);
-        return FAKEAPI_E_INVALID;
-    }
-    return FAKEAPI_OK;
-}
-
-/* Fill server-set fields a seed lacks; keeps status as given. */
-static void seed_prepare(struct fakeapi *srv, json_t *pod, const char *now)
-{
-    json_t *meta = json_object_get(pod, "metadata");
-    char uid[37];
-    char rv[24];
-
-    if (!json_string_value(json_object_get(meta, "namespace")))
-        json_object_set_new(meta, "namespace", json_string("default"));
-    if (!json_string_value(json_object_get(meta, "uid"))) {
-        store_uuid(&srv->store, uid);
-        json_object_set_new(meta, "uid", json_string(uid));
-    }
-    if (!json_string_value(json_object_get(meta, "creationTimestamp")))
-        json_object_set_new(meta, "creationTimestamp", json_string(now));
-    if (!json_object_get(pod, "kind"))
-        json_object_set_new(pod, "kind", json_string("Pod"));
-    if (!json_object_get(pod, "apiVersion"))
-        json_object_set_new(pod, "apiVersion", json_string("v1"));
-    if (!json_is_object(json_object_get(pod, "status")))
-        json_object_set_new(pod, "status",
-                            json_pack("{s:s}", "phase", "Pending"));
-    snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)store_next_rv(&srv->store));
-    json_object_set_new(meta, "resourceVersion", json_string(rv));
-}
-
-static int seed_items(struct fakeapi *srv, json_t *items,
-                      struct fakeapi_error *err)
-{
-    char now[32];
-    size_t i;
-    json_t *pod;
-    int rc = FAKEAPI_OK;
-
-    json_array_foreach(items, i, pod)
-    {
-        rc = seed_check(pod, i, err);
-        if (rc != FAKEAPI_OK)
-            return rc;
-    }
-    fakeapi__now(now);
-    store_wrlock(&srv->store);
-    json_array_foreach(items, i, pod)
-    {
-        const char *ns;
-
-        seed_prepare(srv, pod, now);
-        ns = json_string_value(
-            json_object_get(json_object_get(pod, "metadata"), "namespace"));
-        if (fakeapi__ns_ensure(srv, ns) != 0 ||
-            store_put_pod(&srv->store, json_incref(pod), true, NULL) != 0) {
-            rc = set_err(err, FAKEAPI_E_NOMEM, "seed: out of memory");
-            break;
-        }
-    }
-    store_sort(&srv->store);
-    store_unlock(&srv->store);
-    return rc;
-}
-
-int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
-                      struct fakeapi_error *err)
-{
-    json_error_t jerr;
-    json_t *doc = json_loadb(json, len, 0, &jerr);
-    json_t *items;
-    int rc;
-
-    if (!doc) {
-        char where[64];
-
-        snprintf(where, sizeof(where), "line %d column %d", jerr.line,
-                 jerr.column);
-        return set_err(err, FAKEAPI_E_INVALID, "seed: %s: %s", where,
-                       jerr.text);
-    }
-    if (json_is_array(doc)) {
-        items = json_incref(doc);
-    } else if (json_is_object(doc) && json_is_array(json_object_get(doc,
-                                                                    "items"))) {
-        items = json_incref(json_object_get(doc, "items"));
-    } else if (json_is_object(doc)) {
-        items = json_array();
-        json_array_append(items, doc);
-    } else {
-        json_decref(doc);
-        return set_err(err, FAKEAPI_E_INVALID,
-                       "seed: expected a Pod, a PodList or an array");
-    }
-    rc = seed_items(srv, items, err);
-    json_decref(items);
-    json_decref(doc);
-    return rc;
 }
 
 int fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err)
@@ -203,7 +81,7 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
                      name);
     } else {
-        obj = json_deep_copy(cur->json);
+        obj = fakeapi__obj_tree(cur);
         if (!json_is_object(json_object_get(obj, "status")))
             json_object_set_new(obj, "status", json_object());
         json_object_set_new(json_object_get(obj, "status"), "phase",
@@ -322,7 +200,7 @@ void fakeapi_reset(fakeapi *srv)
 
         while (n->pods.n > 0) {
             struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
-            json_t *last = json_deep_copy(o->json);
+            json_t *last = fakeapi__obj_tree(o);
             char rv[24];
 
             snprintf(rv, sizeof(rv), "%llu",

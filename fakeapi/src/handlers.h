@@ -37,6 +37,22 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
 /* control.c: /fakeapi/v1/... test control */
 void fakeapi__control(struct req *r, const char *rest, struct resp *out);
 
+/*
+ * Delete @p cur (write lock held) as podStrategy does (k8s-api.md §8):
+ * the grace period is @p explicit_grace or the pod's own, forced to 0 for
+ * unbound or finished pods; 0 writes deletionTimestamp (MODIFIED) and then
+ * removes the object (DELETED); a grace period only marks it terminating.
+ * Returns the answer body (new reference), or NULL when out of memory.
+ */
+json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
+                            const int64_t *explicit_grace);
+
+/* Create namespace @p name if missing (write lock held); 0 or -1. */
+int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
+
+/* The namespaces every server starts with; 0 or -1. */
+int fakeapi__init_namespaces(struct fakeapi *srv);
+
 /* 404 for a path nothing serves. */
 void fakeapi__not_found_path(struct resp *out);
 

@@ -14,9 +14,6 @@
 #include "status.h"
 #include "watch.h"
 
-json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
-                            int64_t grace);
-
 /* Parsed list/watch query. */
 struct listopts {
     struct fakeapi_lsel *ls;
@@ -235,7 +232,7 @@ static void send_list(struct req *r, const struct listopts *o,
         char rvs[24];
 
         for (i = 0; i < ov->n; i++)
-            json_array_append(arr, ov->v[i]->json);
+            json_array_append_new(arr, fakeapi__obj_tree(ov->v[i]));
         snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)rv);
         t = fakeapi__pod_table(arr, rvs, cont, time(NULL), true);
         json_decref(arr);
@@ -358,6 +355,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
     bool more;
     json_t *items;
     size_t i;
+    const int64_t zero = 0;
 
     if (status) {
         fakeapi__resp_status(out, status);
@@ -376,7 +374,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
 
             if (cur)
                 json_array_append_new(items,
-                                      fakeapi__pod_remove(r->srv, cur, 0));
+                                      fakeapi__pod_remove(r->srv, cur, &zero));
         }
     }
     fakeapi__resp_json(out, 200,

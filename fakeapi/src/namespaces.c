@@ -36,9 +36,6 @@ static json_t *ns_object(struct fakeapi *srv, const char *name,
     return o;
 }
 
-/* Create a namespace if missing (write lock held). 0 or -1 (no memory). */
-int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
-
 int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
 {
     json_t *o;
@@ -48,8 +45,6 @@ int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
     o = ns_object(srv, name, NULL);
     return o ? store_put_ns(&srv->store, o) : -1;
 }
-
-int fakeapi__init_namespaces(struct fakeapi *srv);
 
 int fakeapi__init_namespaces(struct fakeapi *srv)
 {
@@ -79,7 +74,7 @@ void fakeapi__ns_list(struct req *r, struct resp *out)
 
     store_rdlock(st);
     for (i = 0; i < st->nns; i++)
-        json_array_append(items, st->nsv[i]->obj->json);
+        json_array_append_new(items, fakeapi__obj_tree(st->nsv[i]->obj));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
     store_unlock(st);
     fakeapi__resp_json(out, 200,
@@ -182,7 +177,7 @@ static void delete_pods(struct fakeapi *srv, struct nsent *n)
 
     while (n->pods.n > 0) {
         struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
-        json_t *last = json_deep_copy(o->json);
+        json_t *last = fakeapi__obj_tree(o);
 
         if (!last)
             return;
@@ -221,7 +216,7 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
         fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
         return;
     }
-    o = json_deep_copy(n->obj->json);
+    o = fakeapi__obj_tree(n->obj);
     fakeapi__now(now);
     json_object_set_new(json_object_get(o, "metadata"), "deletionTimestamp",
                         json_string(now));

@@ -3,53 +3,139 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kbuf.h"
 #include "knum.h"
 
 static void obj_free(struct fakeapi_obj *o)
 {
-    json_decref(o->json);
     free(o->bytes);
-    free(o->key);
+    free(o->arena);
     free(o);
+}
+
+struct pair {
+    const char *k;
+    const char *v;
+};
+
+static int pair_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct pair *)a)->k, ((const struct pair *)b)->k);
+}
+
+/* Bump allocator over the arena: copy @p n bytes plus a NUL. */
+static const char *put(char **p, const char *s, size_t n)
+{
+    char *d = *p;
+
+    memcpy(d, s, n);
+    d[n] = '\0';
+    *p += n + 1;
+    return d;
+}
+
+/* Lay out name, namespace, key, labels and fields in one allocation. */
+static int build_arena(struct fakeapi_obj *o, const json_t *json)
+{
+    const json_t *meta = json_object_get(json, "metadata");
+    json_t *labels = json_object_get(meta, "labels");
+    const char *ns = json_string_value(json_object_get(meta, "namespace"));
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    size_t nl = json_is_object(labels) ? json_object_size(labels) : 0;
+    struct pair *pairs = nl ? calloc(nl, sizeof(*pairs)) : NULL;
+    struct fakeapi_fields f;
+    size_t size;
+    size_t i = 0;
+    const char *k;
+    json_t *v;
+    char *p;
+
+    if (nl && !pairs)
+        return -1;
+    ns = ns ? ns : "";
+    name = name ? name : "";
+    fakeapi__fields_of(json, &f);
+    size = 2 * nl * sizeof(char *) + strlen(ns) + strlen(name) * 2 +
+           strlen(ns) + 4;
+    json_object_foreach(labels, k, v)
+    {
+        pairs[i].k = k;
+        pairs[i].v = json_is_string(v) ? json_string_value(v) : "";
+        size += strlen(k) + strlen(pairs[i].v) + 2;
+        i++;
+    }
+    for (i = 0; i < FAKEAPI_NFIELDS; i++)
+        size += f.v[i] ? f.n[i] + 1 : 0;
+    o->arena = malloc(size);
+    if (!o->arena) {
+        free(pairs);
+        return -1;
+    }
+    qsort(pairs, nl, sizeof(*pairs), pair_cmp);
+    /* pointer arrays first (aligned by malloc), then the strings */
+    o->labels.n = nl;
+    o->labels.keys = (const char *const *)(void *)o->arena;
+    o->labels.values =
+        (const char *const *)(void *)(o->arena + nl * sizeof(char *));
+    p = o->arena + 2 * nl * sizeof(char *);
+    for (i = 0; i < nl; i++) {
+        ((const char **)(void *)o->arena)[i] =
+            put(&p, pairs[i].k, strlen(pairs[i].k));
+        ((const char **)(void *)o->arena)[nl + i] =
+            put(&p, pairs[i].v, strlen(pairs[i].v));
+    }
+    free(pairs);
+    o->ns = put(&p, ns, strlen(ns));
+    o->name = put(&p, name, strlen(name));
+    if (*ns) {
+        o->key = p;
+        memcpy(p, ns, strlen(ns));
+        p[strlen(ns)] = '/';
+        p += strlen(ns) + 1;
+        put(&p, name, strlen(name));
+    } else {
+        o->key = o->name;
+    }
+    for (i = 0; i < FAKEAPI_NFIELDS; i++) {
+        o->fields.v[i] = f.v[i] ? put(&p, f.v[i], f.n[i]) : NULL;
+        o->fields.n[i] = f.v[i] ? f.n[i] : 0;
+    }
+    return 0;
 }
 
 struct fakeapi_obj *fakeapi__obj_new(json_t *json)
 {
     struct fakeapi_obj *o = calloc(1, sizeof(*o));
-    json_t *meta = json_object_get(json, "metadata");
-    const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
-    struct kbuf key;
+    const char *rv;
     uint64_t n = 0;
+    char *shrunk;
 
     if (!o) {
         json_decref(json);
         return NULL;
     }
     atomic_init(&o->refs, 1);
-    o->json = json;
-    o->ns = json_string_value(json_object_get(meta, "namespace"));
-    o->name = json_string_value(json_object_get(meta, "name"));
-    if (!o->ns)
-        o->ns = "";
-    if (!o->name)
-        o->name = "";
-    o->labels = json_object_get(meta, "labels");
+    o->bytes = json_dumps(json, JSON_COMPACT);
+    rv = json_string_value(
+        json_object_get(json_object_get(json, "metadata"), "resourceVersion"));
     if (rv && knum_u64(rv, &n))
         o->rv = n;
-    o->bytes = json_dumps(json, JSON_COMPACT);
-    kbuf_init(&key, 4096);
-    if (*o->ns)
-        kbuf_addf(&key, "%s/%s", o->ns, o->name);
-    else
-        kbuf_adds(&key, o->name);
-    o->key = kbuf_detach(&key, NULL);
-    if (!o->bytes || !o->key) {
+    if (!o->bytes || build_arena(o, json) != 0) {
+        json_decref(json);
         obj_free(o);
         return NULL;
     }
+    json_decref(json);
     o->len = strlen(o->bytes);
+    /* json_dumps grows by doubling: keep only what is used */
+    shrunk = realloc(o->bytes, o->len + 1);
+    if (shrunk)
+        o->bytes = shrunk;
     return o;
+}
+
+json_t *fakeapi__obj_tree(const struct fakeapi_obj *o)
+{
+    return json_loadb(o->bytes, o->len, 0, NULL);
 }
 
 struct fakeapi_obj *fakeapi__obj_ref(struct fakeapi_obj *o)

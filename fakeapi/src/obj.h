@@ -1,11 +1,16 @@
 /*
  * obj: immutable, reference-counted object snapshots (pods, namespaces).
  *
- * A write builds a new snapshot: the jansson tree plus its serialized JSON
- * bytes, produced once; readers take a reference and never copy. GET
- * answers the cached bytes, a list concatenates them, a watch event wraps
- * them (design.md, "fakeapi internals"). After fakeapi__obj_new() the tree
- * is read-only: to change an object, deep-copy the tree.
+ * A write builds a new snapshot: the serialized JSON bytes, produced once,
+ * plus what selectors and indexes read (name, namespace, sorted labels,
+ * the selectable fields) in one compact allocation; readers take a
+ * reference and never copy. GET answers the cached bytes, a list
+ * concatenates them, a watch event wraps them (design.md, "fakeapi
+ * internals").
+ *
+ * The jansson tree is not kept: at 10,000 pods it would cost several times
+ * the bytes. Writers (patch, update, delete) get a private tree with
+ * fakeapi__obj_tree(), which parses the bytes (tens of microseconds).
  */
 #ifndef FAKEAPI_OBJ_H
 #define FAKEAPI_OBJ_H
@@ -16,21 +21,28 @@
 
 #include <jansson.h>
 
+#include "selector.h"
+
 struct fakeapi_obj {
     atomic_uint refs;
-    json_t *json;        /* owned, read-only */
     char *bytes;         /* owned, compact JSON, NUL-terminated */
     size_t len;
     uint64_t rv;         /* metadata.resourceVersion as a number */
-    const char *ns;      /* borrowed from json; "" when cluster-scoped */
-    const char *name;    /* borrowed from json */
-    json_t *labels;       /* borrowed from json, or NULL; read-only */
-    char *key;           /* owned "ns/name" (or "name"), the list order */
+    const char *ns;      /* in arena; "" when cluster-scoped */
+    const char *name;    /* in arena */
+    const char *key;     /* in arena: "ns/name" (or "name"), list order */
+    struct fakeapi_labels labels; /* in arena, sorted by key */
+    struct fakeapi_fields fields; /* in arena */
+    char *arena;         /* owned: everything above marked "in arena" */
 };
 
 /* Snapshot @p json (consumed, even on failure); one reference, or NULL
  * when out of memory. */
 struct fakeapi_obj *fakeapi__obj_new(json_t *json);
+
+/* A private, mutable copy of the full object (new reference), or NULL
+ * when out of memory. */
+json_t *fakeapi__obj_tree(const struct fakeapi_obj *o);
 
 /* Take one more reference; returns @p o. */
 struct fakeapi_obj *fakeapi__obj_ref(struct fakeapi_obj *o);

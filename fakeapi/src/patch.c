@@ -150,8 +150,7 @@ static json_t *dispatch(struct patch_ctx *c, enum fakeapi_patch_type type,
         return NULL;
     }
     prefix = type == FAKEAPI_PATCH_STRATEGIC ? "" : "error decoding patch: ";
-    if (fakeapi__patch_syntax_decode(c, doc, len, prefix, &patch) !=
-        FAKEAPI_OK)
+    if (fakeapi__patch_syntax_decode(c, doc, len, prefix, &patch) != FAKEAPI_OK)
         return NULL;
     if (type == FAKEAPI_PATCH_JSON)
         return fakeapi__patch_json_apply(c, orig, patch);

@@ -72,8 +72,8 @@ static void add_float(struct kbuf *b, double f)
     } else if (exp < 0) {
         snprintf(out, sizeof(out), "0.%.*s%s", -exp - 1, "0000", digits);
     } else if ((size_t)exp + 1 >= nd) {
-        snprintf(out, sizeof(out), "%s%.*s", digits, (int)((size_t)exp + 1 - nd),
-                 "000000");
+        snprintf(out, sizeof(out), "%s%.*s", digits,
+                 (int)((size_t)exp + 1 - nd), "000000");
     } else {
         snprintf(out, sizeof(out), "%.*s.%s", exp + 1, digits,
                  digits + exp + 1);

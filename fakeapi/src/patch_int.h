@@ -149,4 +149,17 @@ bool fakeapi__patch_value_is(const json_t *v, const char *s);
 int fakeapi__patch_value_depth(struct patch_ctx *c, const json_t *v,
                                size_t limit, size_t *depth);
 
+/* Bytes json.Marshal writes for @p v (compact, with <, >, & and
+ * U+2028/9 escaped): what [jp] deepCopy counts against the copy limit.
+ * Visits are charged. */
+int fakeapi__patch_value_size(struct patch_ctx *c, const json_t *v,
+                              size_t *size);
+
+/* [jp] lazyNode.equal: @p n from the document, @p o from a "test"
+ * operation: deep equality, types exact, member order free; a null
+ * element in arrays of equal length is the nil dereference the Go code
+ * panics on. Returns FAKEAPI_OK with *eq, or a failure. */
+int fakeapi__patch_value_lazy_equal(struct patch_ctx *c, const json_t *n,
+                                    const json_t *o, bool *eq);
+
 #endif

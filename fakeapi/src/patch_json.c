@@ -86,7 +86,7 @@ static int decode_seg(struct kbuf *out, const char *s, size_t n)
 }
 
 /* strconv.Atoi: an optional sign and decimal digits, within int64. */
-static bool go_atoi(const struct kbuf *k, int64_t *out)
+static bool parse_index(const struct kbuf *k, int64_t *out)
 {
     const char *s = kbuf_str(k);
     size_t n = kbuf_len(k);
@@ -103,11 +103,13 @@ static bool go_atoi(const struct kbuf *k, int64_t *out)
 static bool resolve(const struct kbuf *key, size_t size, size_t *idx)
 {
     int64_t i;
+    uint64_t back;
 
-    if (!go_atoi(key, &i))
+    if (!parse_index(key, &i))
         return false;
     if (i < 0) {
-        if ((uint64_t)-(i + 1) >= size)
+        back = (uint64_t)(-(i + 1)); /* -i - 1 without overflow */
+        if (back >= size)
             return false;
         i += (int64_t)size;
     }
@@ -136,6 +138,7 @@ static int find(struct jp *j, const json_t *path, struct loc *l)
 {
     const char *s = json_string_value(path);
     size_t n = json_string_length(path);
+    const char *stop = s + n;
     const char *slash = memchr(s, '/', n);
     const char *end;
     json_t *cur = j->root;
@@ -147,13 +150,13 @@ static int find(struct jp *j, const json_t *path, struct loc *l)
     if (fakeapi__patch_charge(j->c, n + 1) != FAKEAPI_OK)
         return FAKEAPI_E_INVALID;
     for (s = slash + 1;; s = end + 1) {
-        end = memchr(s, '/', (size_t)(json_string_value(path) + n - s));
+        end = memchr(s, '/', (size_t)(stop - s));
         if (!end)
-            end = json_string_value(path) + n;
+            end = stop;
         if (decode_seg(&l->key, s, (size_t)(end - s)) != KBUF_OK)
             return fakeapi__patch_fail(j->c, NULL);
         l->segs++;
-        if (end == json_string_value(path) + n)
+        if (end == stop)
             break;
         cur = get(cur, &l->key);
         if (!json_is_object(cur) && !json_is_array(cur))
@@ -235,122 +238,6 @@ static int set(struct jp *j, struct loc *l, json_t *v)
     else
         rc = -1;
     return rc == 0 ? FAKEAPI_OK : fakeapi__patch_fail(j->c, NULL);
-}
-
-/* Bytes Go's encoder writes for @p v ([jp] deepCopy sizes the copy with
- * json.Marshal: compact, with <, >, & and U+2028/9 escaped). */
-static size_t go_string_size(const json_t *v)
-{
-    const unsigned char *s = (const unsigned char *)json_string_value(v);
-    size_t n = json_string_length(v);
-    size_t size = 2;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        unsigned char ch = s[i];
-
-        if (ch == '"' || ch == '\\' || ch == '\n' || ch == '\r' ||
-            ch == '\t' || ch == '\b' || ch == '\f')
-            size += 2;
-        else if (ch < 0x20 || ch == '<' || ch == '>' || ch == '&')
-            size += 6;
-        else if (ch == 0xe2 && i + 2 < n && s[i + 1] == 0x80 &&
-                 (s[i + 2] == 0xa8 || s[i + 2] == 0xa9)) {
-            size += 6;
-            i += 2;
-        } else {
-            size++;
-        }
-    }
-    return size;
-}
-
-static int go_size(struct jp *j, const json_t *v, size_t *size)
-{
-    char num[40];
-    const char *k;
-    json_t *x;
-    size_t sub;
-    size_t i;
-
-    if (fakeapi__patch_charge(j->c, 1) != FAKEAPI_OK)
-        return FAKEAPI_E_INVALID;
-    *size = 2;
-    if (json_is_object(v)) {
-        json_object_foreach(patch_iterable(v), k, x)
-        {
-            if (go_size(j, x, &sub) != FAKEAPI_OK)
-                return FAKEAPI_E_INVALID;
-            *size += (*size > 2) + strlen(k) + 3 + sub;
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, x)
-        {
-            if (go_size(j, x, &sub) != FAKEAPI_OK)
-                return FAKEAPI_E_INVALID;
-            *size += (i > 0) + sub;
-        }
-    } else if (json_is_string(v)) {
-        *size = go_string_size(v);
-    } else if (json_is_integer(v)) {
-        *size = (size_t)snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-                                 json_integer_value(v));
-    } else if (json_is_real(v)) {
-        *size = (size_t)snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-    } else {
-        *size = json_is_false(v) ? 5 : 4;
-    }
-    return FAKEAPI_OK;
-}
-
-/* [jp] lazyNode.equal: @p n from the document, @p o from the operation. */
-static int go_equal(struct jp *j, const json_t *n, const json_t *o, bool *eq)
-{
-    const char *k;
-    json_t *x;
-    json_t *y;
-    size_t i;
-
-    *eq = false;
-    if (fakeapi__patch_charge(j->c, 1) != FAKEAPI_OK)
-        return FAKEAPI_E_INVALID;
-    if (json_is_object(n)) {
-        if (!json_is_object(o) || json_object_size(n) != json_object_size(o))
-            return FAKEAPI_OK;
-        json_object_foreach(patch_iterable(n), k, x)
-        {
-            y = json_object_get(o, k);
-            if (!y || json_is_null(x) != json_is_null(y))
-                return FAKEAPI_OK;
-            if (json_is_null(x))
-                continue;
-            if (go_equal(j, x, y, eq) != FAKEAPI_OK)
-                return FAKEAPI_E_INVALID;
-            if (!*eq)
-                return FAKEAPI_OK;
-        }
-        *eq = true;
-        return FAKEAPI_OK;
-    }
-    if (json_is_array(n)) {
-        if (!json_is_array(o) || json_array_size(n) != json_array_size(o))
-            return FAKEAPI_OK;
-        json_array_foreach(n, i, x)
-        {
-            y = json_array_get(o, i);
-            /* a nil *lazyNode in an array: the Go code dereferences it */
-            if (json_is_null(x) || json_is_null(y))
-                return fakeapi__patch_panic(j->c);
-            if (go_equal(j, x, y, eq) != FAKEAPI_OK)
-                return FAKEAPI_E_INVALID;
-            if (!*eq)
-                return FAKEAPI_OK;
-        }
-        *eq = true;
-        return FAKEAPI_OK;
-    }
-    *eq = !json_is_object(o) && !json_is_array(o) && json_equal(n, o);
-    return FAKEAPI_OK;
 }
 
 /* Resolve member @p name of @p op as a pointer; FAKEAPI_OK with l->cont
@@ -461,7 +348,7 @@ static int op_copy(struct jp *j, const json_t *op, struct loc *from,
         return FAKEAPI_E_INVALID;
     if (!to->cont)
         return fail(j);
-    if (go_size(j, v, &size) != FAKEAPI_OK)
+    if (fakeapi__patch_value_size(j->c, v, &size) != FAKEAPI_OK)
         return FAKEAPI_E_INVALID;
     /* [jp] AccumulatedCopySizeError, a 422 like any failed operation. */
     if (size > PATCH_MAX_COPY_BYTES - j->copied)
@@ -504,7 +391,7 @@ static int op_test(struct jp *j, const json_t *op, struct loc *l)
     }
     if (!want)
         return have == j->root ? fakeapi__patch_panic(j->c) : fail(j);
-    if (go_equal(j, have, want, &eq) != FAKEAPI_OK)
+    if (fakeapi__patch_value_lazy_equal(j->c, have, want, &eq) != FAKEAPI_OK)
         return FAKEAPI_E_INVALID;
     return eq ? FAKEAPI_OK : fail(j);
 }

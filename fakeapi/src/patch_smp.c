@@ -177,13 +177,16 @@ static int discard_nulls(struct patch_ctx *c, json_t *v)
         {
             if (json_is_null(x))
                 json_object_del(v, k);
-            else if ((rc = discard_nulls(c, x)) != FAKEAPI_OK)
+            else
+                rc = discard_nulls(c, x);
+            if (rc != FAKEAPI_OK)
                 break;
         }
     } else if (rc == FAKEAPI_OK && json_is_array(v)) {
         json_array_foreach(v, i, x)
         {
-            if ((rc = discard_nulls(c, x)) != FAKEAPI_OK)
+            rc = discard_nulls(c, x);
+            if (rc != FAKEAPI_OK)
                 break;
         }
     }
@@ -311,12 +314,12 @@ static int retain_keys(struct patch_ctx *c, json_t *orig, json_t *patch)
     if (!list)
         return FAKEAPI_OK;
     json_object_del(patch, "$retainKeys");
-    rc = fakeapi__patch_charge(c, (json_object_size(patch) +
-                                   json_object_size(orig) + 1) *
-                                      (json_array_size(list) + 1));
+    rc = fakeapi__patch_charge(
+        c, (json_object_size(patch) + json_object_size(orig) + 1) *
+               (json_array_size(list) + 1));
     if (rc == FAKEAPI_OK && !json_is_array(list))
-        rc = fakeapi__patch_bad_request(c,
-                                        "invalid patch format of retainKeys");
+        rc =
+            fakeapi__patch_bad_request(c, "invalid patch format of retainKeys");
     if (rc == FAKEAPI_OK)
         rc = check_retain(c, list, patch);
     if (rc == FAKEAPI_OK) {
@@ -345,8 +348,9 @@ static int take(struct patch_ctx *c, json_t *orig, const char *key, json_t *pv)
         json_object_del(orig, key);
         return FAKEAPI_OK;
     }
-    return json_object_set_new(orig, key, v) == 0 ? FAKEAPI_OK
-                                                  : fakeapi__patch_fail(c, NULL);
+    return json_object_set_new(orig, key, v) == 0
+               ? FAKEAPI_OK
+               : fakeapi__patch_fail(c, NULL);
 }
 
 /* One key of [am] mergeMap's main loop. */

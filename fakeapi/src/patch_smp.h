@@ -74,4 +74,48 @@ int fakeapi__patch_smp_list_merge(struct patch_ctx *c, json_t *orig,
 int fakeapi__patch_smp_list_order(struct patch_ctx *c, json_t *orig,
                                   json_t *patch, const struct smp_type *t);
 
+/* ---- patch_smp_order.c ------------------------------------------------*/
+
+/* The two halves of a partition: the elements present in the "by" list
+ * and the rest (new arrays). */
+struct smp_parts {
+    json_t *in;
+    json_t *rest;
+};
+
+/* Shallow copy of the first @p n elements of @p a; NULL if out of memory. */
+json_t *fakeapi__patch_smp_order_copy(const json_t *a, size_t n);
+
+/* Append @p v (not consumed) to @p a. */
+int fakeapi__patch_smp_order_append(struct patch_ctx *c, json_t *a, json_t *v);
+
+/* [am] extractToDeleteItems: the maps of @p list without and with
+ * "$patch": "delete" go to @p keep and @p del (which may be NULL). */
+int fakeapi__patch_smp_order_split(struct patch_ctx *c, const json_t *list,
+                                   json_t *keep, json_t *del);
+
+/* [am] findMapInSliceBasedOnKeyValue: *pos is the first map of @p list
+ * whose @p key equals @p want, SIZE_MAX when none. */
+int fakeapi__patch_smp_order_find(struct patch_ctx *c, const json_t *list,
+                                  const char *key, const json_t *want,
+                                  size_t *pos);
+
+/* Split @p merged by presence in @p by: by merge key when @p key is set,
+ * by value otherwise. @p p is filled even on failure; release it. */
+int fakeapi__patch_smp_order_partition(struct patch_ctx *c,
+                                       const json_t *merged, const json_t *by,
+                                       const char *key, struct smp_parts *p);
+
+/* Release both halves of @p p. */
+void fakeapi__patch_smp_order_release(struct smp_parts *p);
+
+/* [am] normalizeElementOrder: @p in ordered by @p patch_order, @p rest by
+ * @p server_order, then interleaved; *out gets a new list. @p key: compare
+ * maps by that member, NULL to compare whole values. */
+int fakeapi__patch_smp_order_normalize(struct patch_ctx *c, const json_t *in,
+                                       const json_t *rest,
+                                       const json_t *patch_order,
+                                       const json_t *server_order,
+                                       const char *key, json_t **out);
+
 #endif

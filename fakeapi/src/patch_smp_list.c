@@ -1,6 +1,6 @@
 /*
- * patch_smp_list: the list half of strategic merge patch ([am] mergeSlice,
- * mergePatchIntoOriginal and the ordering helpers they call).
+ * patch_smp_list: the list half of strategic merge patch ([am] mergeSlice
+ * and mergePatchIntoOriginal; where elements end up is patch_smp_order.c).
  *
  * A list tagged patchStrategy merge merges with the patch list:
  *  - primitives (metadata.finalizers) form a set union; with
@@ -27,61 +27,15 @@
 #include "fakeapi.h"
 #include "patch.h"
 
-/* Shallow copy of the first @p n elements of @p a (a new array). */
-static json_t *prefix_of(const json_t *a, size_t n)
-{
-    json_t *out = json_array();
-    size_t i;
-
-    for (i = 0; out && i < n; i++) {
-        if (json_array_append(out, json_array_get(a, i)) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-    }
-    return out;
-}
-
-static int append(struct patch_ctx *c, json_t *a, json_t *v)
-{
-    return json_array_append(a, v) == 0 ? FAKEAPI_OK
-                                        : fakeapi__patch_fail(c, NULL);
-}
-
-/* [am] sliceElementType over @p a and @p b (either may be NULL): the one
- * Go type of all their elements. */
-static int elem_type(struct patch_ctx *c, const json_t *a, const json_t *b,
-                     enum patch_gotype *kind)
+/* [am] sliceElementType's error for mixed types: fmt.Sprint of its
+ * [][]interface{} argument. */
+static int mixed_types(struct patch_ctx *c, const json_t *a, const json_t *b)
 {
     const json_t *lists[2] = {a, b};
     struct kbuf msg;
-    const json_t *x;
-    bool first = true;
     size_t l;
-    size_t i;
     int rc;
 
-    for (l = 0; l < 2; l++) {
-        json_array_foreach(lists[l], i, x)
-        {
-            enum patch_gotype t = fakeapi__patch_value_type(x);
-
-            if (first && t == PATCH_GO_NIL) /* nil reflect.Type .Kind() */
-                return fakeapi__patch_panic(c);
-            if (first && t == PATCH_GO_SLICE)
-                return fakeapi__patch_invalid(c); /* ErrNoListOfLists */
-            if (!first && t != *kind)
-                goto mixed;
-            first = false;
-            *kind = t;
-        }
-    }
-    if (first)
-        return fakeapi__patch_internal(
-            c, "no elements in any of the given slices");
-    return FAKEAPI_OK;
-mixed:
-    /* fmt.Sprint of the [][]interface{} argument */
     kbuf_init(&msg, PATCH_MSG_CAP + 64);
     kbuf_adds(&msg, "list element types are not identical: [");
     for (l = 0; l < 2; l++) {
@@ -97,346 +51,36 @@ mixed:
     return rc;
 }
 
-/* The merge key value of @p v for [am] index(): a nil interface (JSON
- * null) when @p v is no map or lacks the key. */
-static const json_t *key_of(const json_t *v, const char *key)
+/* [am] sliceElementType over @p a and @p b (either may be NULL): the one
+ * Go type of all their elements. */
+static int elem_type(struct patch_ctx *c, const json_t *a, const json_t *b,
+                     enum patch_gotype *kind)
 {
-    const json_t *x = key ? json_object_get(v, key) : v;
-
-    return x ? x : json_null();
-}
-
-/* [am] index: the first position of @p v in @p list, SIZE_MAX if none. */
-static int index_of(struct patch_ctx *c, const json_t *list, const json_t *v,
-                    const char *key, size_t *pos)
-{
-    const json_t *want = key_of(v, key);
+    const json_t *lists[2] = {a, b};
     const json_t *x;
-    bool eq;
+    bool first = true;
+    size_t l;
     size_t i;
 
-    *pos = SIZE_MAX;
-    if (fakeapi__patch_charge(c, json_array_size(list) + 1) != FAKEAPI_OK)
-        return FAKEAPI_E_INVALID;
-    json_array_foreach(list, i, x)
-    {
-        if (fakeapi__patch_value_eq(c, want, key_of(x, key), &eq) !=
-            FAKEAPI_OK)
-            return FAKEAPI_E_INVALID;
-        if (eq) {
-            *pos = i;
-            return FAKEAPI_OK;
+    for (l = 0; l < 2; l++) {
+        json_array_foreach(lists[l], i, x)
+        {
+            enum patch_gotype t = fakeapi__patch_value_type(x);
+
+            if (first && t == PATCH_GO_NIL) /* nil reflect.Type .Kind() */
+                return fakeapi__patch_panic(c);
+            if (first && t == PATCH_GO_SLICE)
+                return fakeapi__patch_invalid(c); /* ErrNoListOfLists */
+            if (!first && t != *kind)
+                return mixed_types(c, a, b);
+            first = false;
+            *kind = t;
         }
     }
+    if (first)
+        return fakeapi__patch_internal(
+            c, "no elements in any of the given slices");
     return FAKEAPI_OK;
-}
-
-/* [am] validateMergeKeyInLists for one list. */
-static int check_keys(struct patch_ctx *c, const json_t *list, const char *key)
-{
-    const json_t *x;
-    size_t i;
-
-    json_array_foreach(list, i, x)
-    {
-        if (!json_is_object(x))
-            return fakeapi__patch_smp_bad_arg(c, "map[string]interface {}", x);
-        if (!json_object_get(x, key))
-            return fakeapi__patch_smp_no_merge_key(c, x, key);
-    }
-    return FAKEAPI_OK;
-}
-
-/* [am] extractToDeleteItems: split @p list into elements without and with
- * "$patch": "delete" (new arrays; @p del may be NULL). */
-static int split_deletes(struct patch_ctx *c, const json_t *list,
-                         json_t *keep, json_t *del)
-{
-    json_t *x;
-    size_t i;
-    int rc = FAKEAPI_OK;
-
-    json_array_foreach(list, i, x)
-    {
-        if (!json_is_object(x))
-            return fakeapi__patch_smp_bad_arg(c, "map[string]interface {}", x);
-        if (fakeapi__patch_value_is(json_object_get(x, "$patch"), "delete"))
-            rc = del ? append(c, del, x) : FAKEAPI_OK;
-        else
-            rc = append(c, keep, x);
-        if (rc != FAKEAPI_OK)
-            return rc;
-    }
-    return FAKEAPI_OK;
-}
-
-struct ranked {
-    size_t rank; /* position in the order list, SIZE_MAX when absent */
-    size_t pos;  /* position in the input, for a stable sort */
-    json_t *v;
-};
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    const struct ranked *x = a;
-    const struct ranked *y = b;
-
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-/* [am] normalizeSliceOrder: @p items sorted by their position in
- * @p order (stable), "$patch": "delete" elements last. Go's comparator
- * calls an element absent from @p order "less" than anything, which is
- * no order at all; such elements (which valid patches cannot produce)
- * go last here. */
-static int sort_by(struct patch_ctx *c, const json_t *items,
-                   const json_t *order, const char *key, json_t **out)
-{
-    json_t *keep = json_array();
-    json_t *del = json_array();
-    struct ranked *r = NULL;
-    size_t n = 0;
-    size_t i;
-    int rc = keep && del ? FAKEAPI_OK : fakeapi__patch_fail(c, NULL);
-
-    *out = NULL;
-    if (rc == FAKEAPI_OK && key) {
-        rc = check_keys(c, items, key);
-        if (rc == FAKEAPI_OK)
-            rc = check_keys(c, order, key);
-        if (rc == FAKEAPI_OK)
-            rc = split_deletes(c, items, keep, del);
-    } else if (rc == FAKEAPI_OK) {
-        rc = json_array_extend(keep, patch_iterable(items)) == 0
-                 ? FAKEAPI_OK
-                 : fakeapi__patch_fail(c, NULL);
-    }
-    n = json_array_size(keep);
-    if (rc == FAKEAPI_OK && n > 0) {
-        r = calloc(n, sizeof(*r));
-        if (!r)
-            rc = fakeapi__patch_fail(c, NULL);
-    }
-    for (i = 0; rc == FAKEAPI_OK && i < n; i++) {
-        r[i].pos = i;
-        r[i].v = json_array_get(keep, i);
-        rc = index_of(c, order, r[i].v, key, &r[i].rank);
-    }
-    if (rc == FAKEAPI_OK && n > 0)
-        qsort(r, n, sizeof(*r), cmp_ranked);
-    if (rc == FAKEAPI_OK)
-        *out = json_array();
-    for (i = 0; rc == FAKEAPI_OK && i < n; i++)
-        rc = *out ? append(c, *out, r[i].v) : fakeapi__patch_fail(c, NULL);
-    if (rc == FAKEAPI_OK && json_array_extend(*out, del) != 0)
-        rc = fakeapi__patch_fail(c, NULL);
-    if (rc != FAKEAPI_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    free(r);
-    json_decref(keep);
-    json_decref(del);
-    return rc;
-}
-
-/* Positions in @p order of every element of @p list (SIZE_MAX: absent). */
-static int ranks(struct patch_ctx *c, const json_t *list, const json_t *order,
-                 const char *key, size_t **out)
-{
-    size_t n = json_array_size(list);
-    size_t i;
-    int rc = FAKEAPI_OK;
-
-    *out = calloc(n + 1, sizeof(**out));
-    if (!*out)
-        return fakeapi__patch_fail(c, NULL);
-    for (i = 0; rc == FAKEAPI_OK && i < n; i++)
-        rc = index_of(c, order, json_array_get(list, i), key, &(*out)[i]);
-    return rc;
-}
-
-/* [am] mergeSortedSlice: interleave the server-only elements @p left with
- * the patch elements @p right; a left element comes first only when both
- * are in @p order and it is placed before. */
-static int merge_sorted(struct patch_ctx *c, const json_t *left,
-                        const json_t *right, const json_t *order,
-                        const char *key, json_t **out)
-{
-    size_t nl = json_array_size(left);
-    size_t nr = json_array_size(right);
-    size_t *li = NULL;
-    size_t *ri = NULL;
-    size_t i = 0;
-    size_t j = 0;
-    int rc = ranks(c, left, order, key, &li);
-
-    *out = NULL;
-    if (rc == FAKEAPI_OK)
-        rc = ranks(c, right, order, key, &ri);
-    if (rc == FAKEAPI_OK) {
-        *out = json_array();
-        rc = *out ? FAKEAPI_OK : fakeapi__patch_fail(c, NULL);
-    }
-    while (rc == FAKEAPI_OK && (i < nl || j < nr)) {
-        if (j >= nr || (i < nl && li[i] != SIZE_MAX && ri[j] != SIZE_MAX &&
-                        li[i] < ri[j]))
-            rc = append(c, *out, json_array_get(left, i++));
-        else
-            rc = append(c, *out, json_array_get(right, j++));
-    }
-    if (rc != FAKEAPI_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    free(li);
-    free(ri);
-    return rc;
-}
-
-/* [am] normalizeElementOrder. */
-static int normalize(struct patch_ctx *c, const json_t *in, const json_t *rest,
-                     const json_t *patch_order, const json_t *server_order,
-                     const char *key, json_t **out)
-{
-    json_t *a = NULL;
-    json_t *b = NULL;
-    int rc = sort_by(c, in, patch_order, key, &a);
-
-    *out = NULL;
-    if (rc == FAKEAPI_OK)
-        rc = sort_by(c, rest, server_order, key, &b);
-    if (rc == FAKEAPI_OK)
-        rc = merge_sorted(c, b, a, server_order, key, out);
-    json_decref(a);
-    json_decref(b);
-    return rc;
-}
-
-/* [am] partitionPrimitivesByPresentInList: Go keys a map by the values,
- * which panics for maps and slices. */
-static int part_prims(struct patch_ctx *c, const json_t *merged,
-                      const json_t *by, json_t *in, json_t *out)
-{
-    const json_t *x;
-    const json_t *y;
-    size_t i;
-    size_t k;
-    bool eq = false;
-    int rc;
-
-    json_array_foreach(by, i, x)
-    {
-        if (json_is_object(x) || json_is_array(x))
-            return fakeapi__patch_panic(c);
-    }
-    json_array_foreach(merged, i, x)
-    {
-        if (json_is_object(x) || json_is_array(x))
-            return fakeapi__patch_panic(c);
-        rc = fakeapi__patch_charge(c, json_array_size(by) + 1);
-        for (k = 0, eq = false; rc == FAKEAPI_OK && !eq &&
-                                k < json_array_size(by);
-             k++) {
-            y = json_array_get(by, k);
-            rc = fakeapi__patch_value_eq(c, x, y, &eq);
-        }
-        if (rc == FAKEAPI_OK)
-            rc = append(c, eq ? in : out, patch_iterable(x));
-        if (rc != FAKEAPI_OK)
-            return rc;
-    }
-    return FAKEAPI_OK;
-}
-
-/* [am] findMapInSliceBasedOnKeyValue: the first map of @p list whose
- * @p key equals @p want; *pos is SIZE_MAX when none. */
-static int find_map(struct patch_ctx *c, const json_t *list, const char *key,
-                    const json_t *want, size_t *pos)
-{
-    const json_t *x;
-    const json_t *v;
-    char msg[64];
-    bool eq;
-    size_t i;
-
-    *pos = SIZE_MAX;
-    if (fakeapi__patch_charge(c, json_array_size(list) + 1) != FAKEAPI_OK)
-        return FAKEAPI_E_INVALID;
-    json_array_foreach(list, i, x)
-    {
-        if (!json_is_object(x)) {
-            snprintf(msg, sizeof(msg), "value for key %zu is not a map", i);
-            return fakeapi__patch_internal(c, msg);
-        }
-        v = json_object_get(x, key);
-        if (!v)
-            continue;
-        if (fakeapi__patch_value_eq(c, v, want, &eq) != FAKEAPI_OK)
-            return FAKEAPI_E_INVALID;
-        if (eq) {
-            *pos = i;
-            break;
-        }
-    }
-    return FAKEAPI_OK;
-}
-
-/* [am] partitionMapsByPresentInList. */
-static int part_maps(struct patch_ctx *c, const json_t *merged,
-                     const json_t *by, const char *key, json_t *in,
-                     json_t *out)
-{
-    const json_t *x;
-    const json_t *v;
-    size_t pos;
-    size_t i;
-    int rc;
-
-    json_array_foreach(merged, i, x)
-    {
-        if (!json_is_object(x))
-            return fakeapi__patch_smp_bad_arg(c, "map[string]interface {}", x);
-        v = json_object_get(x, key);
-        if (!v)
-            return fakeapi__patch_smp_no_merge_key(c, x, key);
-        rc = find_map(c, by, key, v, &pos);
-        if (rc == FAKEAPI_OK)
-            rc = append(c, pos != SIZE_MAX ? in : out,
-                        patch_iterable(x));
-        if (rc != FAKEAPI_OK)
-            return rc;
-    }
-    return FAKEAPI_OK;
-}
-
-/* The two halves of a partition: elements present in the "by" list and
- * the rest. */
-struct parts {
-    json_t *in;
-    json_t *rest;
-};
-
-static void parts_release(struct parts *p)
-{
-    json_decref(p->in);
-    json_decref(p->rest);
-}
-
-/* Split @p merged by presence in @p by: by merge key when @p key is set
- * ([am] partitionMapsByPresentInList), by value otherwise. */
-static int partition(struct patch_ctx *c, const json_t *merged,
-                     const json_t *by, const char *key, struct parts *p)
-{
-    p->in = json_array();
-    p->rest = json_array();
-    if (!p->in || !p->rest)
-        return fakeapi__patch_fail(c, NULL);
-    if (key)
-        return part_maps(c, merged, by, key, p->in, p->rest);
-    return part_prims(c, merged, by, p->in, p->rest);
 }
 
 /* Whether @p list holds a value equal (Go ==) to @p v. */
@@ -467,7 +111,7 @@ static int merge_prims(struct patch_ctx *c, json_t *orig, json_t *patch,
 {
     json_t *res = json_array();
     json_t *merged;
-    struct parts p = {NULL, NULL};
+    struct smp_parts p = {NULL, NULL};
     const json_t *x;
     bool found;
     size_t i;
@@ -479,7 +123,7 @@ static int merge_prims(struct patch_ctx *c, json_t *orig, json_t *patch,
         if (rc == FAKEAPI_OK)
             rc = contains(c, del ? patch : res, x, &found);
         if (rc == FAKEAPI_OK && !found)
-            rc = append(c, res, patch_iterable(x));
+            rc = fakeapi__patch_smp_order_append(c, res, patch_iterable(x));
     }
     if (del) {
         *out = rc == FAKEAPI_OK ? res : NULL;
@@ -492,14 +136,15 @@ static int merge_prims(struct patch_ctx *c, json_t *orig, json_t *patch,
         if (rc == FAKEAPI_OK)
             rc = contains(c, res, x, &found);
         if (rc == FAKEAPI_OK && !found)
-            rc = append(c, res, patch_iterable(x));
+            rc = fakeapi__patch_smp_order_append(c, res, patch_iterable(x));
     }
     merged = res;
     if (rc == FAKEAPI_OK)
-        rc = partition(c, merged, patch, NULL, &p);
+        rc = fakeapi__patch_smp_order_partition(c, merged, patch, NULL, &p);
     if (rc == FAKEAPI_OK)
-        rc = normalize(c, p.in, p.rest, patch, orig, NULL, out);
-    parts_release(&p);
+        rc = fakeapi__patch_smp_order_normalize(c, p.in, p.rest, patch, orig,
+                                                NULL, out);
+    fakeapi__patch_smp_order_release(&p);
     json_decref(merged);
     return rc;
 }
@@ -525,7 +170,7 @@ static int delete_matching(struct patch_ctx *c, json_t *list, const char *key,
         if (v)
             rc = fakeapi__patch_value_eq(c, v, want, &eq);
         if (rc == FAKEAPI_OK && !eq)
-            rc = append(c, res, x);
+            rc = fakeapi__patch_smp_order_append(c, res, x);
     }
     if (rc != FAKEAPI_OK) {
         json_decref(res);
@@ -574,7 +219,7 @@ static int special(struct patch_ctx *c, const json_t *orig, json_t *patch,
     size_t i;
     int rc = FAKEAPI_OK;
 
-    *orig2 = prefix_of(orig, json_array_size(orig));
+    *orig2 = fakeapi__patch_smp_order_copy(orig, json_array_size(orig));
     *patch2 = json_array();
     if (!*orig2 || !*patch2)
         rc = fakeapi__patch_fail(c, NULL);
@@ -585,7 +230,7 @@ static int special(struct patch_ctx *c, const json_t *orig, json_t *patch,
         if (json_object_get(v, "$patch"))
             rc = special_one(c, v, key, orig2, &replace);
         else
-            rc = append(c, *patch2, v);
+            rc = fakeapi__patch_smp_order_append(c, *patch2, v);
     }
     if (rc == FAKEAPI_OK && replace) {
         json_decref(*orig2);
@@ -615,12 +260,11 @@ static int merge_elements(struct patch_ctx *c, json_t *list,
         want = json_object_get(v, key);
         if (!want)
             return fakeapi__patch_smp_no_merge_key(c, v, key);
-        rc = find_map(c, list, key, want, &pos);
+        rc = fakeapi__patch_smp_order_find(c, list, key, want, &pos);
         if (rc == FAKEAPI_OK && pos == SIZE_MAX)
-            rc = append(c, list, v);
+            rc = fakeapi__patch_smp_order_append(c, list, v);
         else if (rc == FAKEAPI_OK)
-            rc = fakeapi__patch_smp_map(c, json_array_get(list, pos), v, t,
-                                        &m);
+            rc = fakeapi__patch_smp_map(c, json_array_get(list, pos), v, t, &m);
         if (rc == FAKEAPI_OK && pos != SIZE_MAX &&
             json_array_set_new(list, pos, m) != 0)
             rc = fakeapi__patch_fail(c, NULL);
@@ -638,7 +282,7 @@ static int merge_maps(struct patch_ctx *c, json_t *orig, json_t *patch,
     json_t *orig2 = NULL;
     json_t *patch2 = NULL;
     json_t *server = NULL;
-    struct parts p = {NULL, NULL};
+    struct smp_parts p = {NULL, NULL};
     int rc;
 
     *out = NULL;
@@ -650,16 +294,17 @@ static int merge_maps(struct patch_ctx *c, json_t *orig, json_t *patch,
     rc = special(c, orig, patch, key, &orig2, &patch2);
     if (rc == FAKEAPI_OK) {
         /* Go's "original" keeps its length while appends grow "merged". */
-        server = prefix_of(orig2, json_array_size(orig2));
+        server = fakeapi__patch_smp_order_copy(orig2, json_array_size(orig2));
         rc = server ? FAKEAPI_OK : fakeapi__patch_fail(c, NULL);
     }
     if (rc == FAKEAPI_OK)
         rc = merge_elements(c, orig2, patch2, key, f->type);
     if (rc == FAKEAPI_OK)
-        rc = partition(c, orig2, patch2, key, &p);
+        rc = fakeapi__patch_smp_order_partition(c, orig2, patch2, key, &p);
     if (rc == FAKEAPI_OK)
-        rc = normalize(c, p.in, p.rest, patch2, server, key, out);
-    parts_release(&p);
+        rc = fakeapi__patch_smp_order_normalize(c, p.in, p.rest, patch2, server,
+                                                key, out);
+    fakeapi__patch_smp_order_release(&p);
     json_decref(server);
     json_decref(orig2);
     json_decref(patch2);
@@ -751,7 +396,7 @@ static int check_order(struct patch_ctx *c, const json_t *list,
         json_array_size(list) == 0)
         goto out;
     if (key)
-        rc = split_deletes(c, list, plain, NULL);
+        rc = fakeapi__patch_smp_order_split(c, list, plain, NULL);
     else if (json_array_extend(plain, patch_iterable(list)) != 0)
         rc = fakeapi__patch_fail(c, NULL);
     if (rc == FAKEAPI_OK)
@@ -802,7 +447,7 @@ static int order_one(struct patch_ctx *c, json_t *orig, json_t *patch,
     json_t *pl = json_object_get(patch, name);
     json_t *merged = NULL;
     json_t *res = NULL;
-    struct parts p = {NULL, NULL};
+    struct smp_parts p = {NULL, NULL};
     enum patch_gotype kind = PATCH_GO_NIL;
     int rc = FAKEAPI_OK;
 
@@ -816,13 +461,14 @@ static int order_one(struct patch_ctx *c, json_t *orig, json_t *patch,
     if (rc == FAKEAPI_OK)
         rc = order_merged(c, ol, pl, f, &merged);
     if (rc == FAKEAPI_OK)
-        rc = partition(c, merged, order, key, &p);
+        rc = fakeapi__patch_smp_order_partition(c, merged, order, key, &p);
     if (rc == FAKEAPI_OK)
         rc = elem_type(c, ol, pl, &kind);
     if (rc == FAKEAPI_OK)
-        rc = normalize(c, p.in, p.rest, order, ol,
-                       kind == PATCH_GO_MAP ? key : NULL, &res);
-    parts_release(&p);
+        rc = fakeapi__patch_smp_order_normalize(
+            c, p.in, p.rest, order, ol, kind == PATCH_GO_MAP ? key : NULL,
+            &res);
+    fakeapi__patch_smp_order_release(&p);
     if (rc == FAKEAPI_OK && json_object_set_new(orig, name, res) != 0)
         rc = fakeapi__patch_fail(c, NULL);
     else if (rc != FAKEAPI_OK)

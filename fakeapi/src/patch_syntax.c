@@ -27,12 +27,21 @@ struct scan {
     size_t i;
     size_t depth;
     unsigned char stack[FAKEAPI_PATCH_MAX_DEPTH + 1];
-    bool rewrite;   /* the text needs the Go-compatible rewrite */
-    char msg[96];   /* the Go error text once failed */
+    bool rewrite; /* the text needs the Go-compatible rewrite */
+    char msg[96]; /* the Go error text once failed */
 };
 
-enum scan_state { S_VALUE, S_VALUE_OR_CLOSE, S_KEY, S_KEY_OR_CLOSE,
-                  S_COLON, S_END, S_TOP, S_DONE, S_ERROR };
+enum scan_state {
+    S_VALUE,
+    S_VALUE_OR_CLOSE,
+    S_KEY,
+    S_KEY_OR_CLOSE,
+    S_COLON,
+    S_END,
+    S_TOP,
+    S_DONE,
+    S_ERROR
+};
 
 static bool is_space(int c)
 {
@@ -159,8 +168,8 @@ static enum scan_state scan_escape(struct scan *s)
     c = s->p[s->i - 4];
     if ((c == 'd' || c == 'D') && !is_digit(s->p[s->i - 3]))
         s->rewrite = true;
-    if ((c == 'd' || c == 'D') && (s->p[s->i - 3] == '8' ||
-                                   s->p[s->i - 3] == '9'))
+    if ((c == 'd' || c == 'D') &&
+        (s->p[s->i - 3] == '8' || s->p[s->i - 3] == '9'))
         s->rewrite = true;
     return S_END;
 }
@@ -233,8 +242,7 @@ static enum scan_state scan_number(struct scan *s)
             return fail(s, peek(s), "in exponent of numeric literal");
         skip_digits(s);
     }
-    if (is_int && !knum_parse_i64((const char *)s->p + start, s->i - start,
-                                  &v))
+    if (is_int && !knum_parse_i64((const char *)s->p + start, s->i - start, &v))
         s->rewrite = true;
     return S_END;
 }

@@ -240,11 +240,17 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
                           bool status_sub, struct resp *out)
 {
     const char *rv = meta_str(obj, "resourceVersion");
+    json_t *old = fakeapi__obj_tree(cur);
     char currv[24];
     json_t *bad;
     struct fakeapi_obj *stored;
 
     snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
+    if (!old) {
+        fakeapi__resp_status(out, oom_status());
+        json_decref(obj);
+        return;
+    }
     if (rv && *rv && strcmp(rv, currv) != 0) {
         fakeapi__resp_status(
             out, fakeapi__status_conflict(
@@ -252,20 +258,21 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
                      "the object has been modified; please apply your changes "
                      "to the latest version and try again"));
         json_decref(obj);
+        json_decref(old);
         return;
     }
     if (status_sub)
-        fakeapi__pod_prepare_status_update(obj, cur->json);
+        fakeapi__pod_prepare_status_update(obj, old);
     else
-        fakeapi__pod_prepare_update(obj, cur->json);
+        fakeapi__pod_prepare_update(obj, old);
     set_type_meta(obj);
     json_object_set_new(meta_of(obj), "resourceVersion", json_string(currv));
-    bad = status_sub ? fakeapi__validate_pod_status_update(cur->json, obj)
-                     : fakeapi__validate_pod_update(cur->json, obj);
+    bad = status_sub ? fakeapi__validate_pod_status_update(old, obj)
+                     : fakeapi__validate_pod_update(old, obj);
     if (bad) {
         fakeapi__resp_status(out, bad);
         json_decref(obj);
-    } else if (json_equal(obj, cur->json) || dry_run(r)) {
+    } else if (json_equal(obj, old) || dry_run(r)) {
         fakeapi__resp_obj(out, 200, cur);
         json_decref(obj);
     } else if (commit(r->srv, obj, &stored) != 0) {
@@ -273,6 +280,7 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
     } else {
         fakeapi__resp_obj(out, 200, stored);
     }
+    json_decref(old);
 }
 
 void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
@@ -347,8 +355,14 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
         store_unlock(st);
         return;
     }
-    obj = fakeapi__patch_apply(type, cur->json, kbuf_str(&r->body),
-                               kbuf_len(&r->body), &status);
+    {
+        json_t *orig = fakeapi__obj_tree(cur);
+
+        obj = orig ? fakeapi__patch_apply(type, orig, kbuf_str(&r->body),
+                                          kbuf_len(&r->body), &status)
+                   : NULL;
+        json_decref(orig);
+    }
     if (obj && !json_is_object(obj)) {
         json_decref(obj);
         obj = NULL;
@@ -426,13 +440,13 @@ static json_t *parse_delopts(struct req *r, struct delopts *d)
 }
 
 /* Grace period rules of podStrategy.CheckGracefulDelete (k8s-api.md §8). */
-static int64_t grace_for(const struct fakeapi_obj *cur, const struct delopts *d)
+static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
 {
-    const json_t *spec = json_object_get(cur->json, "spec");
+    const json_t *spec = json_object_get(pod, "spec");
     const char *node = json_string_value(json_object_get(spec, "nodeName"));
-    const char *phase = fakeapi__pod_phase(cur->json);
+    const char *phase = fakeapi__pod_phase(pod);
     json_t *tgp = json_object_get(spec, "terminationGracePeriodSeconds");
-    int64_t g = d->has_grace ? d->grace
+    int64_t g = explicit_grace ? *explicit_grace
                 : json_is_integer(tgp) ? json_integer_value(tgp)
                                        : 30;
 
@@ -448,17 +462,19 @@ static int64_t grace_for(const struct fakeapi_obj *cur, const struct delopts *d)
  * marks it terminating. Returns the answer body (new reference).
  */
 json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
-                            int64_t grace);
-
-json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
-                            int64_t grace)
+                            const int64_t *explicit_grace)
 {
-    json_t *obj = json_deep_copy(cur->json);
-    json_t *meta = meta_of(obj);
+    json_t *obj = fakeapi__obj_tree(cur);
+    json_t *meta;
     struct fakeapi_obj *stored;
+    int64_t grace;
     char now[32];
     char rv[24];
 
+    if (!obj)
+        return NULL;
+    meta = meta_of(obj);
+    grace = grace_for(obj, explicit_grace);
     fakeapi__now(now);
     if (grace > 0 && json_object_get(meta, "deletionTimestamp"))
         return obj; /* already terminating: answer the object again */
@@ -485,8 +501,10 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
 static json_t *check_preconditions(const struct fakeapi_obj *cur,
                                    const struct delopts *d, const char *currv)
 {
-    const char *uid = meta_str(cur->json, "uid");
+    json_t *tree = d->pre_uid ? fakeapi__obj_tree(cur) : NULL;
+    const char *uid = meta_str(tree, "uid");
     char cause[512];
+    json_t *st = NULL;
 
     if (d->pre_uid && strcmp(d->pre_uid, uid ? uid : "") != 0) {
         snprintf(cause, sizeof(cause),
@@ -494,17 +512,17 @@ static json_t *check_preconditions(const struct fakeapi_obj *cur,
                  "in record (%.64s). The object might have been deleted and "
                  "then recreated",
                  d->pre_uid, uid ? uid : "");
-        return fakeapi__status_conflict("Pod", cur->name, cause);
-    }
-    if (d->pre_rv && strcmp(d->pre_rv, currv) != 0) {
+        st = fakeapi__status_conflict("Pod", cur->name, cause);
+    } else if (d->pre_rv && strcmp(d->pre_rv, currv) != 0) {
         snprintf(cause, sizeof(cause),
                  "the ResourceVersion in the precondition (%.64s) does not "
                  "match the ResourceVersion in record (%.64s). The object "
                  "might have been modified",
                  d->pre_rv, currv);
-        return fakeapi__status_conflict("Pod", cur->name, cause);
+        st = fakeapi__status_conflict("Pod", cur->name, cause);
     }
-    return NULL;
+    json_decref(tree);
+    return st;
 }
 
 void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
@@ -534,7 +552,8 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
     } else if (dry_run(r)) {
         fakeapi__resp_obj(out, 200, cur);
     } else {
-        json_t *res = fakeapi__pod_remove(r->srv, cur, grace_for(cur, &d));
+        json_t *res = fakeapi__pod_remove(r->srv, cur,
+                                          d.has_grace ? &d.grace : NULL);
 
         if (res)
             fakeapi__resp_json(out, 200, res);

@@ -833,20 +833,10 @@ void fakeapi__lsel_free(struct fakeapi_lsel *s)
     free(s);
 }
 
-/* The string value of label @p key, or NULL when absent or not a string. */
-static const json_t *label_of(const json_t *labels, const char *key)
-{
-    const json_t *v = json_object_get(labels, key);
-
-    return json_is_string(v) ? v : NULL;
-}
-
 /* Binary search of the sorted value set (length-aware: a JSON string may
  * hold a NUL, which then never equals a selector value). */
-static bool has_value(const struct lreq *r, const json_t *v)
+static bool has_value(const struct lreq *r, const char *s, size_t n)
 {
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
     size_t lo = 0;
     size_t hi = r->nvalues;
 
@@ -865,19 +855,19 @@ static bool has_value(const struct lreq *r, const json_t *v)
     return false;
 }
 
-/* Requirement.Matches. */
-static bool lreq_matches(const struct lreq *r, const json_t *labels)
+/* Requirement.Matches, for a label that is present (@p v, @p n) or not
+ * (@p v NULL). */
+static bool lreq_matches(const struct lreq *r, const char *v, size_t n)
 {
-    const json_t *v = label_of(labels, r->key);
-    int64_t n;
+    int64_t num;
 
     switch (r->op) {
     case FAKEAPI_LSEL_EQ:
     case FAKEAPI_LSEL_IN:
-        return v && has_value(r, v);
+        return v && has_value(r, v, n);
     case FAKEAPI_LSEL_NEQ:
     case FAKEAPI_LSEL_NOTIN:
-        return !v || !has_value(r, v);
+        return !v || !has_value(r, v, n);
     case FAKEAPI_LSEL_EXISTS:
         return v != NULL;
     case FAKEAPI_LSEL_NOT_EXISTS:
@@ -885,10 +875,9 @@ static bool lreq_matches(const struct lreq *r, const json_t *labels)
     case FAKEAPI_LSEL_GT:
     case FAKEAPI_LSEL_LT:
         /* A label value that is not an int64 never matches. */
-        if (!v ||
-            !go_parse_int64(json_string_value(v), json_string_length(v), &n))
+        if (!v || !go_parse_int64(v, n, &num))
             return false;
-        return r->op == FAKEAPI_LSEL_GT ? n > r->num : n < r->num;
+        return r->op == FAKEAPI_LSEL_GT ? num > r->num : num < r->num;
     default:
         return false;
     }
@@ -901,7 +890,50 @@ bool fakeapi__lsel_matches(const struct fakeapi_lsel *s, const json_t *labels)
     if (!json_is_object(labels))
         labels = NULL;
     for (i = 0; s && i < s->n; i++) {
-        if (!lreq_matches(&s->reqs[i], labels))
+        /* a label that is not a string counts as absent */
+        const json_t *v = json_object_get(labels, s->reqs[i].key);
+        bool present = json_is_string(v);
+
+        if (!lreq_matches(&s->reqs[i], present ? json_string_value(v) : NULL,
+                          present ? json_string_length(v) : 0))
+            return false;
+    }
+    return true;
+}
+
+/* The value of @p key in sorted @p l, or NULL. */
+static const char *label_lookup(const struct fakeapi_labels *l,
+                                const char *key, size_t *n)
+{
+    size_t lo = 0;
+    size_t hi = l ? l->n : 0;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(l->keys[mid], key);
+
+        if (c == 0) {
+            *n = strlen(l->values[mid]);
+            return l->values[mid];
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+bool fakeapi__lsel_matches_labels(const struct fakeapi_lsel *s,
+                                  const struct fakeapi_labels *l)
+{
+    size_t i;
+
+    for (i = 0; s && i < s->n; i++) {
+        size_t n = 0;
+        const char *v = label_lookup(l, s->reqs[i].key, &n);
+
+        if (!lreq_matches(&s->reqs[i], v, n))
             return false;
     }
     return true;
@@ -1327,6 +1359,35 @@ static struct str pod_field(const json_t *pod, enum pod_field f)
     default:
         return empty;
     }
+}
+
+void fakeapi__fields_of(const json_t *pod, struct fakeapi_fields *f)
+{
+    size_t i;
+
+    for (i = 0; i < FAKEAPI_NFIELDS; i++) {
+        struct str v = pod_field(pod, (enum pod_field)i);
+
+        f->v[i] = v.p;
+        f->n[i] = v.n;
+    }
+}
+
+bool fakeapi__fsel_matches_fields(const struct fakeapi_fsel *s,
+                                  const struct fakeapi_fields *f)
+{
+    size_t i;
+
+    for (i = 0; s && i < s->n; i++) {
+        const struct fterm *t = &s->terms[i];
+        size_t k = (size_t)t->field;
+        bool eq = span_cmp(f->v[k] ? f->v[k] : "", f->v[k] ? f->n[k] : 0,
+                           t->value, t->len) == 0;
+
+        if (eq == t->neq)
+            return false;
+    }
+    return true;
 }
 
 bool fakeapi__fsel_is_empty(const struct fakeapi_fsel *s)

@@ -80,6 +80,18 @@ void fakeapi__lsel_free(struct fakeapi_lsel *s);
  */
 bool fakeapi__lsel_matches(const struct fakeapi_lsel *s, const json_t *labels);
 
+/* A pod's labels without jansson: @c n pairs sorted by key (strcmp). The
+ * store keeps one per snapshot (obj.h): far smaller than a JSON object. */
+struct fakeapi_labels {
+    size_t n;
+    const char *const *keys;
+    const char *const *values;
+};
+
+/* As fakeapi__lsel_matches(), on a sorted label array (NULL = none). */
+bool fakeapi__lsel_matches_labels(const struct fakeapi_lsel *s,
+                                  const struct fakeapi_labels *l);
+
 /** Tell whether @p s has no requirements (NULL counts as empty). */
 bool fakeapi__lsel_is_empty(const struct fakeapi_lsel *s);
 
@@ -145,6 +157,22 @@ bool fakeapi__fsel_is_empty(const struct fakeapi_fsel *s);
  * @return true on a match.
  */
 bool fakeapi__fsel_matches(const struct fakeapi_fsel *s, const json_t *pod);
+
+/* The selectable fields of a pod, in the order of the field table in
+ * selector.c (metadata.name, metadata.namespace, spec.nodeName, ...); a
+ * missing one is NULL and reads as "". */
+#define FAKEAPI_NFIELDS 11
+struct fakeapi_fields {
+    const char *v[FAKEAPI_NFIELDS];
+    size_t n[FAKEAPI_NFIELDS];
+};
+
+/* Fill @p f from @p pod (strings borrowed from @p pod). */
+void fakeapi__fields_of(const json_t *pod, struct fakeapi_fields *f);
+
+/* As fakeapi__fsel_matches(), on precomputed fields. */
+bool fakeapi__fsel_matches_fields(const struct fakeapi_fsel *s,
+                                  const struct fakeapi_fields *f);
 
 /**
  * Find the value an `=`/`==` term requires of a field, for index lookups.

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "faults.h"
+#include "handlers.h"
 #include "knum.h"
 #include "reqlog.h"
 #include "status.h"
@@ -587,8 +588,6 @@ static char *slurp(const char *path)
     fclose(f);
     return kbuf_detach(&b, NULL);
 }
-
-int fakeapi__init_namespaces(struct fakeapi *srv);
 
 static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
                         struct fakeapi_error *err)

@@ -153,16 +153,14 @@ static struct sarr *label_set(struct store *st, const char *key,
     return s;
 }
 
-static int index_labels(struct store *st, struct entry *e, json_t *labels,
-                        bool bulk)
+static int index_labels(struct store *st, struct entry *e,
+                        const struct fakeapi_labels *l, bool bulk)
 {
-    const char *k;
-    json_t *v;
+    size_t i;
 
-    json_object_foreach(labels, k, v)
-    {
-        struct sarr *all = label_set(st, k, NULL, true);
-        struct sarr *vs = label_set(st, k, json_string_value(v), true);
+    for (i = 0; i < l->n; i++) {
+        struct sarr *all = label_set(st, l->keys[i], NULL, true);
+        struct sarr *vs = label_set(st, l->keys[i], l->values[i], true);
 
         if (!all || !vs || sarr_insert(all, e, bulk) != 0 ||
             sarr_insert(vs, e, bulk) != 0)
@@ -172,15 +170,13 @@ static int index_labels(struct store *st, struct entry *e, json_t *labels,
 }
 
 static void unindex_labels(struct store *st, struct entry *e,
-                           json_t *labels)
+                           const struct fakeapi_labels *l)
 {
-    const char *k;
-    json_t *v;
+    size_t i;
 
-    json_object_foreach(labels, k, v)
-    {
-        struct sarr *all = label_set(st, k, NULL, false);
-        struct sarr *vs = label_set(st, k, json_string_value(v), false);
+    for (i = 0; i < l->n; i++) {
+        struct sarr *all = label_set(st, l->keys[i], NULL, false);
+        struct sarr *vs = label_set(st, l->keys[i], l->values[i], false);
 
         if (all)
             sarr_remove(all, e);
@@ -369,9 +365,9 @@ static bool entry_matches(const struct listq *q, const struct entry *e)
 
     if (q->ns && strcmp(o->ns, q->ns) != 0)
         return false;
-    if (q->ls && !fakeapi__lsel_matches(q->ls, o->labels))
+    if (q->ls && !fakeapi__lsel_matches_labels(q->ls, &o->labels))
         return false;
-    if (q->fs && !fakeapi__fsel_matches(q->fs, o->json))
+    if (q->fs && !fakeapi__fsel_matches_fields(q->fs, &o->fields))
         return false;
     return true;
 }
@@ -594,7 +590,12 @@ void store_remove_watcher(struct store *st, struct watcher *w)
 int store_put_pod(struct store *st, json_t *json, bool bulk,
                   struct fakeapi_obj **out)
 {
-    struct fakeapi_obj *o = fakeapi__obj_new(json);
+    return store_put_obj(st, fakeapi__obj_new(json), bulk, out);
+}
+
+int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
+                  struct fakeapi_obj **out)
+{
     struct nsent *n;
     struct entry *e;
     struct fakeapi_obj *old = NULL;
@@ -609,7 +610,7 @@ int store_put_pod(struct store *st, json_t *json, bool bulk,
     e = hmap_get(&st->pods, o->key);
     if (e) {
         old = e->obj;
-        unindex_labels(st, e, old->labels);
+        unindex_labels(st, e, &old->labels);
         e->obj = o;
     } else {
         e = calloc(1, sizeof(*e));
@@ -625,7 +626,7 @@ int store_put_pod(struct store *st, json_t *json, bool bulk,
         if (sarr_insert(&n->pods, e, bulk) != 0)
             return -1;
     }
-    if (index_labels(st, e, o->labels, bulk) != 0)
+    if (index_labels(st, e, &o->labels, bulk) != 0)
         return -1;
     if (out)
         *out = o;
@@ -648,7 +649,7 @@ int store_delete_pod(struct store *st, json_t *last)
         return -1;
     }
     n = store_ns(st, o->ns);
-    unindex_labels(st, e, e->obj->labels);
+    unindex_labels(st, e, &e->obj->labels);
     if (n)
         sarr_remove(&n->pods, e);
     hmap_del(&st->pods, e->key);

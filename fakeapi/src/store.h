@@ -142,6 +142,10 @@ uint64_t store_next_rv(struct store *st);
 int store_put_pod(struct store *st, json_t *json, bool bulk,
                   struct fakeapi_obj **out);
 
+/* As store_put_pod(), for a snapshot already built (@p o consumed). */
+int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
+                  struct fakeapi_obj **out);
+
 /* Remove a pod; @p last (consumed) is its final state carrying the
  * deletion's resourceVersion (DELETED event). Returns 0 or -1. */
 int store_delete_pod(struct store *st, json_t *last);

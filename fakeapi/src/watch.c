@@ -45,9 +45,9 @@ static bool watcher_matches(const struct watcher *w,
 {
     if (w->ns && strcmp(w->ns, o->ns) != 0)
         return false;
-    if (w->ls && !fakeapi__lsel_matches(w->ls, o->labels))
+    if (w->ls && !fakeapi__lsel_matches_labels(w->ls, &o->labels))
         return false;
-    if (w->fs && !fakeapi__fsel_matches(w->fs, o->json))
+    if (w->fs && !fakeapi__fsel_matches_fields(w->fs, &o->fields))
         return false;
     return true;
 }
@@ -90,7 +90,7 @@ static struct fakeapi_obj *old_at_rv(struct event *ev)
 
     if (ev->old_at_rv)
         return ev->old_at_rv;
-    copy = json_deep_copy(ev->old->json);
+    copy = fakeapi__obj_tree(ev->old);
     if (!copy)
         return NULL;
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)ev->rv);
@@ -202,7 +202,7 @@ static void format_item(struct watcher *w, const struct witem *it)
         char *s;
 
         snprintf(rv, sizeof(rv), "%llu", (unsigned long long)it->obj->rv);
-        json_array_append(arr, it->obj->json);
+        json_array_append_new(arr, fakeapi__obj_tree(it->obj));
         t = fakeapi__pod_table(arr, rv, NULL, time(NULL), true);
         if (t)
             json_object_set_new(t, "apiVersion",
