@@ -73,13 +73,13 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
     int rc = FAKEAPI_OK;
 
     if (!ns || !name || !phase || !*phase)
-        return set_err(err, FAKEAPI_E_INVALID, "set phase: namespace, name "
+        return set_err(err, FAKEAPI_E_INVALID,
+                       "set phase: namespace, name "
                        "and phase are required");
     store_wrlock(&srv->store);
     cur = store_pod(&srv->store, ns, name);
     if (!cur) {
-        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
-                     name);
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     } else {
         obj = fakeapi__obj_tree(cur);
         if (!json_is_object(json_object_get(obj, "status")))
@@ -88,8 +88,8 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
                             json_string(phase));
         snprintf(rv, sizeof(rv), "%llu",
                  (unsigned long long)store_next_rv(&srv->store));
-        json_object_set_new(json_object_get(obj, "metadata"),
-                            "resourceVersion", json_string(rv));
+        json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
+                            json_string(rv));
         if (store_put_pod(&srv->store, obj, false, NULL) != 0)
             rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
     }
@@ -107,8 +107,7 @@ int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
     store_rdlock(&srv->store);
     cur = store_pod(&srv->store, ns, name);
     if (!cur)
-        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
-                     name);
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     else if (!(*json_out = strdup(cur->bytes)))
         rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
     store_unlock(&srv->store);
@@ -182,8 +181,7 @@ void fakeapi_compact(fakeapi *srv)
 static bool is_initial_ns(const char *ns)
 {
     return strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
-           strcmp(ns, "kube-public") == 0 ||
-           strcmp(ns, "kube-node-lease") == 0;
+           strcmp(ns, "kube-public") == 0 || strcmp(ns, "kube-node-lease") == 0;
 }
 
 void fakeapi_reset(fakeapi *srv)

@@ -104,10 +104,10 @@ static void set_phase(struct req *r, struct resp *out)
 
     if (!o)
         return;
-    rc = fakeapi_set_phase(
-        r->srv, json_string_value(json_object_get(o, "namespace")),
-        json_string_value(json_object_get(o, "name")),
-        json_string_value(json_object_get(o, "phase")), &e);
+    rc = fakeapi_set_phase(r->srv,
+                           json_string_value(json_object_get(o, "namespace")),
+                           json_string_value(json_object_get(o, "name")),
+                           json_string_value(json_object_get(o, "phase")), &e);
     if (rc == FAKEAPI_OK)
         ok(out, NULL);
     else
@@ -163,8 +163,8 @@ void fakeapi__control(struct req *r, const char *rest, struct resp *out)
         fakeapi_request_log_clear(r->srv);
         ok(out, NULL);
     } else if (strcmp(rest, "close-watches") == 0 && strcmp(m, "POST") == 0) {
-        ok(out, json_pack("{s:i}", "closed",
-                          (int)fakeapi_close_watches(r->srv)));
+        ok(out,
+           json_pack("{s:i}", "closed", (int)fakeapi_close_watches(r->srv)));
     } else if (strcmp(rest, "compact") == 0 && strcmp(m, "POST") == 0) {
         fakeapi_compact(r->srv);
         ok(out, NULL);

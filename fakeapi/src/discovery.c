@@ -46,17 +46,15 @@ static const char openapi_v1[] =
 
 static void api_versions(struct req *r, struct resp *out)
 {
-    json_t *o = json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind",
-                          "APIVersions", "versions", "v1",
-                          "serverAddressByClientCIDRs", "clientCIDR",
-                          "0.0.0.0/0", "serverAddress",
+    json_t *o = json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions",
+                          "versions", "v1", "serverAddressByClientCIDRs",
+                          "clientCIDR", "0.0.0.0/0", "serverAddress",
                           r->srv->url + (r->srv->tls ? 8 : 7));
 
     fakeapi__resp_json(out, 200, o);
 }
 
-#define SEND(body)                                                             \
-    fakeapi__resp_raw(out, 200, NULL, body, sizeof(body) - 1)
+#define SEND(body) fakeapi__resp_raw(out, 200, NULL, body, sizeof(body) - 1)
 
 bool fakeapi__discovery(struct req *r, const char *path, struct resp *out)
 {

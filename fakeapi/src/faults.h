@@ -12,9 +12,9 @@ struct fakeapi;
 struct fault {
     struct fault *next;
     enum fakeapi_fault_kind kind;
-    char *method;   /* NULL = any */
-    char *path;     /* NULL = any; fnmatch glob without FNM_PATHNAME */
-    unsigned left;  /* requests still to hit */
+    char *method;  /* NULL = any */
+    char *path;    /* NULL = any; fnmatch glob without FNM_PATHNAME */
+    unsigned left; /* requests still to hit */
     int status;
     char *reason;
     char *message;

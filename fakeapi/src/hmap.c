@@ -33,8 +33,7 @@ void hmap_release(struct hmap *m)
     hmap_init(m);
 }
 
-static struct hmap_slot *find(const struct hmap *m, const char *key,
-                              size_t h)
+static struct hmap_slot *find(const struct hmap *m, const char *key, size_t h)
 {
     size_t mask = m->cap - 1;
     size_t i;

@@ -10,10 +10,10 @@
 #include <stddef.h>
 
 struct hmap_slot {
-    char *key;   /* owned copy; NULL = empty */
+    char *key; /* owned copy; NULL = empty */
     size_t hash;
     void *value;
-    bool tomb;   /* deleted marker (key NULL) */
+    bool tomb; /* deleted marker (key NULL) */
 };
 
 struct hmap {

@@ -99,8 +99,10 @@ int fakeapi_write_kubeconfig(const fakeapi *srv, const char *path,
     if (ca_file && read_file(ca_file, &ca) != 0) {
         rc = FAKEAPI_E_IO;
         if (err)
-            snprintf(err->text, sizeof(err->text), "kubeconfig: cannot read "
-                     "CA %s", ca_file);
+            snprintf(err->text, sizeof(err->text),
+                     "kubeconfig: cannot read "
+                     "CA %s",
+                     ca_file);
         goto out;
     }
     kbuf_adds(&b, "apiVersion: v1\nkind: Config\nclusters:\n- name: fakeapi\n"
@@ -125,8 +127,10 @@ int fakeapi_write_kubeconfig(const fakeapi *srv, const char *path,
     if (write_all(path, &b) != 0) {
         rc = FAKEAPI_E_IO;
         if (err)
-            snprintf(err->text, sizeof(err->text), "kubeconfig: cannot write "
-                     "%s", path);
+            snprintf(err->text, sizeof(err->text),
+                     "kubeconfig: cannot write "
+                     "%s",
+                     path);
     }
 out:
     if (err && rc != FAKEAPI_OK)

@@ -20,8 +20,8 @@ struct listopts {
     struct fakeapi_fsel *fs;
     int64_t limit;
     const char *cont;
-    char *after;      /* decoded continue key (owned) */
-    bool has_rv;      /* resourceVersion given and not "0" */
+    char *after; /* decoded continue key (owned) */
+    bool has_rv; /* resourceVersion given and not "0" */
     uint64_t rv;
     int64_t timeout_s;
     bool table;
@@ -139,8 +139,7 @@ static char *decode_continue(const char *tok)
     }
     s = kbuf_detach(&out, NULL);
     colon = s ? strchr(s, ':') : NULL;
-    if (!colon || !knum_parse_u64(s, (size_t)(colon - s), &rv) ||
-        !colon[1]) {
+    if (!colon || !knum_parse_u64(s, (size_t)(colon - s), &rv) || !colon[1]) {
         free(s);
         return NULL;
     }
@@ -156,8 +155,7 @@ static json_t *parse_int(const struct req *r, const char *name, int64_t *out)
     if (!v || !*v)
         return NULL;
     if (!knum_i64(v, out))
-        return fakeapi__status_bad_request("invalid value for %s: %s", name,
-                                           v);
+        return fakeapi__status_bad_request("invalid value for %s: %s", name, v);
     return NULL;
 }
 
@@ -237,9 +235,9 @@ static void send_list(struct req *r, const struct listopts *o,
         t = fakeapi__pod_table(arr, rvs, cont, time(NULL), true);
         json_decref(arr);
         if (t)
-            json_object_set_new(t, "apiVersion",
-                                json_sprintf("meta.k8s.io/%s",
-                                             o->table_version));
+            json_object_set_new(
+                t, "apiVersion",
+                json_sprintf("meta.k8s.io/%s", o->table_version));
         fakeapi__resp_json(out, 200, t);
         return;
     }
@@ -288,15 +286,15 @@ static void do_list(struct req *r, const char *ns, struct listopts *o,
         cont = encode_continue(rv, ov.v[ov.n - 1]->key);
         /* k8s-api.md §7: only without selectors */
         if (fakeapi__lsel_is_empty(o->ls) && fakeapi__fsel_is_empty(o->fs))
-            remaining = (long long)store_count_after(st, ns,
-                                                     ov.v[ov.n - 1]->key);
+            remaining =
+                (long long)store_count_after(st, ns, ov.v[ov.n - 1]->key);
     }
     store_unlock(st);
     if (rc != 0)
-        fakeapi__resp_status(out, fakeapi__status_new(
-                                      500, "InternalError",
-                                      "Internal error occurred: out of "
-                                      "memory"));
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
     else
         send_list(r, o, &ov, rv, cont, remaining, out);
     free(cont);
@@ -369,8 +367,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
         store_sort(st);
     if (store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
         for (i = 0; i < ov.n; i++) {
-            struct fakeapi_obj *cur = store_pod(st, ov.v[i]->ns,
-                                                ov.v[i]->name);
+            struct fakeapi_obj *cur = store_pod(st, ov.v[i]->ns, ov.v[i]->name);
 
             if (cur)
                 json_array_append_new(items,
@@ -378,8 +375,8 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
         }
     }
     fakeapi__resp_json(out, 200,
-                       json_pack("{s:s, s:s, s:{s:s%}, s:o}", "kind",
-                                 "PodList", "apiVersion", "v1", "metadata",
+                       json_pack("{s:s, s:s, s:{s:s%}, s:o}", "kind", "PodList",
+                                 "apiVersion", "v1", "metadata",
                                  "resourceVersion", "", (size_t)0, "items",
                                  items));
     store_unlock(st);

@@ -11,8 +11,7 @@
 #include "status.h"
 #include "validate.h"
 
-static json_t *ns_object(struct fakeapi *srv, const char *name,
-                         json_t *labels)
+static json_t *ns_object(struct fakeapi *srv, const char *name, json_t *labels)
 {
     char uid[37];
     char now[32];
@@ -30,9 +29,9 @@ static json_t *ns_object(struct fakeapi *srv, const char *name,
     o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o}, s:{s:[s]}, "
                   "s:{s:s}}",
                   "kind", "Namespace", "apiVersion", "v1", "metadata", "name",
-                  name, "uid", uid, "resourceVersion", rv,
-                  "creationTimestamp", now, "labels", labels, "spec",
-                  "finalizers", "kubernetes", "status", "phase", "Active");
+                  name, "uid", uid, "resourceVersion", rv, "creationTimestamp",
+                  now, "labels", labels, "spec", "finalizers", "kubernetes",
+                  "status", "phase", "Active");
     return o;
 }
 
@@ -161,10 +160,10 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
         if (o && store_put_ns(st, json_incref(o)) == 0)
             fakeapi__resp_json(out, 201, o);
         else
-            fakeapi__resp_status(out, fakeapi__status_new(
-                                          500, "InternalError",
-                                          "Internal error occurred: out of "
-                                          "memory"));
+            fakeapi__resp_status(
+                out, fakeapi__status_new(500, "InternalError",
+                                         "Internal error occurred: out of "
+                                         "memory"));
     }
     store_unlock(st);
     json_decref(body);

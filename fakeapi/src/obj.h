@@ -25,15 +25,15 @@
 
 struct fakeapi_obj {
     atomic_uint refs;
-    char *bytes;         /* owned, compact JSON, NUL-terminated */
+    char *bytes; /* owned, compact JSON, NUL-terminated */
     size_t len;
-    uint64_t rv;         /* metadata.resourceVersion as a number */
-    const char *ns;      /* in arena; "" when cluster-scoped */
-    const char *name;    /* in arena */
-    const char *key;     /* in arena: "ns/name" (or "name"), list order */
+    uint64_t rv;      /* metadata.resourceVersion as a number */
+    const char *ns;   /* in arena; "" when cluster-scoped */
+    const char *name; /* in arena */
+    const char *key;  /* in arena: "ns/name" (or "name"), list order */
     struct fakeapi_labels labels; /* in arena, sorted by key */
     struct fakeapi_fields fields; /* in arena */
-    char *arena;         /* owned: everything above marked "in arena" */
+    char *arena; /* owned: everything above marked "in arena" */
 };
 
 /* Snapshot @p json (consumed, even on failure); one reference, or NULL

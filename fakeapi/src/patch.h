@@ -8,7 +8,7 @@
  *    indices may be negative, "copy" may grow the object by 3 MiB at most.
  *  - JSON merge patch (RFC 7386) as evanphx/json-patch MergePatch applies it:
  *    objects merge recursively, null deletes a member, arrays are replaced,
- *    and nulls are pruned from every value taken from the patch.
+ *    and values taken from the patch lose their nulls.
  *  - Strategic merge patch as k8s.io/apimachinery/pkg/util/strategicpatch
  *    applies it server-side, with the patchStrategy and patchMergeKey tags
  *    of the k8s.io/api/core/v1 Pod types (the table is in patch_smp.c).
@@ -81,10 +81,11 @@ json_t *fakeapi__patch_apply(enum fakeapi_patch_type type, const json_t *orig,
 
 /**
  * Merge @p patch into @p target (RFC 7386 MergePatch) as the server's
- * evanphx/json-patch does: an object patch merges into an object target
- * (null deletes), and any value taken from the patch has its null members
- * and null array elements pruned, recursively; a non-object patch replaces
- * the target (a null patch gives null).
+ * evanphx/json-patch MergePatch does: an object patch merges into an
+ * object target, null deleting members; a value taken from the patch where
+ * the target has no object to merge into is pruned of null members and
+ * null array elements at any depth (the one departure from the RFC); a
+ * non-object patch replaces the target (a null patch gives null).
  * @param target  any JSON value (borrowed, not modified).
  * @param patch   any JSON value (borrowed, not modified).
  * @return a new reference sharing no node with the inputs, or NULL if out

@@ -2,12 +2,12 @@
  * patch_merge: JSON merge patch (RFC 7386) as the API server applies it,
  * through evanphx/json-patch v4 MergePatch ([jp] merge.go).
  *
- * RFC 7386 with one difference the server shows: every value taken from
- * the patch whose target member is missing, null or not an object is
- * pruned of null object members and of null array elements, at any depth
- * ([jp] pruneNulls). A patch object replacing a non-object keeps nothing
- * else special; a non-object patch replacing an object member is taken as
- * is ([jp] merge returns it unpruned).
+ * RFC 7386, except that a value taken from the patch because the target
+ * member is missing, null or not an object is pruned of null members and
+ * null array elements, at any depth ([jp] pruneNulls); an object member
+ * replaced by a non-object patch value takes that value as it is ([jp]
+ * merge returns it unpruned). The server then decodes the result into a
+ * Pod; that step is the caller's (validation), not this file's.
  */
 #include "patch.h"
 

@@ -428,8 +428,7 @@ static json_t *parse_delopts(struct req *r, struct delopts *d)
         struct fakeapi_field_errors fe;
 
         fakeapi__field_errors_init(&fe);
-        fakeapi__field_error(&fe, "FieldValueNotSupported",
-                             "propagationPolicy",
+        fakeapi__field_error(&fe, "FieldValueNotSupported", "propagationPolicy",
                              "Unsupported value: \"%s\": supported values: "
                              "\"Foreground\", \"Background\", \"Orphan\", "
                              "\"nil\"",
@@ -446,7 +445,7 @@ static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
     const char *node = json_string_value(json_object_get(spec, "nodeName"));
     const char *phase = fakeapi__pod_phase(pod);
     json_t *tgp = json_object_get(spec, "terminationGracePeriodSeconds");
-    int64_t g = explicit_grace ? *explicit_grace
+    int64_t g = explicit_grace         ? *explicit_grace
                 : json_is_integer(tgp) ? json_integer_value(tgp)
                                        : 30;
 
@@ -552,8 +551,8 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
     } else if (dry_run(r)) {
         fakeapi__resp_obj(out, 200, cur);
     } else {
-        json_t *res = fakeapi__pod_remove(r->srv, cur,
-                                          d.has_grace ? &d.grace : NULL);
+        json_t *res =
+            fakeapi__pod_remove(r->srv, cur, d.has_grace ? &d.grace : NULL);
 
         if (res)
             fakeapi__resp_json(out, 200, res);

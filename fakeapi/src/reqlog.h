@@ -18,7 +18,7 @@ struct reqlog_entry {
     int status;
     const char *user_agent;
     const char *content_type;
-    const char *body;     /* may hold NULs; body_len bytes */
+    const char *body; /* may hold NULs; body_len bytes */
     size_t body_len;
 };
 

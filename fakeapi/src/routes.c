@@ -147,8 +147,8 @@ void fakeapi__route(struct req *r, struct resp *out)
         return;
     copy = strdup(r->path);
     if (!copy) {
-        fakeapi__resp_status(out, fakeapi__status_new(500, "InternalError",
-                                                      "out of memory"));
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError", "out of memory"));
         return;
     }
     n = split(copy, segs);

@@ -106,8 +106,8 @@ static int add(struct seeder *sd, json_t *pod)
 
 static size_t skip_ws(const char *p, size_t i, size_t len)
 {
-    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' ||
-                       p[i] == '\r'))
+    while (i < len &&
+           (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r'))
         i++;
     return i;
 }
@@ -173,8 +173,8 @@ static int add_object(struct seeder *sd, const char *p, size_t len, size_t i)
     i = skip_ws(p, i + 1, len);
     while (i < len && p[i] == '"') {
         json_t *key = one_value(sd, p, len, &i);
-        bool items = json_is_string(key) &&
-                     strcmp(json_string_value(key), "items") == 0;
+        bool items =
+            json_is_string(key) && strcmp(json_string_value(key), "items") == 0;
 
         json_decref(key);
         if (!key)

@@ -29,9 +29,9 @@ struct fakeapi {
     struct MHD_Daemon *daemon;
     char url[128];
     uint16_t port;
-    char *token;            /* NULL: anonymous access */
+    char *token; /* NULL: anonymous access */
     bool tls;
-    char *tls_cert;         /* PEM text (MHD needs it for the daemon) */
+    char *tls_cert; /* PEM text (MHD needs it for the daemon) */
     char *tls_key;
     unsigned max_watchers;
     size_t watch_queue;
@@ -55,26 +55,26 @@ struct req {
     struct fakeapi *srv;
     struct MHD_Connection *conn;
     const char *method;
-    char *path;             /* owned copy of the URL path */
-    struct kbuf body;       /* capped at FAKEAPI_BODY_LIMIT */
+    char *path;       /* owned copy of the URL path */
+    struct kbuf body; /* capped at FAKEAPI_BODY_LIMIT */
     bool too_big;
     bool answered;
-    bool delayed;           /* a latency fault parked it once */
+    bool delayed; /* a latency fault parked it once */
     uint64_t resume_at_ms;
-    struct fault *fault;    /* matched fault (owned copy) or NULL */
+    struct fault *fault; /* matched fault (owned copy) or NULL */
     uint64_t seq;
 };
 
 /* What a handler answers. */
 struct resp {
     int status;
-    char *body;               /* owned (malloc) or NULL */
+    char *body; /* owned (malloc) or NULL */
     size_t len;
-    struct fakeapi_obj *obj;  /* or: a snapshot's bytes (one reference) */
-    const char *content_type; /* default application/json */
-    unsigned retry_after;     /* Retry-After header when > 0 */
+    struct fakeapi_obj *obj;     /* or: a snapshot's bytes (one reference) */
+    const char *content_type;    /* default application/json */
+    unsigned retry_after;        /* Retry-After header when > 0 */
     struct MHD_Response *stream; /* or: a ready streaming response */
-    const char *warning;      /* Warning header text or NULL */
+    const char *warning;         /* Warning header text or NULL */
 };
 
 /* Query parameter of @p r; NULL when absent, "" for a bare `?k`. */

@@ -136,9 +136,8 @@ json_t *fakeapi__status_not_found(const char *resource, const char *name)
 
 json_t *fakeapi__status_exists(const char *resource, const char *name)
 {
-    json_t *st = fakeapi__status_new(409, "AlreadyExists",
-                                     "%s \"%s\" already exists", resource,
-                                     name);
+    json_t *st = fakeapi__status_new(
+        409, "AlreadyExists", "%s \"%s\" already exists", resource, name);
 
     fakeapi__status_details(st, name, resource);
     return st;
@@ -181,10 +180,9 @@ void fakeapi__field_error(struct fakeapi_field_errors *fe, const char *type,
     va_start(ap, fmt);
     kbuf_vaddf(&body, fmt, ap);
     va_end(ap);
-    json_array_append_new(fe->causes,
-                          json_pack("{s:s, s:s, s:s}", "reason", type,
-                                    "message", kbuf_str(&body), "field",
-                                    field));
+    json_array_append_new(
+        fe->causes, json_pack("{s:s, s:s, s:s}", "reason", type, "message",
+                              kbuf_str(&body), "field", field));
     kbuf_release(&body);
 }
 

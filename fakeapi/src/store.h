@@ -48,10 +48,10 @@ enum ev_type { EV_ADDED = 1, EV_MODIFIED, EV_DELETED, EV_BOOKMARK, EV_ERROR };
 /* One change, shared by the history and every watcher (refcounted). */
 struct event {
     atomic_uint refs;
-    enum ev_type type;      /* ADDED, MODIFIED or DELETED */
+    enum ev_type type; /* ADDED, MODIFIED or DELETED */
     uint64_t rv;
-    struct fakeapi_obj *old; /* before (NULL for ADDED) */
-    struct fakeapi_obj *cur; /* after; for DELETED the last state at rv */
+    struct fakeapi_obj *old;       /* before (NULL for ADDED) */
+    struct fakeapi_obj *cur;       /* after; for DELETED the last state at rv */
     struct fakeapi_obj *old_at_rv; /* lazily: old content with rv (for
                                       watchers that stop matching) */
 };
@@ -63,24 +63,24 @@ void event_unref(struct event *ev);
 struct nsent {
     struct fakeapi_obj *obj; /* the Namespace object */
     struct sarr pods;
-    char *key;               /* "<name>/" for cluster-wide ordering */
+    char *key; /* "<name>/" for cluster-wide ordering */
 };
 
 struct store {
     pthread_rwlock_t lock;
     uint64_t rv;
-    uint64_t rng;           /* uid and generateName randomness */
-    struct hmap pods;       /* "ns/name" -> struct entry */
-    struct hmap nss;        /* name -> struct nsent */
-    struct nsent **nsv;     /* namespaces in key order */
+    uint64_t rng;       /* uid and generateName randomness */
+    struct hmap pods;   /* "ns/name" -> struct entry */
+    struct hmap nss;    /* name -> struct nsent */
+    struct nsent **nsv; /* namespaces in key order */
     size_t nns;
-    struct hmap labels;     /* label key -> struct lkey */
+    struct hmap labels; /* label key -> struct lkey */
     /* history ring */
     struct event **hist;
     size_t hist_cap;
-    size_t hist_start;      /* index of the oldest */
+    size_t hist_start; /* index of the oldest */
     size_t hist_len;
-    uint64_t compacted_rv;  /* events with rv <= this are gone */
+    uint64_t compacted_rv; /* events with rv <= this are gone */
     /* watchers (guarded by lock) */
     struct watcher **watchers;
     size_t nwatchers;
@@ -108,10 +108,9 @@ struct nsent *store_ns(struct store *st, const char *name);
  * most @p limit (0 = no limit). *more tells whether matches remain.
  * Returns 0, or -1 when out of memory. Needs the write lock if
  * store_needs_sort() says so, else a read lock is enough. */
-int store_list(struct store *st, const char *ns,
-               const struct fakeapi_lsel *ls, const struct fakeapi_fsel *fs,
-               const char *after, size_t limit, struct objvec *out,
-               bool *more);
+int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
+               const struct fakeapi_fsel *fs, const char *after, size_t limit,
+               struct objvec *out, bool *more);
 
 /* True when an index is dirty (a bulk seed appended out of order). */
 bool store_needs_sort(const struct store *st);

@@ -25,14 +25,14 @@ struct MHD_Connection;
 struct MHD_Response;
 
 struct watch_params {
-    const char *ns;               /* NULL: all namespaces */
-    struct fakeapi_lsel *ls;      /* consumed; NULL = everything */
-    struct fakeapi_fsel *fs;      /* consumed; NULL = everything */
-    bool bookmarks;               /* allowWatchBookmarks */
-    bool table;                   /* objects as meta.k8s.io Table */
-    const char *table_version;    /* "v1" or "v1beta1" */
-    int64_t timeout_s;            /* timeoutSeconds, 0 = server default */
-    bool has_rv;                  /* resourceVersion given and not "0" */
+    const char *ns;            /* NULL: all namespaces */
+    struct fakeapi_lsel *ls;   /* consumed; NULL = everything */
+    struct fakeapi_fsel *fs;   /* consumed; NULL = everything */
+    bool bookmarks;            /* allowWatchBookmarks */
+    bool table;                /* objects as meta.k8s.io Table */
+    const char *table_version; /* "v1" or "v1beta1" */
+    int64_t timeout_s;         /* timeoutSeconds, 0 = server default */
+    bool has_rv;               /* resourceVersion given and not "0" */
     uint64_t rv;
 };
 

@@ -52,10 +52,10 @@ static void test_faults_status_for_next_n_matching(void **state)
     assert_string_equal(jstr(r.json, "kind"), "Status");
     assert_string_equal(jstr(r.json, "reason"), "ServiceUnavailable");
     assert_string_equal(r.retry_after, "3");
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(r.json, "details"),
-                         "retryAfterSeconds")),
-                     3);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "details"),
+                                           "retryAfterSeconds")),
+        3);
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", PODS, NULL, &r), 503);
     http_res_free(&r);
@@ -193,9 +193,8 @@ static void test_faults_http_control_endpoints(void **state)
              &r),
         200);
     http_res_free(&r);
-    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/ctl/pods/s", NULL,
-                          &r),
-                     200);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/namespaces/ctl/pods/s", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "status.phase"), "Running");
     http_res_free(&r);
     assert_int_equal(http(srv, "POST", "/fakeapi/v1/phase",
@@ -219,9 +218,8 @@ static void test_faults_http_control_endpoints(void **state)
     assert_int_equal(http(srv, "GET", "/version", NULL, &r), 429);
     assert_string_equal(jstr(r.json, "reason"), "TooManyRequests");
     http_res_free(&r);
-    assert_int_equal(http(srv, "POST", "/fakeapi/v1/faults", "{\"kind\":1}",
-                          &r),
-                     400);
+    assert_int_equal(
+        http(srv, "POST", "/fakeapi/v1/faults", "{\"kind\":1}", &r), 400);
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", "/fakeapi/v1/requests", NULL, &r), 200);
     assert_true(json_array_size(r.json) >= 5);
@@ -232,8 +230,7 @@ static void test_faults_http_control_endpoints(void **state)
     assert_int_equal(http(srv, "POST", "/fakeapi/v1/reset", NULL, &r), 200);
     http_res_free(&r);
     assert_int_equal(fakeapi_pod_count(srv), 0);
-    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/ctl", NULL, &r),
-                     404);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/ctl", NULL, &r), 404);
     http_res_free(&r);
     assert_int_equal(http(srv, "POST", "/fakeapi/v1/seed", "{bad", &r), 400);
     http_res_free(&r);

@@ -102,9 +102,8 @@ static void test_list_empty_has_items_array(void **state)
     fakeapi *srv = *state;
     struct http_res r;
 
-    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/default/pods", NULL,
-                          &r),
-                     200);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/namespaces/default/pods", NULL, &r), 200);
     assert_string_equal(r.body + strlen(r.body) - 11, "\"items\":[]}");
     assert_true(json_is_array(json_object_get(r.json, "items")));
     http_res_free(&r);
@@ -203,10 +202,10 @@ static void test_list_pagination_with_continue(void **state)
         cont = jstr(r.json, "metadata.continue");
         if (pages == 0) {
             assert_non_null(cont);
-            assert_int_equal(json_integer_value(json_object_get(
-                                 json_object_get(r.json, "metadata"),
-                                 "remainingItemCount")),
-                             1);
+            assert_int_equal(
+                json_integer_value(json_object_get(
+                    json_object_get(r.json, "metadata"), "remainingItemCount")),
+                1);
         }
         if (cont)
             snprintf(token, sizeof(token), "%s", cont);
@@ -232,8 +231,7 @@ static void test_list_garbled_continue_is_400(void **state)
                           NULL, &r),
                      400);
     http_res_free(&r);
-    assert_int_equal(http(srv, "GET", "/api/v1/pods?limit=abc", NULL, &r),
-                     400);
+    assert_int_equal(http(srv, "GET", "/api/v1/pods?limit=abc", NULL, &r), 400);
     http_res_free(&r);
 }
 
@@ -315,9 +313,8 @@ static void test_list_namespaces_lifecycle(void **state)
                           "{\"metadata\":{\"name\":\"Bad_Name\"}}", &r),
                      422);
     http_res_free(&r);
-    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/kube-system", NULL,
-                          &r),
-                     200);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/namespaces/kube-system", NULL, &r), 200);
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", "/api/v1/namespaces", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "kind"), "NamespaceList");
@@ -330,9 +327,8 @@ static void test_list_namespaces_lifecycle(void **state)
     http_res_free(&r);
     list_names(srv, "/api/v1/pods", got, sizeof(got), 200);
     assert_string_equal(got, "b1,c1");
-    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/default", NULL,
-                          &r),
-                     403);
+    assert_int_equal(
+        http(srv, "DELETE", "/api/v1/namespaces/default", NULL, &r), 403);
     http_res_free(&r);
 }
 

@@ -819,6 +819,34 @@ static void test_patch_smp_new_values_lose_nulls_and_directives(void **state)
     json_decref(res);
 }
 
+static void test_patch_smp_ports_merge_by_container_port_only(void **state)
+{
+    /* patchMergeKey is containerPort alone: a UDP port on the number of a
+     * TCP port merges into it instead of adding a second port */
+    json_t *res =
+        apply_ok(SP, *state,
+                 "{\"spec\":{\"containers\":[{\"name\":\"app\",\"ports\":[{"
+                 "\"containerPort\":8080,\"protocol\":\"UDP\"}]}]}}");
+
+    assert_int_equal(json_array_size(at(res, "/spec/containers/0/ports")), 1);
+    assert_string_equal(str_at(res, "/spec/containers/0/ports/0/protocol"),
+                        "UDP");
+    json_decref(res);
+}
+
+static void
+test_patch_smp_delete_from_primitive_list_works_on_any_list(void **state)
+{
+    json_t *res =
+        apply_ok(SP, *state,
+                 "{\"spec\":{\"containers\":[{\"name\":\"app\","
+                 "\"$deleteFromPrimitiveList/args\":[\"--port\"]}]}}");
+
+    assert_int_equal(json_array_size(at(res, "/spec/containers/0/args")), 1);
+    assert_string_equal(str_at(res, "/spec/containers/0/args/0"), "8080");
+    json_decref(res);
+}
+
 /* ---- strategic merge patch errors ----------------------------------------*/
 
 static void test_patch_smp_non_object_body_is_400(void **state)
@@ -1097,6 +1125,8 @@ int main(void)
         T(test_patch_smp_set_element_order_reorders_list),
         T(test_patch_smp_retain_keys_clears_unlisted_fields),
         T(test_patch_smp_new_values_lose_nulls_and_directives),
+        T(test_patch_smp_ports_merge_by_container_port_only),
+        T(test_patch_smp_delete_from_primitive_list_works_on_any_list),
         T(test_patch_smp_non_object_body_is_400),
         T(test_patch_smp_unknown_patch_value_is_untyped_500),
         T(test_patch_smp_element_without_merge_key_is_untyped_500),

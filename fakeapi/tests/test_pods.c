@@ -48,8 +48,8 @@ static void test_pods_create_sets_server_fields(void **state)
     /* k8s-api.md §4: status sent on create is discarded */
     assert_string_equal(jstr(r.json, "status.phase"), "Pending");
     assert_string_equal(jstr(r.json, "spec.restartPolicy"), "Always");
-    assert_null(json_object_get(json_object_get(r.json, "metadata"),
-                                "generation"));
+    assert_null(
+        json_object_get(json_object_get(r.json, "metadata"), "generation"));
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", PODS "/p1", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "metadata.name"), "p1");
@@ -80,8 +80,7 @@ static void test_pods_create_duplicate_is_409_already_exists(void **state)
     snprintf(body, sizeof(body), POD_FMT, "dup", "{}");
     assert_int_equal(http(srv, "POST", PODS, body, &r), 409);
     assert_string_equal(jstr(r.json, "reason"), "AlreadyExists");
-    assert_string_equal(jstr(r.json, "message"),
-                        "pods \"dup\" already exists");
+    assert_string_equal(jstr(r.json, "message"), "pods \"dup\" already exists");
     assert_string_equal(jstr(r.json, "details.kind"), "pods");
     assert_string_equal(jstr(r.json, "details.name"), "dup");
     http_res_free(&r);
@@ -208,8 +207,7 @@ static void test_pods_merge_patch_null_deletes_label(void **state)
     fakeapi *srv = *state;
     struct http_res r;
 
-    assert_int_equal(make_pod(srv, "default", "m",
-                              "{\"a\":\"1\",\"b\":\"2\"}"),
+    assert_int_equal(make_pod(srv, "default", "m", "{\"a\":\"1\",\"b\":\"2\"}"),
                      201);
     assert_int_equal(http_ct(srv, "PATCH", PODS "/m",
                              "application/merge-patch+json",
@@ -226,12 +224,12 @@ static void test_pods_json_patch_escaped_key(void **state)
     struct http_res r;
 
     assert_int_equal(make_pod(srv, "default", "j", "{\"x\":\"1\"}"), 201);
-    assert_int_equal(
-        http_ct(srv, "PATCH", PODS "/j", "application/json-patch+json",
-                "[{\"op\":\"add\",\"path\":\"/metadata/labels/"
-                "app.kubernetes.io~1name\",\"value\":\"web\"}]",
-                &r),
-        200);
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/j",
+                             "application/json-patch+json",
+                             "[{\"op\":\"add\",\"path\":\"/metadata/labels/"
+                             "app.kubernetes.io~1name\",\"value\":\"web\"}]",
+                             &r),
+                     200);
     assert_non_null(strstr(r.body, "\"app.kubernetes.io/name\":\"web\""));
     http_res_free(&r);
 }
@@ -252,8 +250,8 @@ static void test_pods_patch_unknown_media_type_is_415(void **state)
     http_res_free(&r);
 }
 
-static void test_pods_stale_resource_version_is_409_and_changes_nothing(
-    void **state)
+static void
+test_pods_stale_resource_version_is_409_and_changes_nothing(void **state)
 {
     fakeapi *srv = *state;
     struct http_res r;
@@ -306,8 +304,8 @@ static void test_pods_rejected_patch_leaves_pod_unchanged(void **state)
                      422);
     http_res_free(&r);
     assert_int_equal(http_ct(srv, "PATCH", PODS "/k",
-                             "application/merge-patch+json", "{\"metadata\":",
-                             &r),
+                             "application/merge-patch+json",
+                             "{\"metadata\":", &r),
                      400);
     http_res_free(&r);
     assert_int_equal(fakeapi_get_pod(srv, "default", "k", &after, NULL),
@@ -459,8 +457,7 @@ static void test_pods_bad_seed_changes_nothing(void **state)
 {
     fakeapi *srv = *state;
     struct fakeapi_error err = {0};
-    const char *seed =
-        "[{\"metadata\":{\"name\":\"ok\"}},{\"metadata\":{}}]";
+    const char *seed = "[{\"metadata\":{\"name\":\"ok\"}},{\"metadata\":{}}]";
 
     assert_int_equal(fakeapi_seed_json(srv, seed, strlen(seed), &err),
                      FAKEAPI_E_INVALID);

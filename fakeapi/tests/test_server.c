@@ -163,9 +163,8 @@ static void test_server_body_over_3mib_is_413(void **state)
     big[0] = '{';
     big[n - 1] = '}';
     big[n] = '\0';
-    assert_int_equal(http(srv, "POST", "/api/v1/namespaces/default/pods", big,
-                          &r),
-                     413);
+    assert_int_equal(
+        http(srv, "POST", "/api/v1/namespaces/default/pods", big, &r), 413);
     assert_string_equal(jstr(r.json, "reason"), "RequestEntityTooLarge");
     assert_string_equal(jstr(r.json, "message"),
                         "Request entity too large: limit is 3145728");
@@ -257,8 +256,7 @@ static void test_server_kubeconfig_names_server_and_namespace(void **state)
 
     assert_true(fd >= 0);
     close(fd);
-    assert_int_equal(fakeapi_write_kubeconfig(srv, path, "team-a", NULL,
-                                              NULL),
+    assert_int_equal(fakeapi_write_kubeconfig(srv, path, "team-a", NULL, NULL),
                      FAKEAPI_OK);
     f = fopen(path, "r");
     assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
@@ -278,8 +276,8 @@ int main(void)
             test_server_starts_on_loopback_ephemeral_port, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_server_several_servers_share_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            test_server_port_in_use_is_start_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_port_in_use_is_start_error,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_server_discovery_answers_kubectl_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_unknown_path_is_404_status,
@@ -292,8 +290,7 @@ int main(void)
         cmocka_unit_test(test_server_request_log_records_without_token),
         cmocka_unit_test(test_server_tls_serves_https),
         cmocka_unit_test_setup_teardown(
-            test_server_kubeconfig_names_server_and_namespace, setup,
-            teardown),
+            test_server_kubeconfig_names_server_and_namespace, setup, teardown),
     };
     return cmocka_run_group_tests_name("server", tests, NULL, NULL);
 }

@@ -85,8 +85,7 @@ static void test_watch_deleted_carries_new_resource_version(void **state)
     expect_event(w, 1, "MODIFIED", "d");
     expect_event(w, 2, "DELETED", "d");
     ev = watch_client_line(w, 2);
-    n = strtoul(jstr(json_object_get(ev, "object"),
-                     "metadata.resourceVersion"),
+    n = strtoul(jstr(json_object_get(ev, "object"), "metadata.resourceVersion"),
                 NULL, 10);
     assert_true(n == fakeapi_resource_version(srv));
     json_decref(ev);
@@ -105,18 +104,16 @@ static void test_watch_selector_transitions(void **state)
                            NULL);
     assert_true(watch_client_wait_headers(w, 10));
     /* starts matching: ADDED */
-    assert_int_equal(http_ct(srv, "PATCH", PODS "/t",
-                             "application/merge-patch+json",
-                             "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}",
-                             &r),
-                     200);
+    assert_int_equal(
+        http_ct(srv, "PATCH", PODS "/t", "application/merge-patch+json",
+                "{\"metadata\":{\"labels\":{\"app\":\"web\"}}}", &r),
+        200);
     http_res_free(&r);
     expect_event(w, 0, "ADDED", "t");
     /* stops matching: DELETED */
     assert_int_equal(http_ct(srv, "PATCH", PODS "/t",
                              "application/merge-patch+json",
-                             "{\"metadata\":{\"labels\":{\"app\":null}}}",
-                             &r),
+                             "{\"metadata\":{\"labels\":{\"app\":null}}}", &r),
                      200);
     http_res_free(&r);
     expect_event(w, 1, "DELETED", "t");

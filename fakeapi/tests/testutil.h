@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
-#include <strings.h>
 
 #include "fakeapi.h"
 
@@ -63,8 +63,9 @@ static inline void http_res_free(struct http_res *r)
 }
 
 /* One request; @p hdrs is a NULL-terminated list of extra headers. */
-static inline long http_do(const char *method, const char *url, const char *body,
-                    const char *const *hdrs, struct http_res *res)
+static inline long http_do(const char *method, const char *url,
+                           const char *body, const char *const *hdrs,
+                           struct http_res *res)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *h = NULL;
@@ -97,7 +98,8 @@ static inline long http_do(const char *method, const char *url, const char *body
 
 /* Request against @p srv's URL + @p path with a content type. */
 static inline long http_ct(fakeapi *srv, const char *method, const char *path,
-                    const char *ctype, const char *body, struct http_res *res)
+                           const char *ctype, const char *body,
+                           struct http_res *res)
 {
     char url[2048];
     char ct[256];
@@ -112,7 +114,7 @@ static inline long http_ct(fakeapi *srv, const char *method, const char *path,
 }
 
 static inline long http(fakeapi *srv, const char *method, const char *path,
-                 const char *body, struct http_res *res)
+                        const char *body, struct http_res *res)
 {
     return http_ct(srv, method, path, body ? "application/json" : NULL, body,
                    res);
@@ -139,13 +141,13 @@ static const char *jstr(const json_t *j, const char *path)
 }
 
 #define POD_FMT                                                                \
-    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","     \
-    "\"labels\":%s},\"spec\":{\"containers\":[{\"name\":\"c\","                 \
+    "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\","   \
+    "\"labels\":%s},\"spec\":{\"containers\":[{\"name\":\"c\","                \
     "\"image\":\"busybox\"}]}}"
 
 /* Create pod @p name with @p labels (JSON object text) in @p ns. */
 static inline long make_pod(fakeapi *srv, const char *ns, const char *name,
-                     const char *labels)
+                            const char *labels)
 {
     char path[512];
     char body[4096];
@@ -214,8 +216,8 @@ static inline size_t wc_header(char *p, size_t sz, size_t n, void *cls)
     return sz * n;
 }
 
-static inline int wc_progress(void *cls, curl_off_t a, curl_off_t b, curl_off_t c,
-                       curl_off_t d)
+static inline int wc_progress(void *cls, curl_off_t a, curl_off_t b,
+                              curl_off_t c, curl_off_t d)
 {
     struct watch_client *w = cls;
     int stop;
@@ -268,8 +270,8 @@ static inline void *wc_main(void *arg)
 }
 
 /* Start watching @p path on @p srv (a new client; watch_client_free). */
-static inline struct watch_client *watch_client_start(fakeapi *srv, const char *path,
-                                               const char *accept)
+static inline struct watch_client *
+watch_client_start(fakeapi *srv, const char *path, const char *accept)
 {
     struct watch_client *w = calloc(1, sizeof(*w));
 
@@ -283,7 +285,7 @@ static inline struct watch_client *watch_client_start(fakeapi *srv, const char *
 
 /* Wait until @p n lines arrived (true) or the stream ended/timeout. */
 static inline bool watch_client_wait_lines(struct watch_client *w, size_t n,
-                                    int timeout_s)
+                                           int timeout_s)
 {
     struct timespec ts;
     bool ok;
@@ -301,7 +303,8 @@ static inline bool watch_client_wait_lines(struct watch_client *w, size_t n,
 
 /* Wait until the response headers arrived: the server registers a
  * watcher before it answers, so the watch is live from then on. */
-static inline bool watch_client_wait_headers(struct watch_client *w, int timeout_s)
+static inline bool watch_client_wait_headers(struct watch_client *w,
+                                             int timeout_s)
 {
     struct timespec ts;
     bool ok;

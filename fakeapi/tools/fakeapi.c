@@ -126,9 +126,9 @@ static int prepare(fakeapi *srv, const struct args *a)
     if (a->kubeconfig &&
         fakeapi_write_kubeconfig(
             srv, a->kubeconfig, a->ns,
-            a->opt.tls_cert_file ? (a->tls_ca ? a->tls_ca
-                                              : a->opt.tls_cert_file)
-                                 : NULL,
+            a->opt.tls_cert_file
+                ? (a->tls_ca ? a->tls_ca : a->opt.tls_cert_file)
+                : NULL,
             &err) != FAKEAPI_OK) {
         fprintf(stderr, "fakeapi: %s\n", err.text);
         return 1;
