@@ -69,12 +69,23 @@ KREG_API const char *kreg_strerror(int code);
 
 /* ---- Service model -----------------------------------------------------*/
 
+/*
+ * The go-micro registry structs (go-micro-registry.md §2.1). Strings are
+ * owned, NUL-terminated and may hold any bytes but NUL; NULL is written
+ * as "". A map or array with no entries is Go's nil (JSON null) when its
+ * null flag is set, else empty ({} or []); with entries the flag is
+ * ignored. Zero values follow Go: kreg_service_new() and the decoder
+ * start every string at "" and every map and array at nil.
+ */
+
 /** A string-to-string map (go-micro metadata). */
 struct kreg_metadata {
     size_t count;
-    char **keys;   /**< owned; kept sorted by raw bytes on encode */
+    char **keys;   /**< owned; any order (encoded sorted by raw bytes),
+                        unique */
     char **values; /**< owned */
-    bool is_null;  /**< true: encodes as null (Go nil map) */
+    bool is_null;  /**< with count 0: encodes as null (Go nil map), else {};
+                        kreg_metadata_set() clears it */
 };
 
 /** A request/response type description (recursive). */
@@ -83,7 +94,7 @@ struct kreg_value {
     char *type;
     size_t nvalues;
     struct kreg_value **values; /**< owned; an element may be NULL (null) */
-    bool values_null;           /**< true: "values":null */
+    bool values_null;           /**< with nvalues 0: "values":null */
 };
 
 /** One endpoint of a service. */
@@ -98,7 +109,8 @@ struct kreg_endpoint {
 struct kreg_node {
     char *id;
     char *address;
-    int port;  /**< go-micro v1 only; written with KREG_WIRE_V1 */
+    int port;  /**< go-micro v1 only; written with KREG_WIRE_V1, always
+                    read (a Go int; kreg refuses values beyond a C int) */
     struct kreg_metadata metadata;
 };
 
@@ -109,12 +121,14 @@ struct kreg_service {
     struct kreg_metadata metadata;
     size_t nendpoints;
     struct kreg_endpoint **endpoints; /**< owned; element NULL = null */
-    bool endpoints_null;              /**< true: "endpoints":null */
+    bool endpoints_null;              /**< with nendpoints 0: null */
     size_t nnodes;
     struct kreg_node **nodes;         /**< owned; element NULL = null */
-    bool nodes_null;                  /**< true: "nodes":null */
-    char *extra_json; /**< owned; unknown members read, as a JSON object
-                           text, or NULL; never written back (Go drops them) */
+    bool nodes_null;                  /**< with nnodes 0: null */
+    char *extra_json; /**< owned; the unknown top-level members read, as a
+                           compact JSON object text (strings re-escaped as
+                           Go writes them), or NULL; never written back
+                           (Go drops them) */
 };
 
 /** A list of services (e.g. one per version). */
@@ -134,30 +148,46 @@ enum kreg_wire {
 #define KREG_WIRE_GO122_ESCAPES 0x100 /**< write \b and \f (Go >= 1.22) */
 
 /**
- * Decode go-micro service JSON (any version's field order and members).
- * @param json  the text, need not be NUL-terminated.
- * @param out   on success, a new service: kreg_service_free().
- * @return KREG_OK or KREG_E_INVALID (err says what and where).
+ * Decode go-micro service JSON (any version's field order and members) as
+ * Go's json.Unmarshal does: member names match case-insensitively, a
+ * repeated member decodes into the earlier one, null or a missing member
+ * leaves the zero value, invalid UTF-8 and lone surrogates become U+FFFD,
+ * a top-level null is the zero service. Unlike Go, kreg refuses strings
+ * holding U+0000, nesting beyond 1000 levels and ports beyond a C int.
+ * @param json  the text, need not be NUL-terminated (NULL if @p len is 0).
+ * @param len   its length in bytes.
+ * @param out   on success, a new service: kreg_service_free(); else NULL.
+ * @param err   optional; says what failed and where, e.g.
+ *              "service json: nodes[0].port: expected number, got string".
+ * @return KREG_OK, KREG_E_INVALID (syntax, type, limits) or KREG_E_NOMEM.
  */
 KREG_API KREG_NODISCARD int kreg_service_decode(const char *json, size_t len,
                                                 struct kreg_service **out,
                                                 struct kreg_error *err);
 
 /**
- * Encode a service as Go's encoding/json writes it for @p wire.
- * @param json_out  on success, a new NUL-terminated string: free() it.
+ * Encode a service as Go's encoding/json writes it for @p wire: compact,
+ * members in struct order, maps sorted by raw key bytes, strings escaped
+ * as Go does (HTML-safe; each invalid UTF-8 byte as \ufffd).
+ * @param s         the service (not modified).
+ * @param wire      an enum kreg_wire, optionally | KREG_WIRE_GO122_ESCAPES.
+ * @param json_out  on success, a new NUL-terminated string: free() it;
+ *                  else NULL.
  * @param len_out   optional: its length.
- * @return KREG_OK, KREG_E_INVALID or KREG_E_NOMEM.
+ * @param err       optional; filled on failure.
+ * @return KREG_OK, KREG_E_INVALID (unknown @p wire, a NULL or repeated
+ *         metadata key, nesting beyond 1000 levels) or KREG_E_NOMEM.
  */
 KREG_API KREG_NODISCARD int kreg_service_encode(const struct kreg_service *s,
                                                 int wire, char **json_out,
                                                 size_t *len_out,
                                                 struct kreg_error *err);
 
-/** New empty service (name and version ""); NULL if out of memory. */
+/** New empty service: name and version "", metadata, endpoints and nodes
+ *  nil (as Go's registry.Service{}); NULL if out of memory. */
 KREG_API struct kreg_service *kreg_service_new(void);
 
-/** Deep copy; NULL if out of memory. */
+/** Deep copy, extra_json included; NULL if out of memory (or @p s NULL). */
 KREG_API struct kreg_service *kreg_service_dup(const struct kreg_service *s);
 
 /** Free a service and all it owns; NULL is a no-op. */
@@ -167,19 +197,21 @@ KREG_API void kreg_service_free(struct kreg_service *s);
 KREG_API void kreg_service_list_free(struct kreg_service_list *l);
 
 /**
- * Set a metadata entry (copies both; replaces an existing key).
- * @return KREG_OK or KREG_E_NOMEM.
+ * Set a metadata entry (copies both; replaces an existing key) and make
+ * the map non-nil.
+ * @return KREG_OK, KREG_E_INVALID (a NULL argument) or KREG_E_NOMEM.
  */
 KREG_API KREG_NODISCARD int kreg_metadata_set(struct kreg_metadata *m,
                                               const char *key,
                                               const char *value);
 
-/** Borrowed value for @p key, or NULL. */
+/** Borrowed value for @p key (valid until the map changes), or NULL. */
 KREG_API const char *kreg_metadata_get(const struct kreg_metadata *m,
                                        const char *key);
 
 /**
- * Append a new node (id and address copied) to @p s.
+ * Append a new node (id and address copied, NULL as "", port 0, metadata
+ * nil) to @p s; @p s's nodes are no longer nil.
  * @return the node (borrowed, owned by @p s) or NULL if out of memory.
  */
 KREG_API struct kreg_node *kreg_service_add_node(struct kreg_service *s,
@@ -191,10 +223,14 @@ KREG_API struct kreg_node *kreg_service_add_node(struct kreg_service *s,
 /**
  * The go-micro label/annotation key suffix for a service name: each byte
  * outside [-A-Za-z0-9_.] becomes '_' (go-micro-registry.md §1).
+ * @param name  service name, NUL-terminated.
  * @param out   buffer of at least strlen(name)+1 bytes.
+ * @param size  its size.
+ * @param err   optional; filled on failure.
  * @return KREG_OK, or KREG_E_NAME if the keys it makes would be rejected
  *         by the API server (empty, longer than 54 bytes, not ending in an
- *         alphanumeric); @p out is written either way.
+ *         alphanumeric); @p out is written either way. KREG_E_INVALID if
+ *         an argument is NULL or @p out is too small (then @p out is "").
  */
 KREG_API int kreg_name_encode(const char *name, char *out, size_t size,
                               struct kreg_error *err);

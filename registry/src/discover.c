@@ -1,0 +1,261 @@
+/*
+ * discover: get a service and list services from pod annotations
+ * (go-micro-registry.md §4), with the improvements of §6: terminating
+ * pods are skipped, undecodable annotations are skipped and reported
+ * instead of failing the call, and results come back in a stable order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kbuf.h"
+#include "names.h"
+#include "registry.h"
+#include "service.h"
+
+#define PAGE_LIMIT 500
+
+static int list_page(kreg *r, const char *path, json_t **doc,
+                     struct kreg_error *err)
+{
+    struct kreg__response resp = {0};
+    json_error_t jerr;
+    int rc;
+
+    rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
+                            KREG__HTTP_IDEMPOTENT, &resp, err);
+    if (rc != KREG_OK) {
+        kreg__response_release(&resp);
+        return rc;
+    }
+    *doc = json_loadb(resp.body, resp.len, 0, &jerr);
+    kreg__response_release(&resp);
+    if (!json_is_array(json_object_get(*doc, "items"))) {
+        json_decref(*doc);
+        *doc = NULL;
+        return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
+                           "pod list: not a PodList (%s)", jerr.text);
+    }
+    return KREG_OK;
+}
+
+int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
+                    struct kreg_error *err)
+{
+    char *ns = kreg__http_escape(r->cfg.namespace_);
+    char *sel = kreg__http_escape(selector);
+    char *cont = NULL;
+    json_t *all = json_array();
+    struct kbuf path;
+    int rc = KREG_OK;
+
+    *items = NULL;
+    if (rv)
+        *rv = NULL;
+    kbuf_init(&path, 16384);
+    if (!ns || !sel || !all) {
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+        goto out;
+    }
+    do {
+        json_t *doc = NULL;
+        const char *next;
+
+        kbuf_reset(&path);
+        kbuf_addf(&path, "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=%d",
+                  ns, sel, PAGE_LIMIT);
+        if (cont)
+            kbuf_addf(&path, "&continue=%s", cont);
+        rc = list_page(r, kbuf_str(&path), &doc, err);
+        if (rc != KREG_OK)
+            goto out;
+        json_array_extend(all, json_object_get(doc, "items"));
+        if (rv && !*rv) {
+            const char *v = json_string_value(json_object_get(
+                json_object_get(doc, "metadata"), "resourceVersion"));
+
+            *rv = strdup(v ? v : "");
+        }
+        next = json_string_value(
+            json_object_get(json_object_get(doc, "metadata"), "continue"));
+        free(cont);
+        cont = next && *next ? kreg__http_escape(next) : NULL;
+        json_decref(doc);
+    } while (cont);
+    *items = all;
+    all = NULL;
+out:
+    if (rc != KREG_OK && rv) {
+        free(*rv);
+        *rv = NULL;
+    }
+    json_decref(all);
+    free(cont);
+    free(ns);
+    free(sel);
+    kbuf_release(&path);
+    return rc;
+}
+
+static void skipped(const struct kreg_query *q, const json_t *pod,
+                    const char *key, const char *why)
+{
+    if (q && q->on_skip)
+        q->on_skip(q->ctx, kreg__pod_name(pod), key, why);
+}
+
+/* Decode one annotation; NULL (and a report) when it does not decode. */
+static struct kreg_service *decode_ann(const json_t *pod, const char *key,
+                                       const struct kreg_query *q)
+{
+    size_t len = 0;
+    const char *text = kreg__pod_annotation(pod, key, &len);
+    struct kreg_service *s = NULL;
+    struct kreg_error e = {0};
+
+    if (!text)
+        return NULL;
+    if (kreg_service_decode(text, len, &s, &e) != KREG_OK) {
+        skipped(q, pod, key, e.text);
+        return NULL;
+    }
+    return s;
+}
+
+/* Merge @p s (consumed) into @p out by name and version (§4 step 4). */
+static int merge(struct kreg_service_list *out, struct kreg_service *s)
+{
+    struct kreg_service *have =
+        kreg__service_list_find(out, s->name, s->version ? s->version : "");
+    int rc;
+
+    if (!have)
+        return kreg__service_list_append(out, s);
+    rc = kreg__service_merge_nodes(have, s);
+    kreg_service_free(s);
+    return rc;
+}
+
+int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
+                        struct kreg_service_list **out, struct kreg_error *err)
+{
+    char sel[KREG__NAMES_KEY_SIZE];
+    char key[KREG__NAMES_KEY_SIZE];
+    json_t *pods = NULL;
+    json_t *pod;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = kreg__names_selector(name, sel, sizeof(sel), err);
+    if (rc == KREG_OK)
+        rc = kreg__names_annotation_key(name, key, sizeof(key), err);
+    if (rc == KREG_OK)
+        rc = kreg__list_pods(r, sel, &pods, NULL, err);
+    if (rc != KREG_OK)
+        return rc;
+    if (json_array_size(pods) == 0) {
+        json_decref(pods);
+        return kreg__error(err, KREG_E_NOT_FOUND, 0, NULL,
+                           "service \"%s\" not found", name);
+    }
+    *out = kreg__service_list_new();
+    json_array_foreach(pods, i, pod)
+    {
+        struct kreg_service *s;
+
+        if (!*out || !kreg__pod_usable(pod))
+            continue;
+        s = decode_ann(pod, key, q);
+        if (!s)
+            continue;
+        /* names that encode alike collide on one key: keep only ours */
+        if (!s->name || strcmp(s->name, name) != 0) {
+            skipped(q, pod, key, "annotation is for another service name");
+            kreg_service_free(s);
+            continue;
+        }
+        if (merge(*out, s) != KREG_OK)
+            rc = KREG_E_NOMEM;
+    }
+    json_decref(pods);
+    if (!*out || rc != KREG_OK) {
+        kreg_service_list_free(*out);
+        *out = NULL;
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    }
+    return KREG_OK;
+}
+
+int kreg_get_service(kreg *r, const char *name, struct kreg_service_list **out,
+                     struct kreg_error *err)
+{
+    return kreg_get_service_ex(r, name, NULL, out, err);
+}
+
+/* Every micro.mu/service-* annotation of @p pod into @p out. */
+static int pod_services(const json_t *pod, const struct kreg_query *q,
+                        struct kreg_service_list *out)
+{
+    json_t *ann =
+        json_object_get(json_object_get(pod, "metadata"), "annotations");
+    size_t plen = strlen(KREG__NAMES_ANNOTATION_PREFIX);
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(ann, k, v)
+    {
+        struct kreg_service *s;
+
+        if (strncmp(k, KREG__NAMES_ANNOTATION_PREFIX, plen) != 0)
+            continue;
+        s = decode_ann(pod, k, q);
+        if (!s)
+            continue;
+        if (!s->name) {
+            skipped(q, pod, k, "annotation has no service name");
+            kreg_service_free(s);
+            continue;
+        }
+        if (merge(out, s) != KREG_OK)
+            return KREG_E_NOMEM;
+    }
+    return KREG_OK;
+}
+
+int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
+                          struct kreg_service_list **out,
+                          struct kreg_error *err)
+{
+    json_t *pods = NULL;
+    json_t *pod;
+    size_t i;
+    int rc;
+
+    *out = NULL;
+    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, &pods, NULL, err);
+    if (rc != KREG_OK)
+        return rc;
+    *out = kreg__service_list_new();
+    json_array_foreach(pods, i, pod)
+    {
+        if (*out && kreg__pod_usable(pod) &&
+            pod_services(pod, q, *out) != KREG_OK)
+            rc = KREG_E_NOMEM;
+    }
+    json_decref(pods);
+    if (!*out || rc != KREG_OK) {
+        kreg_service_list_free(*out);
+        *out = NULL;
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    }
+    kreg__service_list_sort(*out);
+    return KREG_OK;
+}
+
+int kreg_list_services(kreg *r, struct kreg_service_list **out,
+                       struct kreg_error *err)
+{
+    return kreg_list_services_ex(r, NULL, out, err);
+}

@@ -1,0 +1,327 @@
+/*
+ * http_call: setting up one exchange on a libcurl easy handle (options,
+ * TLS, credentials, headers) and collecting what comes back (status
+ * line, Retry-After, body). Shared by requests and streams.
+ */
+#include "http_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "error.h"
+#include "knum.h"
+
+#define USER_AGENT "kreg/0.1"
+
+/* Longest header line built: a token (config_int.h: at most 1 MiB). */
+#define HEADER_MAX ((1u << 20) + 64)
+
+/* Longest URL built (label selectors and continue tokens are short). */
+#define URL_MAX (1u << 20)
+
+/* TCP keep-alive probes: a dead peer is noticed on idle watch streams. */
+#define KEEPALIVE_IDLE_S     30L
+#define KEEPALIVE_INTERVAL_S 15L
+
+/* ---- Callbacks -----------------------------------------------------------*/
+
+static bool is_2xx(long status)
+{
+    return status >= 200 && status < 300;
+}
+
+/* Body bytes: to on_data for a 2xx stream, else into the capped body. */
+static size_t on_write(char *p, size_t size, size_t n, void *userdata)
+{
+    struct kreg__http_call *c = userdata;
+    size_t len = size * n;
+    long status = 0;
+
+    if (c->on_data && curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE,
+                                        &status) == CURLE_OK) {
+        if (is_2xx(status)) {
+            if (c->on_data(c->ctx, p, len) != 0) {
+                c->data_stopped = true;
+                return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+            }
+            return len;
+        }
+    }
+    c->body_rc = kbuf_add(&c->body, p, len);
+    return c->body_rc == KBUF_OK ? len : 0;
+}
+
+/* Length of @p p without trailing CR, LF, spaces and tabs. */
+static size_t trimmed_len(const char *p, size_t len)
+{
+    while (len > 0 && (p[len - 1] == '\r' || p[len - 1] == '\n' ||
+                       p[len - 1] == ' ' || p[len - 1] == '\t'))
+        len--;
+    return len;
+}
+
+/* k8s-api.md §11: only a numeric Retry-After counts (no HTTP-dates). */
+static void parse_retry_after(struct kreg__http_call *c, const char *v,
+                              size_t len)
+{
+    uint64_t s;
+
+    while (len > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        len--;
+    }
+    len = trimmed_len(v, len);
+    if (knum_parse_u64(v, len, &s))
+        c->retry_after_s = s > INT64_MAX ? INT64_MAX : (int64_t)s;
+}
+
+/* Header lines: each status line starts a new answer (100 Continue). */
+static size_t on_header(char *p, size_t size, size_t n, void *userdata)
+{
+    static const char retry_after[] = "Retry-After:";
+    struct kreg__http_call *c = userdata;
+    size_t len = size * n;
+    size_t keep;
+
+    if (len > 5 && memcmp(p, "HTTP/", 5) == 0) {
+        keep = trimmed_len(p, len);
+        if (keep >= sizeof(c->status_line))
+            keep = sizeof(c->status_line) - 1;
+        memcpy(c->status_line, p, keep);
+        c->status_line[keep] = '\0';
+        c->retry_after_s = -1;
+    } else if (len > sizeof(retry_after) - 1 &&
+               strncasecmp(p, retry_after, sizeof(retry_after) - 1) == 0) {
+        parse_retry_after(c, p + sizeof(retry_after) - 1,
+                          len - (sizeof(retry_after) - 1));
+    }
+    return len;
+}
+
+/* ---- Options -------------------------------------------------------------*/
+
+/* Keep the first failure of a series of curl_easy_setopt() calls. */
+static void keep(CURLcode *acc, CURLcode cc)
+{
+    if (*acc == CURLE_OK)
+        *acc = cc;
+}
+
+/* A setopt failure is no memory or a libcurl built without a feature. */
+static int setopt_error(CURLcode cc, struct kreg_error *err)
+{
+    if (cc == CURLE_OUT_OF_MEMORY)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    return kreg__error(err, KREG_E_CONFIG, 0, NULL, "libcurl: %s",
+                       curl_easy_strerror(cc));
+}
+
+/* Options every exchange sets. */
+static CURLcode set_common(struct kreg__http_call *c, const char *url)
+{
+    CURL *e = c->curl;
+    CURLcode cc = CURLE_OK;
+
+    keep(&cc, curl_easy_setopt(e, CURLOPT_URL, url));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                               c->h->connect_timeout_ms));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, KEEPALIVE_IDLE_S));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, KEEPALIVE_INTERVAL_S));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_USERAGENT, USER_AGENT));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_WRITEDATA, c));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_HEADERDATA, c));
+    if (c->h->connect_to)
+        keep(&cc, curl_easy_setopt(e, CURLOPT_CONNECT_TO, c->h->connect_to));
+    return cc;
+}
+
+static CURLcode set_blob(CURL *e, CURLoption opt, const char *p, size_t len)
+{
+    struct curl_blob blob;
+
+    blob.data = (void *)(uintptr_t)p; /* not written: CURL_BLOB_COPY */
+    blob.len = len;
+    blob.flags = CURL_BLOB_COPY;
+    return curl_easy_setopt(e, opt, &blob);
+}
+
+/*
+ * TLS: verification is on unless the configuration says insecure; the CA
+ * bundle is the configured one, else the system's. The client certificate
+ * is fetched for each exchange since an exec plugin may rotate it
+ * (k8s-api.md §10); libcurl copies it, and a changed one is simply a
+ * connection that cannot be reused.
+ */
+static int set_tls(struct kreg__http_call *c, struct kreg_error *err)
+{
+    struct kreg__config *cfg = c->h->cfg;
+    CURL *e = c->curl;
+    char *cert = NULL;
+    char *key = NULL;
+    size_t cert_len = 0;
+    size_t key_len = 0;
+    CURLcode cc = CURLE_OK;
+    int rc;
+
+    keep(&cc,
+         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L));
+    keep(&cc,
+         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L));
+    if (cfg->ca_pem && !cfg->insecure)
+        keep(&cc, set_blob(e, CURLOPT_CAINFO_BLOB, cfg->ca_pem, cfg->ca_len));
+    rc = kreg__config_client_cert(cfg, &cert, &cert_len, &key, &key_len, err);
+    if (rc != KREG_OK)
+        goto out;
+    if (cert && key) {
+        keep(&cc, set_blob(e, CURLOPT_SSLCERT_BLOB, cert, cert_len));
+        keep(&cc, curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"));
+        keep(&cc, set_blob(e, CURLOPT_SSLKEY_BLOB, key, key_len));
+        keep(&cc, curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM"));
+        c->sent_credentials = true;
+    }
+    if (cc != CURLE_OK)
+        rc = setopt_error(cc, err);
+out:
+    free(cert);
+    free(key);
+    return rc;
+}
+
+static int add_header(struct curl_slist **list, const char *line,
+                      struct kreg_error *err)
+{
+    struct curl_slist *n = curl_slist_append(*list, line);
+
+    if (!n)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    *list = n;
+    return KREG_OK;
+}
+
+/* Append a formatted header line (built in @p line, reset first). */
+static int add_headerf(struct curl_slist **list, struct kbuf *line,
+                       struct kreg_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int add_headerf(struct curl_slist **list, struct kbuf *line,
+                       struct kreg_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    int brc;
+
+    kbuf_reset(line);
+    va_start(ap, fmt);
+    brc = kbuf_vaddf(line, fmt, ap);
+    va_end(ap);
+    if (brc != KBUF_OK)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    return add_header(list, kbuf_str(line), err);
+}
+
+/*
+ * Headers; the bearer token is read for each exchange (token files
+ * rotate, exec credentials expire: k8s-api.md §10). "Expect:" stops
+ * libcurl from waiting for a 100 Continue on large bodies.
+ */
+static int set_headers(struct kreg__http_call *c, const char *content_type,
+                       struct kreg_error *err)
+{
+    struct kbuf line;
+    char *token = NULL;
+    int rc;
+
+    kbuf_init(&line, HEADER_MAX);
+    rc = kreg__config_token(c->h->cfg, &token, err);
+    if (rc == KREG_OK)
+        rc = add_header(&c->headers, "Accept: application/json", err);
+    if (rc == KREG_OK)
+        rc = add_header(&c->headers, "Expect:", err);
+    if (rc == KREG_OK && content_type)
+        rc = add_headerf(&c->headers, &line, err, "Content-Type: %s",
+                         content_type);
+    if (rc == KREG_OK && c->h->host_header)
+        rc = add_header(&c->headers, c->h->host_header, err);
+    if (rc == KREG_OK && token) {
+        rc = add_headerf(&c->headers, &line, err, "Authorization: Bearer %s",
+                         token);
+        c->sent_credentials = true;
+    }
+    if (rc == KREG_OK &&
+        curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK)
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    kbuf_release(&line);
+    free(token);
+    return rc;
+}
+
+/* ---- Exchange ------------------------------------------------------------*/
+
+int kreg__http_call_prepare(struct kreg__http_call *c, struct kreg__http *h,
+                            CURL *curl, const char *path,
+                            const char *content_type, size_t body_cap,
+                            struct kreg_error *err)
+{
+    struct kbuf url;
+    CURLcode cc;
+    int brc;
+    int rc = KREG_OK;
+
+    memset(c, 0, sizeof(*c));
+    c->h = h;
+    c->curl = curl;
+    c->retry_after_s = -1;
+    c->body_cap = body_cap;
+    kbuf_init(&c->body, body_cap);
+    kbuf_init(&url, URL_MAX);
+    brc = kbuf_adds(&url, h->base);
+    if (brc == KBUF_OK)
+        brc = kbuf_adds(&url, path);
+    if (brc != KBUF_OK) {
+        rc = brc == KBUF_E_NOMEM
+                 ? kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory")
+                 : kreg__error(err, KREG_E_INVALID, 0, NULL,
+                               "request path: longer than %u bytes", URL_MAX);
+        goto out;
+    }
+    cc = set_common(c, kbuf_str(&url));
+    if (cc != CURLE_OK) {
+        rc = setopt_error(cc, err);
+        goto out;
+    }
+    if (h->https)
+        rc = set_tls(c, err);
+    if (rc == KREG_OK)
+        rc = set_headers(c, content_type, err);
+out:
+    kbuf_release(&url);
+    return rc;
+}
+
+void kreg__http_call_finish(struct kreg__http_call *c)
+{
+    long connects = 0;
+
+    if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->status) !=
+        CURLE_OK)
+        c->status = 0;
+    if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &connects) ==
+            CURLE_OK &&
+        connects > 0)
+        atomic_fetch_add(&c->h->connects, (unsigned long)connects);
+}
+
+void kreg__http_call_release(struct kreg__http_call *c)
+{
+    curl_slist_free_all(c->headers);
+    c->headers = NULL;
+    kbuf_release(&c->body);
+}

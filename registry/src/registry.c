@@ -1,0 +1,268 @@
+/*
+ * registry: the kreg handle, register and deregister
+ * (go-micro-registry.md §3.2, §4).
+ */
+#include "registry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "kbuf.h"
+#include "names.h"
+#include "service.h"
+
+/* k8s-api.md §2: the total annotation size of a pod. */
+#define ANNOTATION_BUDGET 262144
+
+int kreg_new(const struct kreg_options *opt, kreg **out, struct kreg_error *err)
+{
+    static const struct kreg_options defaults;
+    const struct kreg_options *o = opt ? opt : &defaults;
+    kreg *r;
+    int rc;
+
+    *out = NULL;
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    rc = kreg__config_load(o, &r->cfg, err);
+    if (rc != KREG_OK) {
+        free(r);
+        return rc;
+    }
+    rc = kreg__http_new(&r->cfg, o, &r->http, err);
+    if (rc != KREG_OK) {
+        kreg__config_release(&r->cfg);
+        free(r);
+        return rc;
+    }
+    r->wire = o->wire;
+    *out = r;
+    return KREG_OK;
+}
+
+void kreg_free(kreg *r)
+{
+    if (!r)
+        return;
+    kreg__http_free(r->http);
+    kreg__config_release(&r->cfg);
+    free(r);
+}
+
+const char *kreg_server(const kreg *r)
+{
+    return r->cfg.server;
+}
+
+const char *kreg_namespace(const kreg *r)
+{
+    return r->cfg.namespace_;
+}
+
+const char *kreg__pod_name(const json_t *pod)
+{
+    const char *n = json_string_value(
+        json_object_get(json_object_get(pod, "metadata"), "name"));
+
+    return n ? n : "";
+}
+
+const char *kreg__pod_annotation(const json_t *pod, const char *key,
+                                 size_t *len)
+{
+    json_t *v = json_object_get(
+        json_object_get(json_object_get(pod, "metadata"), "annotations"), key);
+
+    if (!json_is_string(v))
+        return NULL;
+    if (len)
+        *len = json_string_length(v);
+    return json_string_value(v);
+}
+
+bool kreg__pod_usable(const json_t *pod)
+{
+    const char *phase = json_string_value(
+        json_object_get(json_object_get(pod, "status"), "phase"));
+    json_t *del =
+        json_object_get(json_object_get(pod, "metadata"), "deletionTimestamp");
+
+    return phase && strcmp(phase, "Running") == 0 &&
+           (!del || json_is_null(del));
+}
+
+/* Path of the own pod, or an error when no pod name is known. */
+static int pod_path(kreg *r, char *path, size_t size, struct kreg_error *err)
+{
+    char *ns;
+    char *pod;
+    int n;
+
+    if (!r->cfg.pod_name || !*r->cfg.pod_name)
+        return kreg__error(err, KREG_E_CONFIG, 0, NULL,
+                           "no pod name: set the pod name option or "
+                           "HOSTNAME");
+    ns = kreg__http_escape(r->cfg.namespace_);
+    pod = kreg__http_escape(r->cfg.pod_name);
+    n = ns && pod
+            ? snprintf(path, size, "/api/v1/namespaces/%s/pods/%s", ns, pod)
+            : -1;
+    free(ns);
+    free(pod);
+    if (n < 0 || (size_t)n >= size)
+        return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                           "pod or namespace name too long");
+    return KREG_OK;
+}
+
+/* Name the pod when the server says it is missing (issue 4). */
+static int pod_error(kreg *r, int rc, struct kreg_error *err)
+{
+    if (rc == KREG_E_NOT_FOUND)
+        kreg__error(err, rc, 404, "NotFound",
+                    "pod \"%s\" not found in namespace \"%s\"", r->cfg.pod_name,
+                    r->cfg.namespace_);
+    return rc;
+}
+
+/*
+ * Refuse a register the API server would reject: the annotations of the
+ * pod, with ours replaced, must stay within 262144 bytes (§6 item 11).
+ */
+static int check_budget(kreg *r, const char *path, const char *key,
+                        size_t value_len, struct kreg_error *err)
+{
+    struct kreg__response resp = {0};
+    json_t *pod;
+    json_t *ann;
+    const char *k;
+    json_t *v;
+    size_t total = strlen(key) + value_len;
+    int rc;
+
+    rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
+                            KREG__HTTP_IDEMPOTENT, &resp, err);
+    if (rc != KREG_OK) {
+        kreg__response_release(&resp);
+        return pod_error(r, rc, err);
+    }
+    pod = json_loadb(resp.body, resp.len, 0, NULL);
+    kreg__response_release(&resp);
+    if (!json_is_object(pod)) {
+        json_decref(pod);
+        return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
+                           "pod %s: the answer is not a JSON object",
+                           r->cfg.pod_name);
+    }
+    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+    json_object_foreach(ann, k, v)
+    {
+        if (strcmp(k, key) != 0)
+            total += strlen(k) + json_string_length(v);
+    }
+    json_decref(pod);
+    if (total > ANNOTATION_BUDGET)
+        return kreg__error(err, KREG_E_TOO_BIG, 0, NULL,
+                           "annotations of pod \"%s\" would take %zu bytes, "
+                           "more than the 262144 the API server allows",
+                           r->cfg.pod_name, total);
+    return KREG_OK;
+}
+
+/* The Go plugin's PATCH body, byte for byte (go-micro-registry.md §2.4 F,
+ * §3.2): json.Encoder output with HTML escaping and one trailing '\n'. */
+static int patch_body(const char *enc, const char *json, size_t len, int wire,
+                      struct kbuf *b)
+{
+    int rc = KREG_OK;
+
+    kbuf_adds(b, "{\"metadata\":{\"labels\":{\"" KREG__NAMES_SELECTOR_PREFIX);
+    kbuf_adds(b, enc);
+    if (json) {
+        kbuf_adds(b, "\":\"service\",\"" KREG__NAMES_TYPE_LABEL
+                     "\":\"service\"},\"annotations\":{"
+                     "\"" KREG__NAMES_ANNOTATION_PREFIX);
+        kbuf_adds(b, enc);
+        kbuf_adds(b, "\":");
+        rc = kreg__service_encode_string(b, json, len, wire);
+        kbuf_adds(b, "}},\"status\":null}\n");
+    } else {
+        kbuf_adds(b,
+                  "\":null},\"annotations\":{\"" KREG__NAMES_ANNOTATION_PREFIX);
+        kbuf_adds(b, enc);
+        kbuf_adds(b, "\":null}},\"status\":null}\n");
+    }
+    return rc;
+}
+
+/* Register (json != NULL) or deregister (json == NULL) one name. */
+static int patch_service(kreg *r, const char *name, const char *json,
+                         size_t len, struct kreg_error *err)
+{
+    char path[1024];
+    char key[KREG__NAMES_KEY_SIZE];
+    char enc[KREG__NAMES_KEY_SIZE];
+    struct kbuf body;
+    int rc;
+
+    rc = kreg__names_annotation_key(name, key, sizeof(key), err);
+    if (rc == KREG_OK)
+        rc = kreg_name_encode(name, enc, sizeof(enc), err);
+    if (rc == KREG_OK)
+        rc = pod_path(r, path, sizeof(path), err);
+    if (rc == KREG_OK && json)
+        rc = check_budget(r, path, key, len, err);
+    if (rc != KREG_OK)
+        return rc;
+    kbuf_init(&body, 4u << 20);
+    if (patch_body(enc, json, len, r->wire, &body) != KREG_OK ||
+        kbuf_len(&body) == 0) {
+        kbuf_release(&body);
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    }
+    /* the same patch twice has the same result: safe to retry */
+    rc = kreg__http_request(
+        r->http, "PATCH", path, "application/strategic-merge-patch+json",
+        kbuf_str(&body), kbuf_len(&body), KREG__HTTP_IDEMPOTENT, NULL, err);
+    kbuf_release(&body);
+    return pod_error(r, rc, err);
+}
+
+int kreg_register(kreg *r, const struct kreg_service *s, struct kreg_error *err)
+{
+    char *json = NULL;
+    size_t len = 0;
+    int rc;
+
+    if (!s || !s->name)
+        return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                           "register: no service");
+    if (s->nnodes == 0)
+        return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                           "register %s: you must register at least one node",
+                           s->name);
+    rc = kreg_service_encode(s, r->wire, &json, &len, err);
+    if (rc == KREG_OK)
+        rc = patch_service(r, s->name, json, len, err);
+    free(json);
+    if (rc != KREG_OK)
+        kreg__error_prefix(err, "register %s", s->name);
+    return rc;
+}
+
+int kreg_deregister(kreg *r, const struct kreg_service *s,
+                    struct kreg_error *err)
+{
+    int rc;
+
+    if (!s || !s->name)
+        return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                           "deregister: no service");
+    rc = patch_service(r, s->name, NULL, 0, err);
+    if (rc != KREG_OK)
+        kreg__error_prefix(err, "deregister %s", s->name);
+    return rc;
+}

@@ -1,0 +1,502 @@
+/*
+ * watch: pod events turned into go-micro create/update/delete results,
+ * fixing the Go plugin's watcher (go-micro-registry.md §5, §6 item 4).
+ *
+ * The watcher keeps a view: for every usable pod (Running, not
+ * terminating), the text of each matching service annotation. It lists,
+ * then watches from the list's resourceVersion with bookmarks. Each event
+ * replaces one pod's entry in the view, and the results are the
+ * difference between the old and the new entry: a key that appears is a
+ * create, one whose text changed an update, one that went a delete. A
+ * stream that ends is resumed from the last resourceVersion; a 410 re-lists
+ * and emits the difference between the old view and the listed one, so
+ * the consumer's state never loses or repeats a change.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "error.h"
+#include "kbuf.h"
+#include "knum.h"
+#include "names.h"
+#include "registry.h"
+#include "service.h"
+
+struct qitem {
+    struct qitem *next;
+    struct kreg_result *res;
+};
+
+struct kreg_watch {
+    kreg *r;
+    char *name;         /* NULL: every service */
+    char *selector;     /* label selector of the list and watch */
+    char *key;          /* exact annotation key, or NULL (prefix) */
+    json_t *view;       /* pod name -> {annotation key -> text} */
+    char *rv;           /* last resourceVersion seen */
+    struct kbuf line;   /* partial watch line */
+    bool relist;        /* the stream said 410 */
+    int fatal;          /* a non-retryable error ended the watch */
+    struct kreg_error fatal_err;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct qitem *head; /* results, oldest first */
+    struct qitem *tail;
+    bool finished;      /* the thread has ended */
+    atomic_bool stop;
+};
+
+/* ---- results ---- */
+
+void kreg_result_free(struct kreg_result *res)
+{
+    if (!res)
+        return;
+    kreg_service_free(res->service);
+    free(res->pod);
+    free(res);
+}
+
+static void emit(struct kreg_watch *w, enum kreg_action action,
+                 const char *pod, const char *text)
+{
+    struct kreg_result *res = calloc(1, sizeof(*res));
+    struct qitem *it = calloc(1, sizeof(*it));
+
+    if (!res || !it ||
+        kreg_service_decode(text, strlen(text), &res->service, NULL) !=
+            KREG_OK ||
+        !(res->pod = strdup(pod))) {
+        kreg_result_free(res);
+        free(it);
+        return;
+    }
+    res->action = action;
+    it->res = res;
+    pthread_mutex_lock(&w->mu);
+    if (w->tail)
+        w->tail->next = it;
+    else
+        w->head = it;
+    w->tail = it;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* ---- the view ---- */
+
+/* Does annotation @p k of @p text belong to this watch? */
+static bool wanted(const struct kreg_watch *w, const char *k, const char *text)
+{
+    struct kreg_service *s = NULL;
+    bool ok;
+
+    if (w->key ? strcmp(k, w->key) != 0
+               : strncmp(k, KREG__NAMES_ANNOTATION_PREFIX,
+                         strlen(KREG__NAMES_ANNOTATION_PREFIX)) != 0)
+        return false;
+    /* only what decodes; for one service, only that name (collisions) */
+    if (kreg_service_decode(text, strlen(text), &s, NULL) != KREG_OK)
+        return false;
+    ok = s->name && (!w->name || strcmp(s->name, w->name) == 0);
+    kreg_service_free(s);
+    return ok;
+}
+
+/* The entry a pod contributes to the view (new reference; maybe empty). */
+static json_t *entry_of(const struct kreg_watch *w, const json_t *pod)
+{
+    json_t *e = json_object();
+    json_t *ann;
+    const char *k;
+    json_t *v;
+
+    if (!e || !kreg__pod_usable(pod))
+        return e;
+    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+    json_object_foreach(ann, k, v)
+    {
+        if (json_is_string(v) && wanted(w, k, json_string_value(v)))
+            json_object_set(e, k, v);
+    }
+    return e;
+}
+
+/* Emit the difference between two entries of one pod. */
+static void diff(struct kreg_watch *w, const char *pod, json_t *old,
+                 json_t *cur)
+{
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(cur, k, v)
+    {
+        json_t *was = json_object_get(old, k);
+
+        if (!was)
+            emit(w, KREG_ACTION_CREATE, pod, json_string_value(v));
+        else if (!json_equal(was, v))
+            emit(w, KREG_ACTION_UPDATE, pod, json_string_value(v));
+    }
+    json_object_foreach(old, k, v)
+    {
+        if (!json_object_get(cur, k))
+            emit(w, KREG_ACTION_DELETE, pod, json_string_value(v));
+    }
+}
+
+/* Set pod @p name's entry to @p cur (consumed; NULL = gone) and emit. */
+static void update_pod(struct kreg_watch *w, const char *name, json_t *cur,
+                       bool report)
+{
+    json_t *old = json_object_get(w->view, name);
+    json_t *empty = json_object();
+
+    if (report)
+        diff(w, name, old ? old : empty, cur ? cur : empty);
+    json_decref(empty);
+    if (cur && json_object_size(cur) > 0)
+        json_object_set_new(w->view, name, cur);
+    else {
+        json_object_del(w->view, name);
+        json_decref(cur);
+    }
+}
+
+/* ---- list and re-list ---- */
+
+static void set_rv(struct kreg_watch *w, const char *rv)
+{
+    char *copy;
+
+    if (!rv || !*rv)
+        return;
+    copy = strdup(rv);
+    if (!copy)
+        return;
+    free(w->rv);
+    w->rv = copy;
+}
+
+/* List, and turn the listed state into the view; @p report emits the
+ * difference to the old view (a re-list after 410). */
+static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
+{
+    json_t *pods = NULL;
+    char *rv = NULL;
+    json_t *listed;
+    json_t *pod;
+    const char *name;
+    json_t *v;
+    void *tmp;
+    size_t i;
+    int rc;
+
+    rc = kreg__list_pods(w->r, w->selector, &pods, &rv, err);
+    if (rc != KREG_OK)
+        return rc;
+    listed = json_object();
+    json_array_foreach(pods, i, pod)
+        json_object_set_new(listed, kreg__pod_name(pod), entry_of(w, pod));
+    /* pods gone from the list */
+    json_object_foreach_safe(w->view, tmp, name, v)
+    {
+        if (!json_object_get(listed, name))
+            update_pod(w, name, NULL, report);
+    }
+    json_object_foreach(listed, name, v)
+        update_pod(w, name, json_incref(v), report);
+    json_decref(listed);
+    json_decref(pods);
+    set_rv(w, rv);
+    free(rv);
+    w->relist = false;
+    return KREG_OK;
+}
+
+/* ---- the stream ---- */
+
+static void handle_event(struct kreg_watch *w, json_t *ev)
+{
+    const char *type = json_string_value(json_object_get(ev, "type"));
+    json_t *obj = json_object_get(ev, "object");
+    const char *rv = json_string_value(
+        json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+
+    if (!type)
+        return;
+    if (strcmp(type, "ERROR") == 0) {
+        json_t *code = json_object_get(obj, "code");
+
+        /* k8s-api.md §7: too old is an ERROR event with code 410 */
+        if (json_integer_value(code) == 410)
+            w->relist = true;
+        return;
+    }
+    if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
+        update_pod(w, kreg__pod_name(obj), entry_of(w, obj), true);
+    else if (strcmp(type, "DELETED") == 0)
+        update_pod(w, kreg__pod_name(obj), NULL, true);
+    set_rv(w, rv); /* BOOKMARK too */
+}
+
+static int on_data(void *ctx, const char *p, size_t n)
+{
+    struct kreg_watch *w = ctx;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (p[i] != '\n') {
+            if (kbuf_addc(&w->line, p[i]) != KBUF_OK)
+                return 1; /* a line over the cap: reconnect */
+            continue;
+        }
+        if (kbuf_len(&w->line) > 0) {
+            json_t *ev = json_loadb(kbuf_str(&w->line), kbuf_len(&w->line),
+                                    0, NULL);
+
+            if (ev)
+                handle_event(w, ev);
+            json_decref(ev);
+        }
+        kbuf_reset(&w->line);
+        if (w->relist)
+            return 1;
+    }
+    return 0;
+}
+
+static int watch_once(struct kreg_watch *w, struct kreg_error *err)
+{
+    char *ns = kreg__http_escape(w->r->cfg.namespace_);
+    char *sel = kreg__http_escape(w->selector);
+    char *rv = w->rv ? kreg__http_escape(w->rv) : NULL;
+    struct kbuf path;
+    int rc;
+
+    kbuf_init(&path, 16384);
+    kbuf_addf(&path,
+              "/api/v1/namespaces/%s/pods?labelSelector=%s&watch=true&"
+              "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=300",
+              ns ? ns : "", sel ? sel : "", rv ? rv : "");
+    kbuf_reset(&w->line);
+    rc = kreg__http_stream(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
+                           err);
+    kbuf_release(&path);
+    free(ns);
+    free(sel);
+    free(rv);
+    /* an HTTP 410 on the request means the same as the ERROR event */
+    if (rc != KREG_OK && err->http_status == 410)
+        w->relist = true;
+    return rc;
+}
+
+static bool retryable(int rc)
+{
+    return rc == KREG_E_CONNECT || rc == KREG_E_TIMEOUT ||
+           rc == KREG_E_PROTOCOL || rc == KREG_E_HTTP || rc == KREG_OK;
+}
+
+/* Wait @p ms unless stopped (the condition variable wakes us early). */
+static void pause_ms(struct kreg_watch *w, unsigned ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!atomic_load(&w->stop))
+        if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0)
+            break;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void *watch_main(void *arg)
+{
+    struct kreg_watch *w = arg;
+    unsigned backoff = 100;
+
+    while (!atomic_load(&w->stop)) {
+        struct kreg_error err = {0};
+        int rc = w->relist ? relist(w, true, &err) : KREG_OK;
+
+        if (rc == KREG_OK)
+            rc = watch_once(w, &err);
+        if (atomic_load(&w->stop) || rc == KREG_E_STOPPED)
+            break;
+        if (!retryable(rc) && !w->relist) {
+            w->fatal = rc;
+            w->fatal_err = err;
+            break;
+        }
+        if (rc == KREG_OK) {
+            backoff = 100;
+            continue; /* the server ended the stream: resume */
+        }
+        pause_ms(w, backoff);
+        backoff = backoff < 5000 ? backoff * 2 : 5000;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->finished = true;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- the public API ---- */
+
+static void watch_free_parts(struct kreg_watch *w)
+{
+    struct qitem *it = w->head;
+
+    while (it) {
+        struct qitem *next = it->next;
+
+        kreg_result_free(it->res);
+        free(it);
+        it = next;
+    }
+    json_decref(w->view);
+    kbuf_release(&w->line);
+    free(w->name);
+    free(w->selector);
+    free(w->key);
+    free(w->rv);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+}
+
+static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
+                      struct kreg_error *err)
+{
+    char sel[KREG__NAMES_KEY_SIZE];
+    char key[KREG__NAMES_KEY_SIZE];
+    int rc = KREG_OK;
+
+    w->r = r;
+    kbuf_init(&w->line, 8u << 20);
+    atomic_init(&w->stop, false);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    w->view = json_object();
+    if (name) {
+        rc = kreg__names_selector(name, sel, sizeof(sel), err);
+        if (rc == KREG_OK)
+            rc = kreg__names_annotation_key(name, key, sizeof(key), err);
+        if (rc != KREG_OK)
+            return rc;
+        w->name = strdup(name);
+        w->key = strdup(key);
+        w->selector = strdup(sel);
+    } else {
+        w->selector = strdup(KREG__NAMES_TYPE_SELECTOR);
+    }
+    if (!w->view || !w->selector || (name && (!w->name || !w->key)))
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    return KREG_OK;
+}
+
+int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,
+                   struct kreg_error *err)
+{
+    struct kreg_watch *w = calloc(1, sizeof(*w));
+    int rc;
+
+    *out = NULL;
+    if (!w)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    rc = watch_init(w, r, name, err);
+    /* the current state is listed and not reported, as go-micro does */
+    if (rc == KREG_OK)
+        rc = relist(w, false, err);
+    if (rc == KREG_OK && pthread_create(&w->th, NULL, watch_main, w) != 0)
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL,
+                         "cannot start the watch thread");
+    if (rc != KREG_OK) {
+        watch_free_parts(w);
+        return rc;
+    }
+    *out = w;
+    return KREG_OK;
+}
+
+int kreg_watch_next(kreg_watch *w, int timeout_ms, struct kreg_result **out,
+                    struct kreg_error *err)
+{
+    struct timespec ts;
+    struct qitem *it;
+    bool finished;
+    int rc = KREG_OK;
+
+    *out = NULL;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (timeout_ms > 0) {
+        ts.tv_sec += timeout_ms / 1000;
+        ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+    }
+    pthread_mutex_lock(&w->mu);
+    while (!w->head && !w->finished && !atomic_load(&w->stop) &&
+           timeout_ms != 0) {
+        if (timeout_ms < 0)
+            pthread_cond_wait(&w->cv, &w->mu);
+        else if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) != 0)
+            break;
+    }
+    it = w->head;
+    if (it) {
+        w->head = it->next;
+        if (!w->head)
+            w->tail = NULL;
+    }
+    finished = w->finished;
+    pthread_mutex_unlock(&w->mu);
+    if (it) {
+        *out = it->res;
+        free(it);
+        return KREG_OK;
+    }
+    if (atomic_load(&w->stop))
+        rc = kreg__error(err, KREG_E_STOPPED, 0, NULL, "watch stopped");
+    else if (finished && w->fatal) {
+        if (err)
+            *err = w->fatal_err;
+        rc = w->fatal;
+    } else
+        rc = kreg__error(err, KREG_E_TIMEOUT, 0, NULL,
+                         "no watch result yet");
+    return rc;
+}
+
+void kreg_watch_stop(kreg_watch *w)
+{
+    if (!w)
+        return;
+    atomic_store(&w->stop, true);
+    pthread_mutex_lock(&w->mu);
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void kreg_watch_free(kreg_watch *w)
+{
+    if (!w)
+        return;
+    kreg_watch_stop(w);
+    pthread_join(w->th, NULL);
+    watch_free_parts(w);
+}

@@ -1,0 +1,327 @@
+/*
+ * cli_cmd: the kreg commands, each a thin layer over the public libkreg
+ * API (kreg.h): read input, call the library, print, map the outcome to
+ * an exit code. `watch` lives in cli_watch.c.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Far above the 262144-byte annotation budget: the library says why. */
+#define INPUT_CAP  ((size_t)16 << 20)
+#define OUTPUT_CAP ((size_t)256 << 20)
+
+/* How an input path is named in messages. */
+static const char *input_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "stdin" : path;
+}
+
+/* Read all of @p path ("-" is stdin) into @p b. */
+static int read_input(const char *path, struct kbuf *b)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    char chunk[16384];
+    size_t n;
+    int rc = CLI_EXIT_OK;
+
+    if (!f)
+        return cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
+    while (rc == CLI_EXIT_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (kbuf_add(b, chunk, n) != KBUF_OK)
+            rc = cli_out_fail(CLI_EXIT_ERROR, "%s: larger than %zu bytes",
+                              input_name(path), INPUT_CAP);
+    }
+    if (rc == CLI_EXIT_OK && ferror(f))
+        rc = cli_out_fail(CLI_EXIT_ERROR, "%s: %s", input_name(path),
+                          strerror(errno));
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/* Decode the go-micro service JSON in @p path; errors say what and where
+ * ("svc.json: service json: nodes[0].port: expected number, got string"). */
+static int load_service(const char *path, struct kreg_service **out)
+{
+    struct kreg_error err = {0};
+    struct kbuf b;
+    int rc;
+
+    kbuf_init(&b, INPUT_CAP);
+    rc = read_input(path, &b);
+    if (rc == CLI_EXIT_OK) {
+        int krc = kreg_service_decode(kbuf_str(&b), kbuf_len(&b), out, &err);
+
+        if (krc != KREG_OK)
+            rc = cli_out_kreg_error(input_name(path), krc, &err);
+    }
+    kbuf_release(&b);
+    return rc;
+}
+
+int cli_cmd_open(const struct cli_args *a, kreg **r)
+{
+    struct kreg_error err = {0};
+    int krc = kreg_new(&a->opt, r, &err);
+
+    if (krc != KREG_OK)
+        return cli_out_kreg_error(NULL, krc, &err);
+    return CLI_EXIT_OK;
+}
+
+/* Print "<verb> <name> [<version>]" (the confirmation of a change; a
+ * service named on the command line has no version). */
+static int confirm(const char *verb, const struct kreg_service *s)
+{
+    bool ok = s->version && *s->version
+                  ? cli_out_line("%s %s %s", verb, s->name, s->version)
+                  : cli_out_line("%s %s", verb, s->name);
+
+    return ok ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+int cli_cmd_register(const struct cli_args *a)
+{
+    struct kreg_service *s = NULL;
+    struct kreg_error err = {0};
+    kreg *r = NULL;
+    int rc;
+    int krc;
+
+    rc = load_service(a->args[0], &s);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_cmd_open(a, &r);
+    if (rc == CLI_EXIT_OK) {
+        krc = kreg_register(r, s, &err);
+        rc = krc == KREG_OK ? confirm("registered", s)
+                            : cli_out_kreg_error(NULL, krc, &err);
+    }
+    kreg_free(r);
+    kreg_service_free(s);
+    return rc;
+}
+
+/* NAME, FILE or "-": an existing file (or "-") is read as service JSON,
+ * anything else is a service name. */
+static int deregister_target(const char *arg, struct kreg_service **out)
+{
+    struct stat st;
+    char *name;
+
+    if (strcmp(arg, "-") == 0 || (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
+        return load_service(arg, out);
+    *out = kreg_service_new();
+    name = strdup(arg);
+    if (!*out || !name) {
+        free(name);
+        kreg_service_free(*out);
+        *out = NULL;
+        return cli_out_fail(CLI_EXIT_ERROR, "out of memory");
+    }
+    free((*out)->name);
+    (*out)->name = name;
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_deregister(const struct cli_args *a)
+{
+    struct kreg_service *s = NULL;
+    struct kreg_error err = {0};
+    kreg *r = NULL;
+    int rc;
+    int krc;
+
+    rc = deregister_target(a->args[0], &s);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_cmd_open(a, &r);
+    if (rc == CLI_EXIT_OK) {
+        krc = kreg_deregister(r, s, &err);
+        rc = krc == KREG_OK ? confirm("deregistered", s)
+                            : cli_out_kreg_error(NULL, krc, &err);
+    }
+    kreg_free(r);
+    kreg_service_free(s);
+    return rc;
+}
+
+/* ---- get and list ---- */
+
+/* Skipped annotations are worth a warning, not a failure (§6 item 9). */
+static void on_skip(void *ctx, const char *pod, const char *key,
+                    const char *why)
+{
+    (void)ctx;
+    cli_out_fail(0, "warning: pod %s: %s skipped: %s", pod, key, why);
+}
+
+static const struct kreg_query skip_query = {on_skip, NULL};
+
+/* go-micro's GetService result as JSON: the services exactly as
+ * kreg_service_encode() writes them, in an array. */
+static int print_services_json(const struct kreg_service_list *l)
+{
+    struct kreg_error err = {0};
+    struct kbuf out;
+    size_t i;
+    int rc;
+
+    kbuf_init(&out, OUTPUT_CAP);
+    rc = kbuf_addc(&out, '[');
+    for (i = 0; i < l->count && rc == KBUF_OK; i++) {
+        char *json = NULL;
+        size_t len = 0;
+        int krc =
+            kreg_service_encode(l->items[i], KREG_WIRE_V2, &json, &len, &err);
+
+        if (krc != KREG_OK) {
+            kbuf_release(&out);
+            return cli_out_kreg_error(l->items[i]->name, krc, &err);
+        }
+        if (i > 0)
+            rc = kbuf_addc(&out, ',');
+        if (rc == KBUF_OK)
+            rc = kbuf_add(&out, json, len);
+        free(json);
+    }
+    if (rc == KBUF_OK)
+        rc = kbuf_adds(&out, "]\n");
+    if (rc != KBUF_OK)
+        rc = cli_out_fail(CLI_EXIT_ERROR, "out of memory");
+    else if (!cli_out_write(kbuf_str(&out), kbuf_len(&out)))
+        rc = CLI_EXIT_ERROR;
+    kbuf_release(&out);
+    return rc;
+}
+
+/* One row per node: NAME VERSION NODE ADDRESS. */
+static int print_services_table(const struct kreg_service_list *l)
+{
+    static const char *const header[] = {"NAME", "VERSION", "NODE", "ADDRESS"};
+    struct cli_table t;
+    size_t i;
+    size_t j;
+
+    cli_table_init(&t, 4, header);
+    for (i = 0; i < l->count; i++) {
+        const struct kreg_service *s = l->items[i];
+
+        for (j = 0; j == 0 || j < s->nnodes; j++) {
+            const struct kreg_node *n = j < s->nnodes ? s->nodes[j] : NULL;
+
+            cli_table_add(&t, s->name);
+            cli_table_add(&t, s->version);
+            cli_table_add(&t, n ? n->id : NULL);
+            cli_table_add(&t, n ? n->address : NULL);
+        }
+    }
+    return cli_table_print(&t) ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+int cli_cmd_get(const struct cli_args *a)
+{
+    const char *name = a->args[0];
+    struct kreg_service_list *l = NULL;
+    struct kreg_error err = {0};
+    kreg *r = NULL;
+    int rc;
+    int krc;
+
+    rc = cli_cmd_open(a, &r);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    krc = kreg_get_service_ex(r, name, &skip_query, &l, &err);
+    if (krc == KREG_E_NOT_FOUND) {
+        cli_out_kreg_error(NULL, krc, &err);
+        rc = CLI_EXIT_NOT_FOUND;
+    } else if (krc != KREG_OK) {
+        rc = cli_out_kreg_error(NULL, krc, &err);
+    } else if (l->count == 0) {
+        /* pods carry the label but none is usable: nothing to call */
+        rc = cli_out_fail(CLI_EXIT_NOT_FOUND,
+                          "service \"%s\" has no running instance", name);
+    } else if (a->format == CLI_FORMAT_JSON) {
+        rc = print_services_json(l);
+    } else {
+        rc = print_services_table(l);
+    }
+    kreg_service_list_free(l);
+    kreg_free(r);
+    return rc;
+}
+
+/* As go-micro v1-v3 ListServices: one {"name":...} per distinct name
+ * (the list is sorted by name, so duplicates are adjacent). */
+static int print_names_json(const struct kreg_service_list *l)
+{
+    struct kbuf out;
+    size_t i;
+    size_t n = 0;
+    int rc;
+
+    kbuf_init(&out, OUTPUT_CAP);
+    rc = kbuf_addc(&out, '[');
+    for (i = 0; i < l->count && rc == KBUF_OK; i++) {
+        const char *name = l->items[i]->name;
+
+        if (i > 0 && strcmp(name, l->items[i - 1]->name) == 0)
+            continue;
+        rc = kbuf_adds(&out, n++ > 0 ? ",{\"name\":" : "{\"name\":");
+        if (rc == KBUF_OK)
+            rc = cli_out_json_string(&out, name);
+        if (rc == KBUF_OK)
+            rc = kbuf_addc(&out, '}');
+    }
+    if (rc == KBUF_OK)
+        rc = kbuf_adds(&out, "]\n");
+    if (rc != KBUF_OK)
+        rc = cli_out_fail(CLI_EXIT_ERROR, "out of memory");
+    else if (!cli_out_write(kbuf_str(&out), kbuf_len(&out)))
+        rc = CLI_EXIT_ERROR;
+    kbuf_release(&out);
+    return rc;
+}
+
+/* One row per (name, version): NAME VERSION NODES (the node count). */
+static int print_list_table(const struct kreg_service_list *l)
+{
+    static const char *const header[] = {"NAME", "VERSION", "NODES"};
+    struct cli_table t;
+    char count[24];
+    size_t i;
+
+    cli_table_init(&t, 3, header);
+    for (i = 0; i < l->count; i++) {
+        snprintf(count, sizeof(count), "%zu", l->items[i]->nnodes);
+        cli_table_add(&t, l->items[i]->name);
+        cli_table_add(&t, l->items[i]->version);
+        cli_table_add(&t, count);
+    }
+    return cli_table_print(&t) ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+int cli_cmd_list(const struct cli_args *a)
+{
+    struct kreg_service_list *l = NULL;
+    struct kreg_error err = {0};
+    kreg *r = NULL;
+    int rc;
+    int krc;
+
+    rc = cli_cmd_open(a, &r);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    krc = kreg_list_services_ex(r, &skip_query, &l, &err);
+    if (krc != KREG_OK)
+        rc = cli_out_kreg_error(NULL, krc, &err);
+    else if (a->format == CLI_FORMAT_JSON)
+        rc = print_names_json(l);
+    else
+        rc = print_list_table(l);
+    kreg_service_list_free(l);
+    kreg_free(r);
+    return rc;
+}

@@ -1,0 +1,364 @@
+/*
+ * kreg: the command-line tool of libkreg. Registers, finds and watches
+ * go-micro services in the Kubernetes registry (go-micro-registry.md §4).
+ *
+ *   kreg [OPTIONS] COMMAND [ARGS]   options may also follow the command
+ *
+ * Exit 0 on success, 1 on an error (one line on stderr), 2 on a usage
+ * error, 3 when `get` finds no such service.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- Help texts ---------------------------------------------------------*/
+
+static const char usage_text[] =
+    "usage: kreg [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "Register, find and watch go-micro services in the Kubernetes registry:\n"
+    "labels and annotations on pods, as the go-micro kubernetes plugin\n"
+    "writes them.\n"
+    "\n"
+    "Commands:\n"
+    "  register FILE|-         register a service (go-micro JSON) on the pod\n"
+    "  deregister NAME|FILE|-  remove a service from the pod\n"
+    "  get NAME                show the running instances of a service\n"
+    "  list                    show every registered service\n"
+    "  watch [NAME]            print changes as they happen\n"
+    "  help [COMMAND]          this text, or the help of a command\n"
+    "\n"
+    "Options (before or after the command):\n"
+    "  --kubeconfig FILE       kubeconfig file (else in-cluster, $KUBECONFIG\n"
+    "                          or ~/.kube/config)\n"
+    "  --context NAME          kubeconfig context (default: current-context)\n"
+    "  -s, --server URL        API server URL; overrides the configuration\n"
+    "  --token TOKEN           bearer token; overrides the configuration\n"
+    "  --certificate-authority FILE\n"
+    "                          PEM CA certificates for the server\n"
+    "  --insecure-skip-tls-verify\n"
+    "                          do not verify the server certificate\n"
+    "  -n, --namespace NS      namespace (default: from the configuration)\n"
+    "  --pod NAME              the own pod, for register and deregister\n"
+    "                          (default: $HOSTNAME)\n"
+    "  -o, --output FORMAT     table (default) or json\n"
+    "  -h, --help              help; after a command, that command's help\n"
+    "\n"
+    "Exit status: 0 success, 1 error, 2 usage error, 3 service not found.\n";
+
+static const char register_help[] =
+    "usage: kreg [OPTIONS] register FILE|-\n"
+    "\n"
+    "Register the service in FILE (\"-\": standard input) on the own pod\n"
+    "(--pod, else $HOSTNAME): one patch sets the micro.mu/type and\n"
+    "micro.mu/selector-<name> labels and the micro.mu/service-<name>\n"
+    "annotation, as the go-micro plugin does. FILE holds go-micro service\n"
+    "JSON with at least one node, e.g.\n"
+    "\n"
+    "  {\"name\":\"greeter\",\"version\":\"latest\",\"nodes\":[\n"
+    "    {\"id\":\"greeter-1\",\"address\":\"10.1.2.3:8080\"}]}\n"
+    "\n"
+    "Prints \"registered NAME VERSION\". Exit 1 if the JSON is malformed\n"
+    "(the message says what and where), the pod does not exist, or the\n"
+    "API server refuses the patch.\n";
+
+static const char deregister_help[] =
+    "usage: kreg [OPTIONS] deregister NAME|FILE|-\n"
+    "\n"
+    "Remove a service's label and annotation from the own pod (--pod, else\n"
+    "$HOSTNAME); micro.mu/type stays, as with the go-micro plugin. An\n"
+    "argument naming an existing file, or \"-\" (standard input), is read as\n"
+    "go-micro service JSON and its name is used; anything else is the\n"
+    "service name. Removing a service that is not registered succeeds.\n"
+    "\n"
+    "Prints \"deregistered NAME [VERSION]\". Exit 1 if the pod does not\n"
+    "exist or the API server refuses the patch.\n";
+
+static const char get_help[] =
+    "usage: kreg [OPTIONS] get NAME\n"
+    "\n"
+    "Show the instances of service NAME on Running, non-terminating pods,\n"
+    "nodes merged per version (pods in name order).\n"
+    "\n"
+    "  -o table  one row per node: NAME VERSION NODE ADDRESS (default)\n"
+    "  -o json   a JSON array of services, one per version, as go-micro's\n"
+    "            GetService returns them, each in go-micro's exact bytes\n"
+    "\n"
+    "Annotations that do not decode are skipped with a warning on stderr.\n"
+    "Exit 3 if no pod carries the service or none of them is running.\n";
+
+static const char list_help[] =
+    "usage: kreg [OPTIONS] list\n"
+    "\n"
+    "Show every service registered on Running, non-terminating pods.\n"
+    "\n"
+    "  -o table  one row per name and version: NAME VERSION NODES, where\n"
+    "            NODES is the number of instances (default)\n"
+    "  -o json   a JSON array of {\"name\":...}, one per distinct name, as\n"
+    "            go-micro's ListServices returns them\n"
+    "\n"
+    "Annotations that do not decode are skipped with a warning on stderr.\n";
+
+static const char watch_help[] =
+    "usage: kreg [OPTIONS] watch [NAME]\n"
+    "\n"
+    "Print each change to service NAME (or to any service) as it happens,\n"
+    "until SIGINT or SIGTERM (then exit 0). The state at the start is not\n"
+    "printed (use get or list). Output is flushed line by line:\n"
+    "\n"
+    "  -o json   one JSON object a line (default):\n"
+    "            {\"action\":\"create\",\"service\":{...}}, action create,\n"
+    "            update or delete, the service as one pod registered it\n"
+    "  -o table  ACTION NAME VERSION POD\n";
+
+static const char help_help[] =
+    "usage: kreg help [COMMAND]\n"
+    "\n"
+    "Print the help of kreg, or of COMMAND (same as kreg COMMAND --help).\n";
+
+/* ---- Commands -----------------------------------------------------------*/
+
+static int cmd_help(const struct cli_args *a);
+
+struct command {
+    const char *name;
+    int (*run)(const struct cli_args *a);
+    size_t min_args;
+    size_t max_args;
+    const char *args; /* for usage errors */
+    const char *help;
+};
+
+static const struct command commands[] = {
+    {"register", cli_cmd_register, 1, 1, "FILE|-", register_help},
+    {"deregister", cli_cmd_deregister, 1, 1, "NAME|FILE|-", deregister_help},
+    {"get", cli_cmd_get, 1, 1, "NAME", get_help},
+    {"list", cli_cmd_list, 0, 0, "no arguments", list_help},
+    {"watch", cli_cmd_watch, 0, 1, "[NAME]", watch_help},
+    {"help", cmd_help, 0, 1, "[COMMAND]", help_help},
+};
+
+static const struct command *find_command(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}
+
+static int print_help(const char *text)
+{
+    return cli_out_write(text, strlen(text)) ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
+static int cmd_help(const struct cli_args *a)
+{
+    const struct command *c;
+
+    if (a->nargs == 0)
+        return print_help(usage_text);
+    c = find_command(a->args[0]);
+    if (!c)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "help: unknown command '%s'; see 'kreg --help'",
+                            a->args[0]);
+    return print_help(c->help);
+}
+
+/* ---- Options ------------------------------------------------------------*/
+
+enum opt_id {
+    OPT_KUBECONFIG,
+    OPT_CONTEXT,
+    OPT_SERVER,
+    OPT_TOKEN,
+    OPT_CA,
+    OPT_INSECURE,
+    OPT_NAMESPACE,
+    OPT_POD,
+    OPT_OUTPUT,
+    OPT_HELP,
+};
+
+struct opt_def {
+    const char *name; /* long name, after "--" */
+    char letter;      /* short name, after "-", or 0 */
+    enum opt_id id;
+    bool has_value;
+};
+
+static const struct opt_def opt_defs[] = {
+    {"kubeconfig", 0, OPT_KUBECONFIG, true},
+    {"context", 0, OPT_CONTEXT, true},
+    {"server", 's', OPT_SERVER, true},
+    {"token", 0, OPT_TOKEN, true},
+    {"certificate-authority", 0, OPT_CA, true},
+    {"insecure-skip-tls-verify", 0, OPT_INSECURE, false},
+    {"namespace", 'n', OPT_NAMESPACE, true},
+    {"pod", 0, OPT_POD, true},
+    {"output", 'o', OPT_OUTPUT, true},
+    {"help", 'h', OPT_HELP, false},
+};
+
+/* Find an option by "--name[=value]" or "-x[value]"; *@p inline_value
+ * gets the value written in the same argument, if any. */
+static const struct opt_def *find_opt(const char *arg,
+                                      const char **inline_value)
+{
+    size_t n = sizeof(opt_defs) / sizeof(opt_defs[0]);
+    size_t i;
+
+    *inline_value = NULL;
+    if (arg[1] == '-') {
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+        for (i = 0; i < n; i++) {
+            if (strlen(opt_defs[i].name) == len &&
+                memcmp(opt_defs[i].name, name, len) == 0) {
+                *inline_value = eq ? eq + 1 : NULL;
+                return &opt_defs[i];
+            }
+        }
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (opt_defs[i].letter && opt_defs[i].letter == arg[1]) {
+            *inline_value = arg[2] ? arg + 2 : NULL;
+            return &opt_defs[i];
+        }
+    }
+    return NULL;
+}
+
+static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
+{
+    switch (id) {
+    case OPT_KUBECONFIG:
+        a->opt.kubeconfig = v;
+        break;
+    case OPT_CONTEXT:
+        a->opt.context = v;
+        break;
+    case OPT_SERVER:
+        a->opt.server = v;
+        break;
+    case OPT_TOKEN:
+        a->opt.token = v;
+        break;
+    case OPT_CA:
+        a->opt.ca_file = v;
+        break;
+    case OPT_INSECURE:
+        a->opt.insecure = true;
+        break;
+    case OPT_NAMESPACE:
+        a->opt.namespace_ = v;
+        break;
+    case OPT_POD:
+        a->opt.pod_name = v;
+        break;
+    case OPT_OUTPUT:
+        if (strcmp(v, "json") == 0)
+            a->format = CLI_FORMAT_JSON;
+        else if (strcmp(v, "table") == 0)
+            a->format = CLI_FORMAT_TABLE;
+        else
+            return cli_out_fail(CLI_EXIT_USAGE,
+                                "--output: '%s' is not json or table", v);
+        break;
+    case OPT_HELP:
+        a->help = true;
+        break;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* One option at argv[*i]; consumes its value argument if it takes one. */
+static int parse_opt(int argc, char **argv, int *i, struct cli_args *a)
+{
+    const char *arg = argv[*i];
+    const char *value;
+    const struct opt_def *d = find_opt(arg, &value);
+
+    if (!d)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "unknown option '%s'; see 'kreg --help'", arg);
+    if (!d->has_value) {
+        if (value)
+            return cli_out_fail(CLI_EXIT_USAGE, "--%s takes no value", d->name);
+        return set_opt(a, d->id, NULL);
+    }
+    if (!value) {
+        if (*i + 1 >= argc)
+            return cli_out_fail(CLI_EXIT_USAGE, "--%s needs a value", d->name);
+        value = argv[++*i];
+    }
+    if (!*value)
+        return cli_out_fail(CLI_EXIT_USAGE, "--%s: empty value", d->name);
+    return set_opt(a, d->id, value);
+}
+
+/* Options anywhere, "--" ends them, "-" is an argument (stdin). */
+static int parse(int argc, char **argv, struct cli_args *a)
+{
+    bool opts_done = false;
+    int rc;
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (!opts_done && strcmp(arg, "--") == 0) {
+            opts_done = true;
+        } else if (!opts_done && arg[0] == '-' && arg[1] != '\0') {
+            rc = parse_opt(argc, argv, &i, a);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+        } else if (!a->cmd) {
+            a->cmd = arg;
+        } else if (a->nargs < CLI_MAX_ARGS) {
+            a->args[a->nargs++] = arg;
+        } else {
+            return cli_out_fail(CLI_EXIT_USAGE, "%s: too many arguments",
+                                a->cmd);
+        }
+    }
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli_args a;
+    const struct command *c;
+    int rc;
+
+    memset(&a, 0, sizeof(a));
+    /* a closed stdout shows as a write error, not a silent death */
+    signal(SIGPIPE, SIG_IGN);
+    rc = parse(argc, argv, &a);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (!a.cmd)
+        return a.help ? print_help(usage_text)
+                      : cli_out_fail(CLI_EXIT_USAGE,
+                                     "no command given; see 'kreg --help'");
+    c = find_command(a.cmd);
+    if (!c)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "unknown command '%s'; see 'kreg --help'", a.cmd);
+    if (a.help)
+        return print_help(c->help);
+    if (a.nargs < c->min_args || a.nargs > c->max_args)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "%s: expected %s; see 'kreg %s --help'", c->name,
+                            c->args, c->name);
+    return c->run(&a);
+}
