@@ -34,6 +34,11 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                      struct resp *out);
 
+/* Accept negotiation: JSON (*table false), a meta.k8s.io Table (true,
+ * with its version), or a new 406 Status. */
+json_t *fakeapi__negotiate(const struct req *r, bool *table,
+                           const char **table_version);
+
 /* control.c: /fakeapi/v1/... test control */
 void fakeapi__control(struct req *r, const char *rest, struct resp *out);
 

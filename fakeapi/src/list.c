@@ -28,6 +28,8 @@ struct listopts {
     const char *table_version;
 };
 
+static json_t *negotiate(const struct req *r, struct listopts *o);
+
 static void listopts_release(struct listopts *o)
 {
     fakeapi__lsel_free(o->ls);
@@ -37,6 +39,19 @@ static void listopts_release(struct listopts *o)
 
 /* Accept negotiation (k8s-api.md §0, §9): JSON, or a meta.k8s.io Table;
  * 406 when nothing offered is served. */
+json_t *fakeapi__negotiate(const struct req *r, bool *table,
+                           const char **table_version)
+{
+    struct listopts o;
+    json_t *st;
+
+    memset(&o, 0, sizeof(o));
+    st = negotiate(r, &o);
+    *table = o.table;
+    *table_version = o.table_version;
+    return st;
+}
+
 static json_t *negotiate(const struct req *r, struct listopts *o)
 {
     const char *acc = fakeapi__header(r, "Accept");

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "handlers.h"
+#include "pod.h"
 #include "protobuf.h"
 #include "status.h"
 #include "validate.h"
@@ -64,18 +67,80 @@ json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
     return fakeapi__status_not_found("namespaces", ns);
 }
 
+/* The namespace Table kubectl prints: NAME, STATUS, AGE. */
+static json_t *ns_table(json_t *items, const char *rv, const char *version)
+{
+    json_t *rows = json_array();
+    json_t *ns;
+    size_t i;
+    time_t now = time(NULL);
+
+    json_array_foreach(items, i, ns)
+    {
+        json_t *meta = json_object_get(ns, "metadata");
+        const char *created =
+            json_string_value(json_object_get(meta, "creationTimestamp"));
+        time_t t = now;
+        char age[32];
+
+        if (created)
+            fakeapi__time_parse(created, &t);
+        fakeapi__pod_human_duration((long long)(now - t), age, sizeof(age));
+        json_array_append_new(
+            rows,
+            json_pack("{s:[O, O, s], s:{s:s, s:s, s:O}}", "cells",
+                      json_object_get(meta, "name"),
+                      json_object_get(json_object_get(ns, "status"), "phase"),
+                      age, "object", "kind", "PartialObjectMetadata",
+                      "apiVersion", "meta.k8s.io/v1", "metadata", meta));
+    }
+    json_t *t = json_pack(
+        "{s:s, s:s, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, "
+        "s:s, s:i}, {s:s, s:s, s:s, s:s, s:i}], s:o}",
+        "kind", "Table", "apiVersion", "meta.k8s.io/v1", "metadata",
+        "resourceVersion", rv, "columnDefinitions", "name", "Name", "type",
+        "string", "format", "name", "description",
+        "Name must be unique within a namespace.", "priority", 0, "name",
+        "Status", "type", "string", "format", "", "description",
+        "The status of the namespace", "priority", 0, "name", "Age", "type",
+        "string", "format", "", "description",
+        "CreationTimestamp is a timestamp representing the server time when "
+        "this object was created.",
+        "priority", 0, "rows", rows);
+
+    if (t)
+        json_object_set_new(t, "apiVersion",
+                            json_sprintf("meta.k8s.io/%s", version));
+    return t;
+}
+
 void fakeapi__ns_list(struct req *r, struct resp *out)
 {
     struct store *st = &r->srv->store;
     json_t *items = json_array();
+    const char *version = "v1";
+    bool table = false;
+    json_t *bad = fakeapi__negotiate(r, &table, &version);
     char rv[24];
     size_t i;
 
+    if (bad) {
+        json_decref(items);
+        fakeapi__resp_status(out, bad);
+        return;
+    }
     store_rdlock(st);
     for (i = 0; i < st->nns; i++)
         json_array_append_new(items, fakeapi__obj_tree(st->nsv[i]->obj));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
     store_unlock(st);
+    if (table) {
+        json_t *t = ns_table(items, rv, version);
+
+        json_decref(items);
+        fakeapi__resp_json(out, 200, t);
+        return;
+    }
     fakeapi__resp_json(out, 200,
                        json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind",
                                  "NamespaceList", "apiVersion", "v1",

@@ -158,6 +158,8 @@ expect_out "--field-selector !=" '^pod/db-1$' \
     kubectl get pods --field-selector 'status.phase!=Running' -o name
 expect_out "create namespace" 'namespace/team-a created' \
     kubectl create namespace team-a
+expect_out "get namespaces table" '^team-a +Active +[0-9]+s' \
+    kubectl get namespaces
 expect_out "create -n namespace" 'created' \
     kubectl create -f "$work/pod.yaml" -n team-a
 expect_out "get -A lists every namespace" '^team-a +web-1 ' kubectl get pods -A
