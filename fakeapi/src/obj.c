@@ -70,7 +70,8 @@ static int build_arena(struct fakeapi_obj *o, const json_t *json)
         free(pairs);
         return -1;
     }
-    qsort(pairs, nl, sizeof(*pairs), pair_cmp);
+    if (nl > 1)
+        qsort(pairs, nl, sizeof(*pairs), pair_cmp);
     /* pointer arrays first (aligned by malloc), then the strings */
     o->labels.n = nl;
     o->labels.keys = (const char *const *)(void *)o->arena;

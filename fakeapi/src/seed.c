@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "handlers.h"
+#include "pod.h"
 #include "validate.h"
 
 #if defined(__GLIBC__)
@@ -45,6 +46,30 @@ static int fail(struct seeder *sd, int code, const char *fmt, ...)
     return code;
 }
 
+/*
+ * The spec defaults a server would have added on create, so that later
+ * updates compare like with like (a PUT or PATCH of a seeded pod must not
+ * read as a spec change); status and deletion marks stay as given.
+ */
+static void default_spec(json_t *pod, const char *now)
+{
+    json_t *meta = json_object_get(pod, "metadata");
+    json_t *status = json_incref(json_object_get(pod, "status"));
+    json_t *del = json_incref(json_object_get(meta, "deletionTimestamp"));
+    json_t *grace =
+        json_incref(json_object_get(meta, "deletionGracePeriodSeconds"));
+
+    if (!json_is_object(json_object_get(pod, "spec")))
+        json_object_set_new(pod, "spec", json_object());
+    fakeapi__pod_prepare_create(pod, now);
+    if (status)
+        json_object_set_new(pod, "status", status);
+    if (del)
+        json_object_set_new(meta, "deletionTimestamp", del);
+    if (grace)
+        json_object_set_new(meta, "deletionGracePeriodSeconds", grace);
+}
+
 /* Fill server-set fields a seed lacks; keeps status as given. */
 static void prepare(struct seeder *sd, json_t *pod)
 {
@@ -52,6 +77,7 @@ static void prepare(struct seeder *sd, json_t *pod)
     char uid[37];
     char rv[24];
 
+    default_spec(pod, sd->now);
     if (!json_string_value(json_object_get(meta, "namespace")))
         json_object_set_new(meta, "namespace", json_string("default"));
     if (!json_string_value(json_object_get(meta, "uid"))) {

@@ -453,6 +453,25 @@ static void test_pods_seed_keeps_status_and_phase_can_change(void **state)
                      FAKEAPI_E_NOT_FOUND);
 }
 
+static void test_pods_seeded_pod_accepts_patches(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    const char *seed = "{\"metadata\":{\"name\":\"bare\"},\"status\":"
+                       "{\"phase\":\"Running\"}}";
+
+    assert_int_equal(fakeapi_seed_json(srv, seed, strlen(seed), NULL),
+                     FAKEAPI_OK);
+    /* seeding defaults the spec as a create would: an update of the
+     * labels is not a spec change */
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/bare",
+                             "application/strategic-merge-patch+json",
+                             go_register, &r),
+                     200);
+    assert_string_equal(jstr(r.json, "status.phase"), "Running");
+    http_res_free(&r);
+}
+
 static void test_pods_bad_seed_changes_nothing(void **state)
 {
     fakeapi *srv = *state;
@@ -492,6 +511,7 @@ int main(void)
         T(test_pods_delete_precondition_mismatch_is_409),
         T(test_pods_seed_keeps_status_and_phase_can_change),
         T(test_pods_bad_seed_changes_nothing),
+        T(test_pods_seeded_pod_accepts_patches),
 #undef T
     };
     return cmocka_run_group_tests_name("pods", tests, NULL, NULL);

@@ -279,6 +279,10 @@ KREG_API const char *kreg_server(const kreg *r);
 /** Borrowed: the namespace in use. */
 KREG_API const char *kreg_namespace(const kreg *r);
 
+/** Borrowed: the pod register and deregister patch, or NULL when none is
+ *  known (no pod name option and no HOSTNAME). */
+KREG_API const char *kreg_pod_name(const kreg *r);
+
 /* ---- Operations --------------------------------------------------------*/
 
 /**

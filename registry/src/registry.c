@@ -62,6 +62,11 @@ const char *kreg_namespace(const kreg *r)
     return r->cfg.namespace_;
 }
 
+const char *kreg_pod_name(const kreg *r)
+{
+    return r->cfg.pod_name && *r->cfg.pod_name ? r->cfg.pod_name : NULL;
+}
+
 const char *kreg__pod_name(const json_t *pod)
 {
     const char *n = json_string_value(

@@ -94,6 +94,27 @@ static inline int e2e_teardown(void **state)
 /* ---- Pods --------------------------------------------------------------*/
 
 /*
+ * The spec as the server stores it after defaulting (what a POST of one
+ * busybox container gives). Seeding keeps a spec as given, and the fake,
+ * like the API server, refuses a patch that changes the spec: a seeded
+ * spec without these defaults would make every later PATCH a 422.
+ */
+#define E2E_SPEC                                                               \
+    "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","                  \
+    "\"imagePullPolicy\":\"Always\","                                          \
+    "\"terminationMessagePath\":\"/dev/termination-log\","                     \
+    "\"terminationMessagePolicy\":\"File\",\"resources\":{}}],"                \
+    "\"restartPolicy\":\"Always\",\"dnsPolicy\":\"ClusterFirst\","             \
+    "\"securityContext\":{},\"terminationGracePeriodSeconds\":30,"             \
+    "\"schedulerName\":\"default-scheduler\",\"enableServiceLinks\":true,"     \
+    "\"serviceAccountName\":\"default\",\"serviceAccount\":\"default\","       \
+    "\"tolerations\":[{\"key\":\"node.kubernetes.io/not-ready\","              \
+    "\"operator\":\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":300},"\
+    "{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","       \
+    "\"effect\":\"NoExecute\",\"tolerationSeconds\":300}],\"priority\":0,"       \
+    "\"preemptionPolicy\":\"PreemptLowerPriority\"}"
+
+/*
  * Seed pod @p name in @p ns with status.phase @p phase (kept as given).
  * @p meta is JSON object text merged into metadata (labels, annotations,
  * deletionTimestamp), or NULL.
@@ -109,10 +130,11 @@ static inline void e2e_seed_ns(fakeapi *srv, const char *ns, const char *name,
     assert_non_null(m);
     assert_int_equal(json_object_set_new(m, "name", json_string(name)), 0);
     assert_int_equal(json_object_set_new(m, "namespace", json_string(ns)), 0);
-    pod = json_pack("{s:s,s:s,s:o,s:{s:[{s:s,s:s}]},s:{s:s}}", "apiVersion",
-                    "v1", "kind", "Pod", "metadata", m, "spec", "containers",
-                    "name", "c", "image", "busybox", "status", "phase", phase);
+    pod = json_pack("{s:s,s:s,s:o,s:o,s:{s:s}}", "apiVersion", "v1", "kind",
+                    "Pod", "metadata", m, "spec",
+                    json_loads(E2E_SPEC, 0, NULL), "status", "phase", phase);
     assert_non_null(pod);
+    assert_true(json_is_object(json_object_get(pod, "spec")));
     text = json_dumps(pod, JSON_COMPACT);
     json_decref(pod);
     assert_non_null(text);

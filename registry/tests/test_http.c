@@ -145,6 +145,7 @@ static void create_pod(struct st *s, const char *name)
                                         &s->resp, &s->err),
                      KREG_OK);
     assert_int_equal(s->resp.status, 201);
+    kreg__response_release(&s->resp);
 }
 
 static void add_fault(struct st *s, enum fakeapi_fault_kind kind,
@@ -933,6 +934,20 @@ static void test_http_times_out_beyond_timeout_ms(void **state)
     assert_non_null(strstr(s->err.text, fakeapi_url(s->srv)));
 }
 
+/* A timed-out GET is retried on a new connection. */
+static void test_http_retries_a_timed_out_get(void **state)
+{
+    struct st *s = *state;
+
+    seed_pod(s, "p");
+    add_fault(s, FAKEAPI_FAULT_LATENCY, "GET", POD_PATH "/p", 1, 0, 0);
+    s->opt.timeout_ms = 200;
+    client(s);
+    assert_int_equal(get(s, POD_PATH "/p"), KREG_OK);
+    assert_pod_body(s, "p");
+    assert_int_equal(kreg__http_connections(s->h), 2);
+}
+
 static void test_http_unreachable_server_is_connect(void **state)
 {
     struct st *s = *state;
@@ -972,6 +987,15 @@ static void test_http_new_rejects_a_non_http_server(void **state)
     s->opt.server = "ftp://127.0.0.1:21";
     assert_int_equal(client_rc(s), KREG_E_CONFIG);
     assert_non_null(strstr(s->err.text, "ftp"));
+}
+
+static void test_http_new_rejects_a_malformed_server_url(void **state)
+{
+    struct st *s = *state;
+
+    s->opt.server = "http://exa mple:80";
+    assert_int_equal(client_rc(s), KREG_E_CONFIG);
+    assert_non_null(strstr(s->err.text, "server URL: "));
 }
 
 /* APF throttling answers plain text (k8s-api.md §6): the status line and
@@ -1070,9 +1094,10 @@ static void test_http_tls_insecure_skips_verification(void **state)
 
 /* The certificate names 127.0.0.1 and localhost: with tls-server-name the
  * name checked is that one, not the URL's. */
-static void tls_server_name_client(struct st *s, const char *name)
+static int tls_server_name_client(struct st *s, const char *name)
 {
     char ca[PATH_LEN];
+    int rc;
 
     start_tls_server(s);
     seed_pod(s, "p");
@@ -1082,7 +1107,10 @@ static void tls_server_name_client(struct st *s, const char *name)
     assert_int_equal(kreg__config_load(&s->opt, &s->cfg, &s->err), KREG_OK);
     s->cfg.tls_server_name = strdup(name);
     assert_non_null(s->cfg.tls_server_name);
-    assert_int_equal(kreg__http_new(&s->cfg, &s->opt, &s->h, &s->err), KREG_OK);
+    rc = kreg__http_new(&s->cfg, &s->opt, &s->h, &s->err);
+    if (rc != KREG_OK)
+        assert_null(s->h);
+    return rc;
 }
 
 static void test_http_tls_server_name_is_the_name_verified(void **state)
@@ -1090,7 +1118,7 @@ static void test_http_tls_server_name_is_the_name_verified(void **state)
     struct st *s = *state;
     json_t *log;
 
-    tls_server_name_client(s, "localhost");
+    assert_int_equal(tls_server_name_client(s, "localhost"), KREG_OK);
     assert_int_equal(get(s, POD_PATH "/p"), KREG_OK);
     assert_pod_body(s, "p");
     log = request_log(s);
@@ -1102,11 +1130,75 @@ static void test_http_tls_server_name_mismatch_is_connect(void **state)
 {
     struct st *s = *state;
 
-    tls_server_name_client(s, "wrong.example");
+    assert_int_equal(tls_server_name_client(s, "wrong.example"), KREG_OK);
     assert_int_equal(get(s, POD_PATH "/p"), KREG_E_CONNECT);
     assert_non_null(strstr(s->err.text, "tls with the API server at"));
     /* the text names the real server, not the verification name */
     assert_non_null(strstr(s->err.text, fakeapi_url(s->srv)));
+}
+
+static void test_http_new_rejects_a_bad_tls_server_name(void **state)
+{
+    struct st *s = *state;
+
+    assert_int_equal(tls_server_name_client(s, "bad name"), KREG_E_CONFIG);
+    assert_non_null(strstr(s->err.text, "tls-server-name"));
+}
+
+/* Read @p rel under the fixtures into a new buffer. */
+static char *slurp_fixture(struct st *s, const char *rel, size_t *len)
+{
+    char path[PATH_LEN];
+    FILE *f = fopen(join(path, s->fx, rel), "rb");
+    struct kbuf b;
+    char chunk[4096];
+    size_t n;
+
+    assert_non_null(f);
+    kbuf_init(&b, 1u << 20);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        assert_int_equal(kbuf_add(&b, chunk, n), KBUF_OK);
+    fclose(f);
+    return kbuf_detach(&b, len);
+}
+
+/* A client certificate and key (any valid pair: the fake does not ask
+ * for one) are handed to libcurl, which loads them. */
+static int client_cert_get(struct st *s, const char *cert, const char *key)
+{
+    char ca[PATH_LEN];
+
+    start_tls_server(s);
+    seed_pod(s, "p");
+    s->opt.ca_file = tls_ca(s, ca);
+    s->opt.server = fakeapi_url(s->srv);
+    s->opt.no_in_cluster = true;
+    assert_int_equal(kreg__config_load(&s->opt, &s->cfg, &s->err), KREG_OK);
+    s->cfg.cert_pem = slurp_fixture(s, cert, &s->cfg.cert_len);
+    s->cfg.key_pem = slurp_fixture(s, key, &s->cfg.key_len);
+    assert_int_equal(kreg__http_new(&s->cfg, &s->opt, &s->h, &s->err), KREG_OK);
+    return get(s, POD_PATH "/p");
+}
+
+static void test_http_tls_loads_the_client_certificate(void **state)
+{
+    struct st *s = *state;
+
+    assert_int_equal(client_cert_get(s, "tls/server.crt", "tls/server.key"),
+                     KREG_OK);
+    assert_pod_body(s, "p");
+}
+
+static void test_http_tls_bad_client_key_is_connect(void **state)
+{
+    struct st *s = *state;
+
+    /* a certificate where the key should be: libcurl refuses it */
+    assert_int_equal(client_cert_get(s, "tls/server.crt", "tls/ca.crt"),
+                     KREG_E_CONNECT);
+    assert_non_null(strstr(s->err.text, "tls with the API server at"));
+    assert_null(strstr(s->err.text, "BEGIN"));
+    assert_int_equal(log_count(s), 0);
 }
 
 /* ---- Streams
@@ -1329,9 +1421,11 @@ int main(void)
         T(test_http_retries_a_truncated_body_for_get),
         T(test_http_truncated_body_without_retry_is_connect),
         T(test_http_times_out_beyond_timeout_ms),
+        T(test_http_retries_a_timed_out_get),
         T(test_http_unreachable_server_is_connect),
         T(test_http_error_text_hides_url_userinfo),
         T(test_http_new_rejects_a_non_http_server),
+        T(test_http_new_rejects_a_malformed_server_url),
         T(test_http_plain_text_error_keeps_the_status_line),
         T(test_http_body_over_64_mib_is_protocol),
         T(test_http_tls_verifies_with_the_configured_ca),
@@ -1339,6 +1433,9 @@ int main(void)
         T(test_http_tls_insecure_skips_verification),
         T(test_http_tls_server_name_is_the_name_verified),
         T(test_http_tls_server_name_mismatch_is_connect),
+        T(test_http_new_rejects_a_bad_tls_server_name),
+        T(test_http_tls_loads_the_client_certificate),
+        T(test_http_tls_bad_client_key_is_connect),
         T(test_http_stream_delivers_events_and_stops_on_the_flag),
         T(test_http_stream_ends_ok_when_the_server_closes_it),
         T(test_http_stream_ends_ok_when_on_data_says_stop),

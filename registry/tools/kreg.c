@@ -44,7 +44,8 @@ static const char usage_text[] =
     "  -n, --namespace NS      namespace (default: from the configuration)\n"
     "  --pod NAME              the own pod, for register and deregister\n"
     "                          (default: $HOSTNAME)\n"
-    "  -o, --output FORMAT     table (default) or json\n"
+    "  -o, --output FORMAT     table or json (default: table; json for\n"
+    "                          watch)\n"
     "  -h, --help              help; after a command, that command's help\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error, 3 service not found.\n";

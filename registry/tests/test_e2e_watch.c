@@ -1,0 +1,443 @@
+/*
+ * kreg_watch_*() against an embedded fakeapi server (go-micro-registry.md
+ * §5, §6 item 4): a first register is a create (it reaches a selector watch
+ * as ADDED), an update is reported only when the annotation text changed,
+ * deregister, pod deletion and leaving Running are deletes; a cut stream
+ * resumes without loss or repeats, and a 410 re-lists and reports exactly
+ * the difference.
+ *
+ * "Nothing was reported" is checked without sleeping: after the change
+ * that must stay silent, a change that must be reported follows, and the
+ * next result has to be that one (results come in order).
+ */
+#include <pthread.h>
+
+#include "e2e.h"
+
+#define PODS_PATH "/api/v1/namespaces/default/pods"
+
+/* ---- Helpers -----------------------------------------------------------*/
+
+static kreg_watch *watch_ok(kreg *r, const char *name)
+{
+    kreg_watch *w = NULL;
+    struct kreg_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_watch_new(r, name, &w, &err) != KREG_OK)
+        fail_msg("watch %s: %s", name ? name : "(all)", err.text);
+    assert_non_null(w);
+    return w;
+}
+
+/* Seed Running pods "pod-a", "pod-b", ... (@p n of them). */
+static void seed_pods(fakeapi *srv, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        char pod[16];
+
+        snprintf(pod, sizeof(pod), "pod-%c", 'a' + i);
+        e2e_seed(srv, pod, "Running", NULL);
+    }
+}
+
+/* Make the server refuse list and watch requests by closing the
+ * connection, and end the open streams: the watcher is cut off until
+ * fakeapi_faults_clear(). */
+static void disconnect(fakeapi *srv)
+{
+    struct fakeapi_fault f;
+
+    memset(&f, 0, sizeof(f));
+    f.kind = FAKEAPI_FAULT_DROP;
+    f.method = "GET";
+    f.path = PODS_PATH;
+    f.count = 1000000;
+    assert_int_equal(fakeapi_fault_add(srv, &f, NULL), FAKEAPI_OK);
+    assert_true(fakeapi_close_watches(srv) >= 1);
+}
+
+/* Successful list requests (not watches) in the log. */
+static size_t lists_logged(fakeapi *srv)
+{
+    json_t *log = e2e_log(srv);
+    json_t *e;
+    size_t n = 0;
+    size_t i;
+
+    json_array_foreach(log, i, e)
+    {
+        if (strcmp(e2e_log_str(e, "method"), "GET") == 0 &&
+            strcmp(e2e_log_str(e, "path"), PODS_PATH) == 0 &&
+            json_integer_value(json_object_get(e, "status")) == 200 &&
+            !strstr(e2e_log_str(e, "query"), "watch="))
+            n++;
+    }
+    json_decref(log);
+    return n;
+}
+
+/* One expected result, ticked off when seen. */
+struct want {
+    enum kreg_action action;
+    const char *pod;
+    const char *address; /* first node's, or NULL */
+    bool seen;
+};
+
+/* Take exactly @p n results and match each to one unseen @p want. */
+static void expect_set(kreg_watch *w, struct want *want, size_t n)
+{
+    size_t got;
+    size_t i;
+
+    for (got = 0; got < n; got++) {
+        struct kreg_result *res = e2e_next(w);
+        bool matched = false;
+
+        for (i = 0; i < n && !matched; i++) {
+            if (want[i].seen || want[i].action != res->action ||
+                strcmp(want[i].pod, res->pod) != 0)
+                continue;
+            if (want[i].address &&
+                (res->service->nnodes < 1 ||
+                 strcmp(res->service->nodes[0]->address, want[i].address)))
+                continue;
+            want[i].seen = true;
+            matched = true;
+        }
+        if (!matched)
+            fail_msg("unexpected result: action %d on %s", (int)res->action,
+                     res->pod);
+        kreg_result_free(res);
+    }
+}
+
+/* ---- Create, update, delete --------------------------------------------*/
+
+static void test_e2e_watch_reports_first_register_as_create(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *one;
+    kreg_watch *all;
+    struct kreg_result *res;
+
+    seed_pods(t->srv, 1);
+    one = watch_ok(t->r, "greeter");
+    all = watch_ok(t->r, NULL);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    res = e2e_next(one);
+    assert_int_equal(res->action, KREG_ACTION_CREATE);
+    assert_string_equal(res->pod, "pod-a");
+    assert_string_equal(res->service->name, "greeter");
+    assert_string_equal(res->service->version, "1");
+    assert_string_equal(res->service->nodes[0]->address, "10.0.0.1:80");
+    kreg_result_free(res);
+    e2e_expect(all, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    kreg_watch_free(one);
+    kreg_watch_free(all);
+}
+
+static void test_e2e_watch_does_not_report_the_initial_state(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *w;
+
+    seed_pods(t->srv, 2);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    w = watch_ok(t->r, "greeter");
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+    kreg_watch_free(w);
+}
+
+static void test_e2e_watch_updates_only_when_annotation_text_changes(
+    void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *one;
+    kreg_watch *all;
+
+    seed_pods(t->srv, 1);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    one = watch_ok(t->r, "greeter");
+    all = watch_ok(t->r, NULL);
+    /* silent: the same bytes again (no server event), a label, another
+     * annotation (MODIFIED events that leave the service text alone) */
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_patch_meta(t->srv, "pod-a", "{\"labels\":{\"app\":\"web\"}}");
+    e2e_patch_meta(t->srv, "pod-a", "{\"annotations\":{\"owner\":\"x\"}}");
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_expect(one, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+    e2e_expect(all, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+    kreg_watch_free(one);
+    kreg_watch_free(all);
+}
+
+static void test_e2e_watch_reports_deregister_as_delete(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *one;
+    kreg_watch *all;
+
+    seed_pods(t->srv, 1);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:90");
+    one = watch_ok(t->r, "greeter");
+    all = watch_ok(t->r, NULL);
+    /* a selector watch sees DELETED, the global one MODIFIED */
+    e2e_deregister_on(t->srv, "pod-a", "greeter");
+    e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+    e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+    e2e_deregister_on(t->srv, "pod-a", "other");
+    e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:90");
+    kreg_watch_free(one);
+    kreg_watch_free(all);
+}
+
+static void test_e2e_watch_reports_pod_deletion_as_delete(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *one;
+    kreg_watch *all;
+
+    seed_pods(t->srv, 1);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    one = watch_ok(t->r, "greeter");
+    all = watch_ok(t->r, NULL);
+    e2e_delete_pod(t->srv, "pod-a");
+    e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+    e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+    kreg_watch_free(one);
+    kreg_watch_free(all);
+}
+
+static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
+{
+    static const char *const phases[] = {"Succeeded", "Failed", "Pending",
+                                         "Unknown"};
+    struct e2e *t = *state;
+    kreg_watch *w;
+    size_t i;
+
+    seed_pods(t->srv, 1);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    w = watch_ok(t->r, "greeter");
+    for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
+        assert_int_equal(
+            fakeapi_set_phase(t->srv, E2E_NS, "pod-a", phases[i], NULL),
+            FAKEAPI_OK);
+        e2e_expect(w, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+        /* back to Running: it serves again */
+        assert_int_equal(
+            fakeapi_set_phase(t->srv, E2E_NS, "pod-a", "Running", NULL),
+            FAKEAPI_OK);
+        e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    }
+    kreg_watch_free(w);
+}
+
+static void test_e2e_watch_one_service_ignores_the_others(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *w;
+
+    seed_pods(t->srv, 2);
+    w = watch_ok(t->r, "foo/bar");
+    e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:80");
+    /* same keys as foo/bar (§1), another name: not ours */
+    e2e_register_on(t->srv, "pod-a", "foo:bar", "1", "10.0.0.1:81");
+    e2e_register_on(t->srv, "pod-b", "foo/bar", "1", "10.0.0.2:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+    kreg_watch_free(w);
+}
+
+/* ---- Cuts and 410 ------------------------------------------------------*/
+
+static void test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(
+    void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *w;
+
+    seed_pods(t->srv, 4);
+    w = watch_ok(t->r, NULL);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+
+    assert_true(fakeapi_close_watches(t->srv) >= 1);
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_on(t->srv, "pod-c", "greeter", "1", "10.0.0.3:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-c", "10.0.0.3:80");
+
+    /* cut off for a while: what changed meanwhile comes once */
+    disconnect(t->srv);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_deregister_on(t->srv, "pod-b", "greeter");
+    fakeapi_faults_clear(t->srv);
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+    e2e_expect(w, KREG_ACTION_DELETE, "pod-b", "10.0.0.2:80");
+
+    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-d", "10.0.0.4:80");
+    /* it resumed from a resourceVersion: one list, at the start */
+    assert_int_equal(lists_logged(t->srv), 1);
+    kreg_watch_free(w);
+}
+
+/*
+ * While the watcher is cut off the history is compacted, so its resume
+ * gets the 410 ERROR event; it re-lists and reports exactly what differs
+ * from what it had reported: a change made and undone, a label, and a pod
+ * that came and went while it was away leave no trace.
+ */
+static void test_e2e_watch_relists_after_410_reporting_only_the_difference(
+    void **state)
+{
+    struct e2e *t = *state;
+    struct want want[] = {
+        {KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81", false},
+        {KREG_ACTION_DELETE, "pod-b", "10.0.0.2:80", false},
+        {KREG_ACTION_CREATE, "pod-c", "10.0.0.3:80", false},
+        {KREG_ACTION_DELETE, "pod-f", "10.0.0.6:80", false},
+    };
+    kreg_watch *w;
+
+    seed_pods(t->srv, 8);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
+    e2e_register_on(t->srv, "pod-f", "greeter", "1", "10.0.0.6:80");
+    w = watch_ok(t->r, NULL);
+    /* a result proves the stream is open */
+    e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-g", "10.0.0.7:80");
+
+    disconnect(t->srv);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_deregister_on(t->srv, "pod-b", "greeter");
+    e2e_register_on(t->srv, "pod-c", "greeter", "1", "10.0.0.3:80");
+    e2e_patch_meta(t->srv, "pod-d", "{\"labels\":{\"app\":\"web\"}}");
+    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:81");
+    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
+    assert_int_equal(
+        fakeapi_set_phase(t->srv, E2E_NS, "pod-f", "Failed", NULL),
+        FAKEAPI_OK);
+    e2e_register_on(t->srv, "pod-h", "greeter", "1", "10.0.0.8:80");
+    e2e_deregister_on(t->srv, "pod-h", "greeter");
+    fakeapi_compact(t->srv);
+    fakeapi_faults_clear(t->srv);
+
+    expect_set(w, want, sizeof(want) / sizeof(want[0]));
+    /* nothing more: the next result is the next change */
+    e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:81");
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-g", "10.0.0.7:81");
+    assert_int_equal(lists_logged(t->srv), 2);
+    kreg_watch_free(w);
+}
+
+/* k8s-api.md §7: an HTTP 410 on the watch request means the same as the
+ * ERROR event: re-list (and report nothing when nothing changed). */
+static void test_e2e_watch_relists_after_http_410(void **state)
+{
+    struct e2e *t = *state;
+    struct fakeapi_fault f;
+    kreg_watch *w;
+
+    seed_pods(t->srv, 2);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    w = watch_ok(t->r, "greeter");
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+
+    memset(&f, 0, sizeof(f));
+    f.kind = FAKEAPI_FAULT_STATUS;
+    f.method = "GET";
+    f.path = PODS_PATH;
+    f.status = 410;
+    f.reason = "Expired";
+    f.message = "too old resource version: 1 (2)";
+    assert_int_equal(fakeapi_fault_add(t->srv, &f, NULL), FAKEAPI_OK);
+    assert_true(fakeapi_close_watches(t->srv) >= 1);
+
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:81");
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-b", "10.0.0.2:81");
+    assert_int_equal(lists_logged(t->srv), 2);
+    kreg_watch_free(w);
+}
+
+/* ---- Stop --------------------------------------------------------------*/
+
+struct waiter {
+    kreg_watch *w;
+    int rc;
+    struct kreg_result *res;
+};
+
+static void *waiter_main(void *arg)
+{
+    struct waiter *wt = arg;
+
+    wt->rc = kreg_watch_next(wt->w, -1, &wt->res, NULL);
+    return NULL;
+}
+
+static void test_e2e_watch_stop_from_another_thread_wakes_next(void **state)
+{
+    struct e2e *t = *state;
+    struct waiter wt;
+    struct kreg_result *res = NULL;
+    pthread_t th;
+
+    seed_pods(t->srv, 1);
+    memset(&wt, 0, sizeof(wt));
+    wt.w = watch_ok(t->r, NULL);
+    assert_int_equal(pthread_create(&th, NULL, waiter_main, &wt), 0);
+    kreg_watch_stop(wt.w);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(wt.rc, KREG_E_STOPPED);
+    assert_null(wt.res);
+    assert_int_equal(kreg_watch_next(wt.w, 0, &res, NULL), KREG_E_STOPPED);
+    assert_null(res);
+    kreg_watch_free(wt.w);
+}
+
+static void test_e2e_watch_free_ends_an_open_stream(void **state)
+{
+    struct e2e *t = *state;
+    kreg_watch *w;
+
+    seed_pods(t->srv, 1);
+    w = watch_ok(t->r, NULL);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    assert_int_equal(fakeapi_watch_count(t->srv), 1);
+    kreg_watch_free(w);
+    kreg_watch_free(NULL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, e2e_setup, e2e_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_e2e_watch_reports_first_register_as_create),
+        T(test_e2e_watch_does_not_report_the_initial_state),
+        T(test_e2e_watch_updates_only_when_annotation_text_changes),
+        T(test_e2e_watch_reports_deregister_as_delete),
+        T(test_e2e_watch_reports_pod_deletion_as_delete),
+        T(test_e2e_watch_reports_leaving_running_as_delete),
+        T(test_e2e_watch_one_service_ignores_the_others),
+        T(test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat),
+        T(test_e2e_watch_relists_after_410_reporting_only_the_difference),
+        T(test_e2e_watch_relists_after_http_410),
+        T(test_e2e_watch_stop_from_another_thread_wakes_next),
+        T(test_e2e_watch_free_ends_an_open_stream),
+    };
+
+    return cmocka_run_group_tests_name("e2e_watch", tests, NULL, NULL);
+}
