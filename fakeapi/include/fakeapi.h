@@ -129,10 +129,12 @@ FAKEAPI_API uint16_t fakeapi_port(const fakeapi *srv);
 /**
  * Seed pods from JSON text: a Pod, a PodList or a JSON array of Pods.
  * Seeding is test control: the given status (e.g. phase Running),
- * labels and annotations are kept; uid, resourceVersion and
+ * labels, annotations and deletion marks are kept; the spec gets the
+ * defaults a create adds (and a pause container when it has none), so
+ * the pod accepts later updates; uid, resourceVersion and
  * creationTimestamp are set when missing; a missing namespace is created;
- * a pod that already exists is replaced. All or nothing: on error the
- * store is unchanged.
+ * a pod that already exists is replaced. All or nothing: on error no pod
+ * is stored.
  * @param json  the text (need not be NUL-terminated); copied.
  * @param len   its length in bytes.
  * @return FAKEAPI_OK or FAKEAPI_E_INVALID (err says what and where).

@@ -59,8 +59,18 @@ static void default_spec(json_t *pod, const char *now)
     json_t *grace =
         json_incref(json_object_get(meta, "deletionGracePeriodSeconds"));
 
-    if (!json_is_object(json_object_get(pod, "spec")))
-        json_object_set_new(pod, "spec", json_object());
+    json_t *spec = json_object_get(pod, "spec");
+
+    if (!json_is_object(spec)) {
+        spec = json_object();
+        json_object_set_new(pod, "spec", spec);
+    }
+    /* every real pod has a container: a seed without one gets a pause
+     * container, so that the seeded pod is valid for later updates */
+    if (json_array_size(json_object_get(spec, "containers")) == 0)
+        json_object_set_new(spec, "containers",
+                            json_pack("[{s:s, s:s}]", "name", "main", "image",
+                                      "registry.k8s.io/pause:3.10"));
     fakeapi__pod_prepare_create(pod, now);
     if (status)
         json_object_set_new(pod, "status", status);
