@@ -188,5 +188,26 @@ expect_out "delete namespace" 'deleted' kubectl delete namespace team-a
 expect_fail "unknown pod is NotFound" 'pods "nope" not found' \
     kubectl get pod nope
 
+# TLS and a bearer token: the written kubeconfig carries the CA data and
+# the token, and kubectl needs nothing else
+fixtures=${KREG_FIXTURES:-$(dirname "$0")/../../fixtures}
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+"$bin" --write-kubeconfig "$KUBECONFIG" --token s3cret-token \
+    --tls-cert "$fixtures/tls/server.crt" --tls-key "$fixtures/tls/server.key" \
+    --tls-ca "$fixtures/tls/ca.crt" >"$work/server.out" 2>&1 &
+server_pid=$!
+wait_for "$work/server.out" '^fakeapi listening on https://' || {
+    echo "fakeapi (TLS) did not start"; cat "$work/server.out"; exit 1; }
+expect_out "TLS + token: get" 'No resources found' kubectl get pods
+expect_out "TLS + token: create -f" 'created' kubectl create -f "$work/pod.yaml"
+expect_fail "TLS: wrong token is Unauthorized" 'Unauthorized|logged in' \
+    kubectl --token wrong get pods
+if grep -q 's3cret-token' "$KUBECONFIG"; then
+    ok "kubeconfig carries the token"
+else
+    not_ok "kubeconfig lacks the token"
+fi
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
