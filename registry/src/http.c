@@ -42,25 +42,33 @@ static int nomem(struct kreg_error *err)
 
 /* ---- Server URL ----------------------------------------------------------*/
 
-/* A part of @p u as a new malloc()ed string, or NULL. */
-static char *url_part(CURLU *u, CURLUPart part, unsigned flags)
+/* A part of @p u as a new malloc()ed string in *out, NULL when absent.
+ * Returns KREG_OK or KREG_E_NOMEM. */
+static int url_part(CURLU *u, CURLUPart part, unsigned flags, char **out)
 {
     char *s = NULL;
-    char *copy;
+    CURLUcode uc = curl_url_get(u, part, &s, flags);
 
-    if (curl_url_get(u, part, &s, flags) != CURLUE_OK)
-        return NULL;
-    copy = strdup(s);
+    *out = NULL;
+    if (uc == CURLUE_OUT_OF_MEMORY)
+        return KREG_E_NOMEM;
+    if (uc != CURLUE_OK)
+        return KREG_OK;
+    *out = strdup(s);
     curl_free(s);
-    return copy;
+    return *out ? KREG_OK : KREG_E_NOMEM;
 }
 
-/* The whole URL of @p u without its trailing '/' (paths are appended). */
+/* The whole URL of @p u without its trailing '/' (paths are appended);
+ * NULL if out of memory. */
 static char *url_base(CURLU *u)
 {
-    char *s = url_part(u, CURLUPART_URL, 0);
-    size_t n = s ? strlen(s) : 0;
+    char *s = NULL;
+    size_t n;
 
+    if (url_part(u, CURLUPART_URL, 0, &s) != KREG_OK || !s)
+        return NULL;
+    n = strlen(s);
     while (n > 0 && s[n - 1] == '/')
         s[--n] = '\0';
     return s;
@@ -91,29 +99,37 @@ static int use_server_name(struct kreg__http *h, CURLU *u,
                            struct kreg_error *err)
 {
     const char *name = h->cfg->tls_server_name;
-    char *host = url_part(u, CURLUPART_HOST, 0);
-    char *port = url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT);
-    char *explicit_port = url_part(u, CURLUPART_PORT, 0);
+    char *host = NULL;
+    char *port = NULL;
+    char *explicit_port = NULL;
     char *entry = NULL;
+    CURLUcode uc;
     int rc = KREG_OK;
 
-    if (!host || !port) {
+    if (url_part(u, CURLUPART_HOST, 0, &host) != KREG_OK ||
+        url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, &port) != KREG_OK ||
+        url_part(u, CURLUPART_PORT, 0, &explicit_port) != KREG_OK) {
         rc = nomem(err);
+        goto out;
+    }
+    if (!host || !port) { /* not for http(s) URLs that parsed */
+        rc = kreg__error(err, KREG_E_CONFIG, 0, NULL, "server URL: no host");
         goto out;
     }
     h->host_header = explicit_port ? format("Host: %s:%s", host, explicit_port)
                                    : format("Host: %s", host);
     entry = format("%s:%s:%s:%s", name, port, host, port);
-    if (!h->host_header || !entry) {
+    h->connect_to = entry ? curl_slist_append(NULL, entry) : NULL;
+    if (!h->host_header || !h->connect_to) {
         rc = nomem(err);
         goto out;
     }
-    h->connect_to = curl_slist_append(NULL, entry);
-    if (!h->connect_to)
-        rc = nomem(err);
-    else if (curl_url_set(u, CURLUPART_HOST, name, 0) != CURLUE_OK)
-        rc = kreg__error(err, KREG_E_CONFIG, 0, NULL,
-                         "tls-server-name \"%s\": not a host name", name);
+    uc = curl_url_set(u, CURLUPART_HOST, name, 0);
+    if (uc != CURLUE_OK)
+        rc = uc == CURLUE_OUT_OF_MEMORY
+                 ? nomem(err)
+                 : kreg__error(err, KREG_E_CONFIG, 0, NULL,
+                               "tls-server-name \"%s\": not a host name", name);
 out:
     free(host);
     free(port);
@@ -143,7 +159,10 @@ static int parse_server(struct kreg__http *h, struct kreg_error *err)
                                curl_url_strerror(uc));
         goto out;
     }
-    scheme = url_part(u, CURLUPART_SCHEME, 0);
+    if (url_part(u, CURLUPART_SCHEME, 0, &scheme) != KREG_OK) {
+        rc = nomem(err);
+        goto out;
+    }
     if (!scheme ||
         (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
         rc = kreg__error(err, KREG_E_CONFIG, 0, NULL,

@@ -7,6 +7,7 @@
 #ifndef KREG_HTTP_H
 #define KREG_HTTP_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -72,6 +73,29 @@ int kreg__http_request(struct kreg__http *h, const char *method,
 int kreg__http_stream(struct kreg__http *h, const char *path,
                       int (*on_data)(void *ctx, const char *p, size_t n),
                       void *ctx, atomic_bool *stop, struct kreg_error *err);
+
+/*
+ * Waking a stream at once: kreg__http_stream_ex() registers its transfer
+ * in the waker while it runs, and kreg__http_wake() (from any thread,
+ * after setting the stop flag) interrupts the wait, so a stop is seen
+ * immediately instead of within 100 ms.
+ */
+struct kreg__http_waker {
+    pthread_mutex_t mu;
+    void *multi; /* the running transfer's curl multi handle, or NULL */
+};
+
+void kreg__http_waker_init(struct kreg__http_waker *w);
+void kreg__http_waker_release(struct kreg__http_waker *w);
+void kreg__http_wake(struct kreg__http_waker *w);
+
+/* kreg__http_stream() that registers its transfer in @p waker (may be
+ * NULL). */
+int kreg__http_stream_ex(struct kreg__http *h, const char *path,
+                         int (*on_data)(void *ctx, const char *p, size_t n),
+                         void *ctx, atomic_bool *stop,
+                         struct kreg__http_waker *waker,
+                         struct kreg_error *err);
 
 /* URL-escape @p s for a query value (new string, free()), NULL if OOM. */
 char *kreg__http_escape(const char *s);

@@ -54,9 +54,46 @@ static int stream_result(struct kreg__http_call *c, CURLcode cc,
     return kreg__http_error_result(c, cc, err);
 }
 
+void kreg__http_waker_init(struct kreg__http_waker *w)
+{
+    pthread_mutex_init(&w->mu, NULL);
+    w->multi = NULL;
+}
+
+void kreg__http_waker_release(struct kreg__http_waker *w)
+{
+    pthread_mutex_destroy(&w->mu);
+}
+
+void kreg__http_wake(struct kreg__http_waker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->multi)
+        curl_multi_wakeup(w->multi);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void waker_set(struct kreg__http_waker *w, CURLM *m)
+{
+    if (!w)
+        return;
+    pthread_mutex_lock(&w->mu);
+    w->multi = m;
+    pthread_mutex_unlock(&w->mu);
+}
+
 int kreg__http_stream(struct kreg__http *h, const char *path,
                       int (*on_data)(void *ctx, const char *p, size_t n),
                       void *ctx, atomic_bool *stop, struct kreg_error *err)
+{
+    return kreg__http_stream_ex(h, path, on_data, ctx, stop, NULL, err);
+}
+
+int kreg__http_stream_ex(struct kreg__http *h, const char *path,
+                         int (*on_data)(void *ctx, const char *p, size_t n),
+                         void *ctx, atomic_bool *stop,
+                         struct kreg__http_waker *waker,
+                         struct kreg_error *err)
 {
     struct kreg__http_call c;
     CURLM *m = NULL;
@@ -88,7 +125,9 @@ int kreg__http_stream(struct kreg__http *h, const char *path,
         goto out;
     }
     added = true;
+    waker_set(waker, m);
     rc = pump(m, stop, &cc, err);
+    waker_set(waker, NULL);
     if (rc == KREG_OK) {
         kreg__http_call_finish(&c);
         rc = stream_result(&c, cc, err);

@@ -48,6 +48,7 @@ struct kreg_watch {
     struct qitem *tail;
     bool finished;      /* the thread has ended */
     atomic_bool stop;
+    struct kreg__http_waker waker; /* wakes the stream on stop */
 };
 
 /* ---- results ---- */
@@ -284,8 +285,8 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
               "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=300",
               ns ? ns : "", sel ? sel : "", rv ? rv : "");
     kbuf_reset(&w->line);
-    rc = kreg__http_stream(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
-                           err);
+    rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w,
+                              &w->stop, &w->waker, err);
     kbuf_release(&path);
     free(ns);
     free(sel);
@@ -321,10 +322,16 @@ static void pause_ms(struct kreg_watch *w, unsigned ms)
     pthread_mutex_unlock(&w->mu);
 }
 
+/*
+ * The watch thread: (re-)list when needed, stream, resume. A failure that
+ * retrying cannot cure (403, a second 401 in a row, ...) ends the watch,
+ * whether the list or the stream met it.
+ */
 static void *watch_main(void *arg)
 {
     struct kreg_watch *w = arg;
     unsigned backoff = 100;
+    bool reauth = false; /* the last attempt got a 401 */
 
     while (!atomic_load(&w->stop)) {
         struct kreg_error err = {0};
@@ -334,7 +341,14 @@ static void *watch_main(void *arg)
             rc = watch_once(w, &err);
         if (atomic_load(&w->stop) || rc == KREG_E_STOPPED)
             break;
-        if (!retryable(rc) && !w->relist) {
+        /* http.h: a 401 dropped the cached token; retry once with a new
+         * one (a rotated service-account token) */
+        if (rc == KREG_E_UNAUTHORIZED && !reauth) {
+            reauth = true;
+            continue;
+        }
+        reauth = false;
+        if (!retryable(rc)) {
             w->fatal = rc;
             w->fatal_err = err;
             break;
@@ -374,6 +388,7 @@ static void watch_free_parts(struct kreg_watch *w)
     free(w->rv);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    kreg__http_waker_release(&w->waker);
     free(w);
 }
 
@@ -387,6 +402,7 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     w->r = r;
     kbuf_init(&w->line, 8u << 20);
     atomic_init(&w->stop, false);
+    kreg__http_waker_init(&w->waker);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->view = json_object();
@@ -487,6 +503,7 @@ void kreg_watch_stop(kreg_watch *w)
     if (!w)
         return;
     atomic_store(&w->stop, true);
+    kreg__http_wake(&w->waker);
     pthread_mutex_lock(&w->mu);
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
