@@ -8,7 +8,7 @@ pkgs=(
     libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev
     libyaml-dev
     python3 python3-kubernetes python3-yaml
-    valgrind openssl ca-certificates
+    valgrind openssl ca-certificates shellcheck
     wrk nginx-light hyperfine golang-go
 )
 

@@ -70,8 +70,8 @@ expect_fail() {
 
 # wait_for FILE REGEX: until FILE matches (bounded: 10 s)
 wait_for() {
-    local i
-    for i in $(seq 1 200); do
+
+    for _ in $(seq 1 200); do
         if grep -Eq -- "$2" "$1" 2>/dev/null; then
             return 0
         fi
