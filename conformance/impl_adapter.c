@@ -103,7 +103,7 @@ static char *request_line(json_int_t id, const char *op, json_t *members,
 static int parse_answer(struct adapter *ad, json_int_t id, const char *line,
                         size_t len, json_t **answer, char *msg, size_t msg_size)
 {
-    json_t *a = json_loadb(line, len, 0, NULL);
+    json_t *a = json_loadb(line, len, JSON_ALLOW_NUL, NULL);
     json_t *ok = json_object_get(a, "ok");
     char why[160];
 

@@ -63,10 +63,13 @@ int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
         const char *next;
 
         kbuf_reset(&path);
-        kbuf_addf(&path, "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=%d",
-                  ns, sel, PAGE_LIMIT);
-        if (cont)
-            kbuf_addf(&path, "&continue=%s", cont);
+        if (kbuf_addf(&path,
+                      "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=%d",
+                      ns, sel, PAGE_LIMIT) != KBUF_OK ||
+            (cont && kbuf_addf(&path, "&continue=%s", cont) != KBUF_OK)) {
+            rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+            goto out;
+        }
         rc = list_page(r, kbuf_str(&path), &doc, err);
         if (rc != KREG_OK)
             goto out;
@@ -76,6 +79,11 @@ int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
                 json_object_get(doc, "metadata"), "resourceVersion"));
 
             *rv = strdup(v ? v : "");
+            if (!*rv) {
+                json_decref(doc);
+                rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+                goto out;
+            }
         }
         next = json_string_value(
             json_object_get(json_object_get(doc, "metadata"), "continue"));

@@ -99,12 +99,16 @@ bool kreg__pod_usable(const json_t *pod)
            (!del || json_is_null(del));
 }
 
-/* Path of the own pod, or an error when no pod name is known. */
-static int pod_path(kreg *r, char *path, size_t size, struct kreg_error *err)
+/*
+ * Path of the own pod, or with @p as_list of the pod list holding only it;
+ * an error when no pod name is known.
+ */
+static int pod_path(kreg *r, bool as_list, char *path, size_t size,
+                    struct kreg_error *err)
 {
     char *ns;
     char *pod;
-    int n;
+    int n = -1;
 
     if (!r->cfg.pod_name || !*r->cfg.pod_name)
         return kreg__error(err, KREG_E_CONFIG, 0, NULL,
@@ -112,9 +116,13 @@ static int pod_path(kreg *r, char *path, size_t size, struct kreg_error *err)
                            "HOSTNAME");
     ns = kreg__http_escape(r->cfg.namespace_);
     pod = kreg__http_escape(r->cfg.pod_name);
-    n = ns && pod
-            ? snprintf(path, size, "/api/v1/namespaces/%s/pods/%s", ns, pod)
-            : -1;
+    if (ns && pod && as_list)
+        n = snprintf(path, size,
+                     "/api/v1/namespaces/%s/pods?fieldSelector="
+                     "metadata.name%%3D%s",
+                     ns, pod);
+    else if (ns && pod)
+        n = snprintf(path, size, "/api/v1/namespaces/%s/pods/%s", ns, pod);
     free(ns);
     free(pod);
     if (n < 0 || (size_t)n >= size)
@@ -133,42 +141,66 @@ static int pod_error(kreg *r, int rc, struct kreg_error *err)
     return rc;
 }
 
+/* The own pod out of a PodList (borrowed from @p list), or NULL. */
+static json_t *own_pod(kreg *r, json_t *list)
+{
+    json_t *pod;
+    size_t i;
+
+    json_array_foreach(json_object_get(list, "items"), i, pod)
+    {
+        if (strcmp(kreg__pod_name(pod), r->cfg.pod_name) == 0)
+            return pod;
+    }
+    return NULL;
+}
+
 /*
  * Refuse a register the API server would reject: the annotations of the
  * pod, with ours replaced, must stay within 262144 bytes (§6 item 11).
+ * The pod is read through a list: the Go plugin's RBAC grants pods list,
+ * watch and patch, not get (§6 item 8).
  */
-static int check_budget(kreg *r, const char *path, const char *key,
-                        size_t value_len, struct kreg_error *err)
+static int check_budget(kreg *r, const char *key, size_t value_len,
+                        struct kreg_error *err)
 {
     struct kreg__response resp = {0};
-    json_t *pod;
+    char path[1024];
+    json_t *list;
     json_t *ann;
     const char *k;
     json_t *v;
     size_t total = strlen(key) + value_len;
     int rc;
 
-    rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
-                            KREG__HTTP_IDEMPOTENT, &resp, err);
+    rc = pod_path(r, true, path, sizeof(path), err);
+    if (rc == KREG_OK)
+        rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
+                                KREG__HTTP_IDEMPOTENT, &resp, err);
     if (rc != KREG_OK) {
         kreg__response_release(&resp);
-        return pod_error(r, rc, err);
+        return rc;
     }
-    pod = json_loadb(resp.body, resp.len, 0, NULL);
+    list = json_loadb(resp.body, resp.len, 0, NULL);
     kreg__response_release(&resp);
-    if (!json_is_object(pod)) {
-        json_decref(pod);
+    if (!json_is_array(json_object_get(list, "items"))) {
+        json_decref(list);
         return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
-                           "pod %s: the answer is not a JSON object",
+                           "pod %s: the answer is not a PodList",
                            r->cfg.pod_name);
     }
-    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+    if (!own_pod(r, list)) {
+        json_decref(list);
+        return pod_error(r, KREG_E_NOT_FOUND, err);
+    }
+    ann = json_object_get(json_object_get(own_pod(r, list), "metadata"),
+                          "annotations");
     json_object_foreach(ann, k, v)
     {
         if (strcmp(k, key) != 0)
             total += strlen(k) + json_string_length(v);
     }
-    json_decref(pod);
+    json_decref(list);
     if (total > ANNOTATION_BUDGET)
         return kreg__error(err, KREG_E_TOO_BIG, 0, NULL,
                            "annotations of pod \"%s\" would take %zu bytes, "
@@ -182,25 +214,27 @@ static int check_budget(kreg *r, const char *path, const char *key,
 static int patch_body(const char *enc, const char *json, size_t len, int wire,
                       struct kbuf *b)
 {
+    int kr = KBUF_OK; /* a failed append empties b: remember any failure */
     int rc = KREG_OK;
 
-    kbuf_adds(b, "{\"metadata\":{\"labels\":{\"" KREG__NAMES_SELECTOR_PREFIX);
-    kbuf_adds(b, enc);
+    kr |= kbuf_adds(
+        b, "{\"metadata\":{\"labels\":{\"" KREG__NAMES_SELECTOR_PREFIX);
+    kr |= kbuf_adds(b, enc);
     if (json) {
-        kbuf_adds(b, "\":\"service\",\"" KREG__NAMES_TYPE_LABEL
-                     "\":\"service\"},\"annotations\":{"
-                     "\"" KREG__NAMES_ANNOTATION_PREFIX);
-        kbuf_adds(b, enc);
-        kbuf_adds(b, "\":");
+        kr |= kbuf_adds(b, "\":\"service\",\"" KREG__NAMES_TYPE_LABEL
+                           "\":\"service\"},\"annotations\":{"
+                           "\"" KREG__NAMES_ANNOTATION_PREFIX);
+        kr |= kbuf_adds(b, enc);
+        kr |= kbuf_adds(b, "\":");
         rc = kreg__service_encode_string(b, json, len, wire);
-        kbuf_adds(b, "}},\"status\":null}\n");
+        kr |= kbuf_adds(b, "}},\"status\":null}\n");
     } else {
-        kbuf_adds(b,
-                  "\":null},\"annotations\":{\"" KREG__NAMES_ANNOTATION_PREFIX);
-        kbuf_adds(b, enc);
-        kbuf_adds(b, "\":null}},\"status\":null}\n");
+        kr |= kbuf_adds(
+            b, "\":null},\"annotations\":{\"" KREG__NAMES_ANNOTATION_PREFIX);
+        kr |= kbuf_adds(b, enc);
+        kr |= kbuf_adds(b, "\":null}},\"status\":null}\n");
     }
-    return rc;
+    return kr != KBUF_OK || rc != KREG_OK ? KREG_E_NOMEM : KREG_OK;
 }
 
 /* Register (json != NULL) or deregister (json == NULL) one name. */
@@ -217,9 +251,9 @@ static int patch_service(kreg *r, const char *name, const char *json,
     if (rc == KREG_OK)
         rc = kreg_name_encode(name, enc, sizeof(enc), err);
     if (rc == KREG_OK)
-        rc = pod_path(r, path, sizeof(path), err);
+        rc = pod_path(r, false, path, sizeof(path), err);
     if (rc == KREG_OK && json)
-        rc = check_budget(r, path, key, len, err);
+        rc = check_budget(r, key, len, err);
     if (rc != KREG_OK)
         return rc;
     kbuf_init(&body, 4u << 20);

@@ -32,21 +32,21 @@ struct qitem {
 
 struct kreg_watch {
     kreg *r;
-    char *name;         /* NULL: every service */
-    char *selector;     /* label selector of the list and watch */
-    char *key;          /* exact annotation key, or NULL (prefix) */
-    json_t *view;       /* pod name -> {annotation key -> text} */
-    char *rv;           /* last resourceVersion seen */
-    struct kbuf line;   /* partial watch line */
-    bool relist;        /* the stream said 410 */
-    int fatal;          /* a non-retryable error ended the watch */
+    char *name;       /* NULL: every service */
+    char *selector;   /* label selector of the list and watch */
+    char *key;        /* exact annotation key, or NULL (prefix) */
+    json_t *view;     /* pod name -> {annotation key -> text} */
+    char *rv;         /* last resourceVersion seen */
+    struct kbuf line; /* partial watch line */
+    bool relist;      /* the stream said 410 */
+    int fatal;        /* a non-retryable error ended the watch */
     struct kreg_error fatal_err;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct qitem *head; /* results, oldest first */
     struct qitem *tail;
-    bool finished;      /* the thread has ended */
+    bool finished; /* the thread has ended */
     atomic_bool stop;
     struct kreg__http_waker waker; /* wakes the stream on stop */
 };
@@ -62,8 +62,8 @@ void kreg_result_free(struct kreg_result *res)
     free(res);
 }
 
-static void emit(struct kreg_watch *w, enum kreg_action action,
-                 const char *pod, const char *text)
+static void emit(struct kreg_watch *w, enum kreg_action action, const char *pod,
+                 const char *text)
 {
     struct kreg_result *res = calloc(1, sizeof(*res));
     struct qitem *it = calloc(1, sizeof(*it));
@@ -257,8 +257,8 @@ static int on_data(void *ctx, const char *p, size_t n)
             continue;
         }
         if (kbuf_len(&w->line) > 0) {
-            json_t *ev = json_loadb(kbuf_str(&w->line), kbuf_len(&w->line),
-                                    0, NULL);
+            json_t *ev =
+                json_loadb(kbuf_str(&w->line), kbuf_len(&w->line), 0, NULL);
 
             if (ev)
                 handle_event(w, ev);
@@ -285,8 +285,8 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
               "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=300",
               ns ? ns : "", sel ? sel : "", rv ? rv : "");
     kbuf_reset(&w->line);
-    rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w,
-                              &w->stop, &w->waker, err);
+    rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
+                              &w->waker, err);
     kbuf_release(&path);
     free(ns);
     free(sel);
@@ -493,8 +493,7 @@ int kreg_watch_next(kreg_watch *w, int timeout_ms, struct kreg_result **out,
             *err = w->fatal_err;
         rc = w->fatal;
     } else
-        rc = kreg__error(err, KREG_E_TIMEOUT, 0, NULL,
-                         "no watch result yet");
+        rc = kreg__error(err, KREG_E_TIMEOUT, 0, NULL, "no watch result yet");
     return rc;
 }
 
