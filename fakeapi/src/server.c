@@ -459,6 +459,8 @@ static void quiet_logger(void *cls, const char *fmt, va_list ap)
 /* ---- the ticker: watch deadlines, bookmarks, latency faults ---- */
 
 #define BOOKMARK_EVERY_MS 30000
+/* How often idle watch streams are checked for a vanished client. */
+#define PROBE_EVERY_MS 1000
 
 void fakeapi__tick(struct fakeapi *srv)
 {
@@ -489,15 +491,17 @@ static uint64_t resume_delayed(struct fakeapi *srv, uint64_t now)
     return next;
 }
 
-/* Close watches past their timeoutSeconds; send due bookmarks. */
+/* Close watches past their timeoutSeconds or whose client has gone
+ * (@p probe); send due bookmarks. *any tells whether watches are open. */
 static uint64_t expire_watches(struct fakeapi *srv, uint64_t now,
-                               bool bookmark)
+                               bool bookmark, bool probe, bool *any)
 {
     struct store *st = &srv->store;
     uint64_t next = UINT64_MAX;
     size_t i;
 
     store_rdlock(st);
+    *any = st->nwatchers > 0;
     for (i = 0; i < st->nwatchers; i++) {
         struct watcher *w = st->watchers[i];
         uint64_t dl = fakeapi__watch_deadline(w);
@@ -508,6 +512,8 @@ static uint64_t expire_watches(struct fakeapi *srv, uint64_t now,
             next = dl;
         if (bookmark)
             fakeapi__watch_bookmark(w, st->rv);
+        if (probe)
+            fakeapi__watch_probe(w);
     }
     store_unlock(st);
     return next;
@@ -517,6 +523,7 @@ static void *ticker(void *arg)
 {
     struct fakeapi *srv = arg;
     uint64_t next_bookmark = fakeapi__mono_ms() + BOOKMARK_EVERY_MS;
+    uint64_t next_probe = fakeapi__mono_ms() + PROBE_EVERY_MS;
 
     pthread_mutex_lock(&srv->tick_mu);
     while (!srv->stopping) {
@@ -524,17 +531,25 @@ static void *ticker(void *arg)
         uint64_t next = resume_delayed(srv, now);
         uint64_t wnext;
         bool bookmark = now >= next_bookmark;
+        bool probe = now >= next_probe;
+        bool any;
         struct timespec ts;
 
         pthread_mutex_unlock(&srv->tick_mu);
-        wnext = expire_watches(srv, now, bookmark);
+        wnext = expire_watches(srv, now, bookmark, probe, &any);
         pthread_mutex_lock(&srv->tick_mu);
         if (bookmark)
             next_bookmark = now + BOOKMARK_EVERY_MS;
+        if (probe)
+            next_probe = now + PROBE_EVERY_MS;
         if (wnext < next)
             next = wnext;
         if (next_bookmark < next)
             next = next_bookmark;
+        /* probing only matters while watches are open (a new watch wakes
+         * the ticker) */
+        if (any && next_probe < next)
+            next = next_probe;
         if (srv->stopping)
             break;
         clock_gettime(CLOCK_REALTIME, &ts);

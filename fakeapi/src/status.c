@@ -4,7 +4,37 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gotext.h"
 #include "kbuf.h"
+
+/*
+ * A JSON string of @p s with invalid UTF-8 made U+FFFD, as Go's JSON
+ * encoder writes it (new reference, or NULL when out of memory). jansson
+ * refuses invalid UTF-8 outright, and names taken from a URL path may
+ * hold any byte: a Status built from one was lost, and a caller took the
+ * missing Status for success (found by fuzz_http_request: DELETE of
+ * .../pods/web%CF%C7 dereferenced a NULL pod).
+ */
+static json_t *go_string(const char *s, size_t n)
+{
+    struct kbuf clean;
+    json_t *j = NULL;
+    size_t i = 0;
+    int rc = KBUF_OK;
+
+    kbuf_init(&clean, 3 * n + 1);
+    while (rc == KBUF_OK && i < n) {
+        uint32_t r;
+
+        i += fakeapi__gotext_utf8_decode((const unsigned char *)s + i, n - i,
+                                         &r);
+        rc = fakeapi__gotext_add_rune(&clean, r);
+    }
+    if (rc == KBUF_OK)
+        j = json_stringn(kbuf_str(&clean), kbuf_len(&clean));
+    kbuf_release(&clean);
+    return j;
+}
 
 static json_t *status_vnew(int code, const char *reason, const char *fmt,
                            va_list ap) __attribute__((format(printf, 3, 0)));
@@ -18,9 +48,9 @@ static json_t *status_vnew(int code, const char *reason, const char *fmt,
     kbuf_init(&msg, 1 << 20);
     if (kbuf_vaddf(&msg, fmt, ap) != KBUF_OK)
         return NULL;
-    st = json_pack("{s:s, s:s, s:{}, s:s, s:s%}", "kind", "Status",
+    st = json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status",
                    "apiVersion", "v1", "metadata", "status", "Failure",
-                   "message", kbuf_str(&msg), kbuf_len(&msg));
+                   "message", go_string(kbuf_str(&msg), kbuf_len(&msg)));
     kbuf_release(&msg);
     if (!st)
         return NULL;
@@ -78,9 +108,9 @@ void fakeapi__status_details(json_t *st, const char *name, const char *kind)
         return;
     d = details_of(st);
     if (name && *name)
-        json_object_set_new(d, "name", json_string(name));
+        json_object_set_new(d, "name", go_string(name, strlen(name)));
     if (kind && *kind)
-        json_object_set_new(d, "kind", json_string(kind));
+        json_object_set_new(d, "kind", go_string(kind, strlen(kind)));
 }
 
 void fakeapi__status_cause(json_t *st, const char *reason, const char *message,
@@ -100,11 +130,11 @@ void fakeapi__status_cause(json_t *st, const char *reason, const char *message,
     }
     c = json_object();
     if (reason && *reason)
-        json_object_set_new(c, "reason", json_string(reason));
+        json_object_set_new(c, "reason", go_string(reason, strlen(reason)));
     if (message && *message)
-        json_object_set_new(c, "message", json_string(message));
+        json_object_set_new(c, "message", go_string(message, strlen(message)));
     if (field && *field)
-        json_object_set_new(c, "field", json_string(field));
+        json_object_set_new(c, "field", go_string(field, strlen(field)));
     json_array_append_new(causes, c);
 }
 
@@ -180,9 +210,12 @@ void fakeapi__field_error(struct fakeapi_field_errors *fe, const char *type,
     va_start(ap, fmt);
     kbuf_vaddf(&body, fmt, ap);
     va_end(ap);
+    /* a cause that failed to pack would be lost, and with it the error */
     json_array_append_new(
-        fe->causes, json_pack("{s:s, s:s, s:s}", "reason", type, "message",
-                              kbuf_str(&body), "field", field));
+        fe->causes,
+        json_pack("{s:s, s:o, s:o}", "reason", type, "message",
+                  go_string(kbuf_str(&body), kbuf_len(&body)), "field",
+                  go_string(field, strlen(field))));
     kbuf_release(&body);
 }
 

@@ -1,8 +1,10 @@
 #include "watch.h"
 
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "pod.h"
@@ -151,6 +153,33 @@ void fakeapi__watch_bookmark(struct watcher *w, uint64_t rv)
         return;
     pthread_mutex_lock(&w->mu);
     push(w, it);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/*
+ * Go's server cancels a request whose connection reads EOF, which ends a
+ * watch at once when its client closes; this is the same check, made by
+ * the ticker. Only a suspended stream is probed: its connection cannot be
+ * closed by the daemon meanwhile, so the descriptor is valid. MSG_PEEK
+ * leaves any pipelined bytes for the daemon. Found by test_load.c.
+ */
+void fakeapi__watch_probe(struct watcher *w)
+{
+    const union MHD_ConnectionInfo *ci;
+    char c;
+    ssize_t k;
+
+    pthread_mutex_lock(&w->mu);
+    if (w->suspended && !w->closed) {
+        ci = MHD_get_connection_info(w->conn,
+                                     MHD_CONNECTION_INFO_CONNECTION_FD);
+        k = ci ? recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : 1;
+        if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+                       errno != EINTR)) {
+            w->closed = true;
+            wake(w);
+        }
+    }
     pthread_mutex_unlock(&w->mu);
 }
 
@@ -418,7 +447,8 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
                                       "Internal error occurred: out of memory");
         return NULL;
     }
-    if (w->deadline_ms)
-        fakeapi__tick(srv);
+    /* the ticker enforces the deadline and probes for a vanished client
+     * (it sleeps longer while no watch is open) */
+    fakeapi__tick(srv);
     return resp;
 }

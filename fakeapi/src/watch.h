@@ -56,6 +56,14 @@ void fakeapi__watch_close(struct watcher *w);
 /* Queue a BOOKMARK at @p rv if the watcher asked for bookmarks. */
 void fakeapi__watch_bookmark(struct watcher *w, uint64_t rv);
 
+/*
+ * Close @p w if its client has gone away (store lock held). The daemon
+ * does not poll a suspended connection, so without this a client that
+ * disconnects while its stream is idle would keep its watcher (and a
+ * max_watchers slot) until an event or a bookmark reached it.
+ */
+void fakeapi__watch_probe(struct watcher *w);
+
 /* Monotonic deadline of @p w in ms (0 = none). */
 uint64_t fakeapi__watch_deadline(const struct watcher *w);
 

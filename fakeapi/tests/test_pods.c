@@ -406,6 +406,32 @@ static void test_pods_delete_unbound_returns_pod_and_removes(void **state)
     http_res_free(&r);
 }
 
+static void test_pods_finalizers_hold_a_deleted_pod(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    const char *body =
+        "{\"metadata\":{\"name\":\"fin\",\"finalizers\":[\"example.com/"
+        "hold\"]},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+        "\"x\"}]}}";
+
+    assert_int_equal(http(srv, "POST", PODS, body, &r), 201);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "DELETE", PODS "/fin", NULL, &r), 200);
+    http_res_free(&r);
+    /* still there, terminating, until the finalizer goes */
+    assert_int_equal(http(srv, "GET", PODS "/fin", NULL, &r), 200);
+    assert_non_null(jstr(r.json, "metadata.deletionTimestamp"));
+    http_res_free(&r);
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/fin",
+                             "application/merge-patch+json",
+                             "{\"metadata\":{\"finalizers\":null}}", &r),
+                     200);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", PODS "/fin", NULL, &r), 404);
+    http_res_free(&r);
+}
+
 static void test_pods_delete_precondition_mismatch_is_409(void **state)
 {
     fakeapi *srv = *state;
@@ -508,6 +534,7 @@ int main(void)
         T(test_pods_update_ignores_status_status_ignores_spec),
         T(test_pods_update_name_mismatch_is_400),
         T(test_pods_delete_unbound_returns_pod_and_removes),
+        T(test_pods_finalizers_hold_a_deleted_pod),
         T(test_pods_delete_precondition_mismatch_is_409),
         T(test_pods_seed_keeps_status_and_phase_can_change),
         T(test_pods_bad_seed_changes_nothing),
