@@ -167,6 +167,7 @@ static int check_budget(kreg *r, const char *key, size_t value_len,
     struct kreg__response resp = {0};
     char path[1024];
     json_t *list;
+    json_t *pod;
     json_t *ann;
     const char *k;
     json_t *v;
@@ -189,12 +190,12 @@ static int check_budget(kreg *r, const char *key, size_t value_len,
                            "pod %s: the answer is not a PodList",
                            r->cfg.pod_name);
     }
-    if (!own_pod(r, list)) {
+    pod = own_pod(r, list);
+    if (!pod) {
         json_decref(list);
         return pod_error(r, KREG_E_NOT_FOUND, err);
     }
-    ann = json_object_get(json_object_get(own_pod(r, list), "metadata"),
-                          "annotations");
+    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
     json_object_foreach(ann, k, v)
     {
         if (strcmp(k, key) != 0)

@@ -31,18 +31,19 @@
 /* Hang guard for waits: never reached when the code works. */
 #define E2E_GUARD_MS 30000
 
-/* The state of one test: a server and a handle for pod "pod-a". */
+#define E2E_WATCHES 4
+
+/* The state of one test: a server, a handle for pod "pod-a", watches. */
 struct e2e {
     fakeapi *srv;
     kreg *r;
-    struct kreg_error err;
+    kreg_watch *watches[E2E_WATCHES]; /* freed by the teardown */
 };
 
 /* ---- Server and handles ------------------------------------------------*/
 
 /* A handle for @p pod in @p ns on @p srv (retries fast: tests wait). */
-static inline kreg *e2e_handle_ns(fakeapi *srv, const char *ns,
-                                  const char *pod)
+static inline kreg *e2e_handle_ns(fakeapi *srv, const char *ns, const char *pod)
 {
     struct kreg_options o;
     struct kreg_error err;
@@ -84,7 +85,11 @@ static inline int e2e_setup(void **state)
 static inline int e2e_teardown(void **state)
 {
     struct e2e *t = *state;
+    size_t i;
 
+    /* kreg.h: watchers before their handle, also after a failed test */
+    for (i = 0; i < E2E_WATCHES; i++)
+        kreg_watch_free(t->watches[i]);
     kreg_free(t->r);
     fakeapi_stop(t->srv);
     free(t);
@@ -93,26 +98,8 @@ static inline int e2e_teardown(void **state)
 
 /* ---- Pods --------------------------------------------------------------*/
 
-/*
- * The spec as the server stores it after defaulting (what a POST of one
- * busybox container gives). Seeding keeps a spec as given, and the fake,
- * like the API server, refuses a patch that changes the spec: a seeded
- * spec without these defaults would make every later PATCH a 422.
- */
-#define E2E_SPEC                                                               \
-    "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\","                  \
-    "\"imagePullPolicy\":\"Always\","                                          \
-    "\"terminationMessagePath\":\"/dev/termination-log\","                     \
-    "\"terminationMessagePolicy\":\"File\",\"resources\":{}}],"                \
-    "\"restartPolicy\":\"Always\",\"dnsPolicy\":\"ClusterFirst\","             \
-    "\"securityContext\":{},\"terminationGracePeriodSeconds\":30,"             \
-    "\"schedulerName\":\"default-scheduler\",\"enableServiceLinks\":true,"     \
-    "\"serviceAccountName\":\"default\",\"serviceAccount\":\"default\","       \
-    "\"tolerations\":[{\"key\":\"node.kubernetes.io/not-ready\","              \
-    "\"operator\":\"Exists\",\"effect\":\"NoExecute\",\"tolerationSeconds\":300},"\
-    "{\"key\":\"node.kubernetes.io/unreachable\",\"operator\":\"Exists\","       \
-    "\"effect\":\"NoExecute\",\"tolerationSeconds\":300}],\"priority\":0,"       \
-    "\"preemptionPolicy\":\"PreemptLowerPriority\"}"
+/* The spec of every seeded pod (seeding fills in the defaults). */
+#define E2E_SPEC "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}"
 
 /*
  * Seed pod @p name in @p ns with status.phase @p phase (kept as given).
@@ -131,8 +118,8 @@ static inline void e2e_seed_ns(fakeapi *srv, const char *ns, const char *name,
     assert_int_equal(json_object_set_new(m, "name", json_string(name)), 0);
     assert_int_equal(json_object_set_new(m, "namespace", json_string(ns)), 0);
     pod = json_pack("{s:s,s:s,s:o,s:o,s:{s:s}}", "apiVersion", "v1", "kind",
-                    "Pod", "metadata", m, "spec",
-                    json_loads(E2E_SPEC, 0, NULL), "status", "phase", phase);
+                    "Pod", "metadata", m, "spec", json_loads(E2E_SPEC, 0, NULL),
+                    "status", "phase", phase);
     assert_non_null(pod);
     assert_true(json_is_object(json_object_get(pod, "spec")));
     text = json_dumps(pod, JSON_COMPACT);
@@ -194,8 +181,8 @@ static inline const char *e2e_annotation(const json_t *pod, const char *key)
 static inline char *e2e_pod_rv(fakeapi *srv, const char *name)
 {
     json_t *pod = e2e_pod(srv, name);
-    const char *rv = json_string_value(json_object_get(
-        json_object_get(pod, "metadata"), "resourceVersion"));
+    const char *rv = json_string_value(
+        json_object_get(json_object_get(pod, "metadata"), "resourceVersion"));
     char *copy;
 
     assert_non_null(rv);
@@ -252,10 +239,9 @@ static inline long e2e_http(fakeapi *srv, const char *method, const char *path,
 static inline void e2e_delete_pod(fakeapi *srv, const char *name)
 {
     char path[256];
-    int n = snprintf(path, sizeof(path),
-                     "/api/v1/namespaces/" E2E_NS
-                     "/pods/%s?gracePeriodSeconds=0",
-                     name);
+    int n = snprintf(
+        path, sizeof(path),
+        "/api/v1/namespaces/" E2E_NS "/pods/%s?gracePeriodSeconds=0", name);
 
     assert_true(n > 0 && (size_t)n < sizeof(path));
     assert_int_equal(e2e_http(srv, "DELETE", path, NULL, NULL), 200);
@@ -267,15 +253,15 @@ static inline void e2e_patch_meta(fakeapi *srv, const char *name,
 {
     char path[256];
     char body[1024];
-    int n = snprintf(path, sizeof(path), "/api/v1/namespaces/" E2E_NS "/pods/%s",
-                     name);
+    int n = snprintf(path, sizeof(path),
+                     "/api/v1/namespaces/" E2E_NS "/pods/%s", name);
 
     assert_true(n > 0 && (size_t)n < sizeof(path));
     n = snprintf(body, sizeof(body), "{\"metadata\":%s}", meta);
     assert_true(n > 0 && (size_t)n < sizeof(body));
-    assert_int_equal(e2e_http(srv, "PATCH", path,
-                              "application/merge-patch+json", body),
-                     200);
+    assert_int_equal(
+        e2e_http(srv, "PATCH", path, "application/merge-patch+json", body),
+        200);
 }
 
 /* ---- Services ----------------------------------------------------------*/
@@ -331,6 +317,53 @@ static inline void e2e_deregister_on(fakeapi *srv, const char *pod,
     kreg_free(r);
 }
 
+/*
+ * Set (@p address non-NULL) or delete service @p name on pod @p pod with
+ * one merge patch of the keys kreg_register() writes, without reading
+ * anything first: for tests that block the list path with a fault.
+ */
+static inline void e2e_put_raw(fakeapi *srv, const char *pod, const char *name,
+                               const char *address)
+{
+    char enc[64];
+    char label[128];
+    char key[128];
+    char path[256];
+    char *json = NULL;
+    char *body;
+    json_t *patch;
+    int n;
+
+    assert_int_equal(kreg_name_encode(name, enc, sizeof(enc), NULL), KREG_OK);
+    snprintf(label, sizeof(label), "micro.mu/selector-%s", enc);
+    snprintf(key, sizeof(key), "micro.mu/service-%s", enc);
+    if (address) {
+        struct kreg_service *s = e2e_service(name, "1", pod, address);
+
+        assert_int_equal(
+            kreg_service_encode(s, KREG_WIRE_V2, &json, NULL, NULL), KREG_OK);
+        kreg_service_free(s);
+        patch = json_pack("{s:{s:{s:s,s:s},s:{s:s}}}", "metadata", "labels",
+                          label, "service", "micro.mu/type", "service",
+                          "annotations", key, json);
+    } else {
+        patch = json_pack("{s:{s:{s:n},s:{s:n}}}", "metadata", "labels", label,
+                          "annotations", key);
+    }
+    free(json);
+    assert_non_null(patch);
+    body = json_dumps(patch, JSON_COMPACT);
+    json_decref(patch);
+    assert_non_null(body);
+    n = snprintf(path, sizeof(path), "/api/v1/namespaces/" E2E_NS "/pods/%s",
+                 pod);
+    assert_true(n > 0 && (size_t)n < sizeof(path));
+    assert_int_equal(
+        e2e_http(srv, "PATCH", path, "application/merge-patch+json", body),
+        200);
+    free(body);
+}
+
 /* ---- The request log ---------------------------------------------------*/
 
 /* The request log (new reference). */
@@ -372,6 +405,39 @@ static inline size_t e2e_log_count(fakeapi *srv, const char *method)
 }
 
 /* ---- Watch -------------------------------------------------------------*/
+
+/* A watch on t->r (every service when @p name is NULL), owned by @p t. */
+static inline kreg_watch *e2e_watch(struct e2e *t, const char *name)
+{
+    struct kreg_error err;
+    kreg_watch *w = NULL;
+    size_t i = 0;
+
+    while (i < E2E_WATCHES && t->watches[i])
+        i++;
+    assert_true(i < E2E_WATCHES);
+    memset(&err, 0, sizeof(err));
+    if (kreg_watch_new(t->r, name, &w, &err) != KREG_OK)
+        fail_msg("watch %s: %s", name ? name : "(all)", err.text);
+    assert_non_null(w);
+    t->watches[i] = w;
+    return w;
+}
+
+/* Free watch @p w of @p t now. */
+static inline void e2e_watch_free(struct e2e *t, kreg_watch *w)
+{
+    size_t i;
+
+    for (i = 0; i < E2E_WATCHES; i++) {
+        if (t->watches[i] == w) {
+            kreg_watch_free(w);
+            t->watches[i] = NULL;
+            return;
+        }
+    }
+    fail_msg("not a watch of this test");
+}
 
 /* The next result of @p w (new), failing the test after the guard. */
 static inline struct kreg_result *e2e_next(kreg_watch *w)

@@ -82,21 +82,20 @@ static void test_e2e_get_serves_only_running_pods(void **state)
         snprintf(pod, sizeof(pod), "pod-%zu", i);
         e2e_seed(t->srv, pod, "Running", NULL);
         e2e_register_on(t->srv, pod, "greeter", "1", "10.0.0.1:80");
-        assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, pod, phases[i],
-                                           NULL),
-                         FAKEAPI_OK);
+        assert_int_equal(
+            fakeapi_set_phase(t->srv, E2E_NS, pod, phases[i], NULL),
+            FAKEAPI_OK);
     }
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 1);
     assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-1");
     kreg_service_list_free(l);
 
-    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-3", "Running",
-                                       NULL),
-                     FAKEAPI_OK);
+    assert_int_equal(
+        fakeapi_set_phase(t->srv, E2E_NS, "pod-3", "Running", NULL),
+        FAKEAPI_OK);
     l = get_ok(t->r, "greeter");
-    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)),
-                        "pod-1,pod-3");
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-1,pod-3");
     kreg_service_list_free(l);
 }
 
@@ -204,9 +203,9 @@ static void test_e2e_get_empty_when_no_pod_is_usable(void **state)
     e2e_seed(t->srv, "pod-b", "Running", "{" TERMINATING "}");
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
-    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-a", "Pending",
-                                       NULL),
-                     FAKEAPI_OK);
+    assert_int_equal(
+        fakeapi_set_phase(t->srv, E2E_NS, "pod-a", "Pending", NULL),
+        FAKEAPI_OK);
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 0);
     kreg_service_list_free(l);
@@ -256,18 +255,18 @@ static void seed_serving(fakeapi *srv, size_t n, const char *name)
         snprintf(lab, sizeof(lab), "micro.mu/selector-%s", name);
         snprintf(key, sizeof(key), "micro.mu/service-%s", name);
         len = snprintf(ann, sizeof(ann),
-                     "{\"name\":\"%s\",\"version\":\"1\",\"metadata\":null,"
-                     "\"endpoints\":null,\"nodes\":[{\"id\":\"%s\","
-                     "\"address\":\"10.1.0.1:80\",\"metadata\":null}]}",
-                     name, pod);
+                       "{\"name\":\"%s\",\"version\":\"1\",\"metadata\":null,"
+                       "\"endpoints\":null,\"nodes\":[{\"id\":\"%s\","
+                       "\"address\":\"10.1.0.1:80\",\"metadata\":null}]}",
+                       name, pod);
         assert_true(len > 0 && (size_t)len < sizeof(ann));
         assert_int_equal(
             json_array_append_new(
-                arr, json_pack("{s:{s:s,s:{s:s,s:s},s:{s:s}},s:O,s:{s:s}}",
-                               "metadata", "name", pod, "labels", lab,
-                               "service", "micro.mu/type", "service",
-                               "annotations", key, ann, "spec", spec,
-                               "status", "phase", "Running")),
+                arr,
+                json_pack("{s:{s:s,s:{s:s,s:s},s:{s:s}},s:O,s:{s:s}}",
+                          "metadata", "name", pod, "labels", lab, "service",
+                          "micro.mu/type", "service", "annotations", key, ann,
+                          "spec", spec, "status", "phase", "Running")),
             0);
     }
     json_decref(spec);
@@ -331,16 +330,14 @@ static void test_e2e_list_returns_every_service_sorted(void **state)
     assert_int_equal(l->count, 3);
     assert_string_equal(l->items[0]->name, "alpha");
     assert_string_equal(l->items[0]->version, "1");
-    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)),
-                        "pod-a,pod-c");
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-a,pod-c");
     assert_string_equal(l->items[1]->name, "alpha");
     assert_string_equal(l->items[1]->version, "2");
     assert_string_equal(l->items[2]->name, "zeta");
     kreg_service_list_free(l);
 
     /* a pod that stops running takes its services out of the list */
-    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-b", "Failed",
-                                       NULL),
+    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-b", "Failed", NULL),
                      FAKEAPI_OK);
     l = list_ok(t->r);
     assert_int_equal(l->count, 1);

@@ -157,8 +157,8 @@ static void test_e2e_register_sends_the_go_patch_body(void **state)
  * back from the fixture Go wrote and registered: the stored annotation is
  * the fixture, byte for byte.
  */
-static void test_e2e_register_annotation_equals_go_for_golden_cases(
-    void **state)
+static void
+test_e2e_register_annotation_equals_go_for_golden_cases(void **state)
 {
     static const char *const cases[] = {
         "a_v2_server", "b_escaped",    "c_nested",   "d_v1_port",
@@ -217,10 +217,9 @@ static void test_e2e_register_keeps_other_labels_and_annotations(void **state)
     assert_int_equal(json_object_size(json_object_get(
                          json_object_get(pod, "metadata"), "labels")),
                      4);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(pod, "status"),
-                                          "phase")),
-        "Running");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(pod, "status"), "phase")),
+                        "Running");
     json_decref(pod);
     kreg_service_free(s);
 }
@@ -259,8 +258,8 @@ static void test_e2e_register_holds_several_services_on_one_pod(void **state)
     kreg_service_free(c);
 }
 
-static void test_e2e_register_again_changes_nothing_unless_service_changed(
-    void **state)
+static void
+test_e2e_register_again_changes_nothing_unless_service_changed(void **state)
 {
     struct e2e *t = *state;
     struct kreg_service *s = service_b();
@@ -352,8 +351,8 @@ static void test_e2e_register_failure_leaves_pod_unchanged(void **state)
     kreg_service_free(s);
 }
 
-static void test_e2e_register_rejects_unencodable_names_before_any_request(
-    void **state)
+static void
+test_e2e_register_rejects_unencodable_names_before_any_request(void **state)
 {
     static const char *const bad[] = {
         "",
@@ -382,8 +381,7 @@ static void test_e2e_register_rejects_unencodable_names_before_any_request(
         assert_int_equal(kreg_register(t->r, s, &err), KREG_E_NAME);
         assert_int_equal(err.code, KREG_E_NAME);
         assert_int_equal(kreg_deregister(t->r, s, NULL), KREG_E_NAME);
-        assert_int_equal(kreg_get_service(t->r, bad[i], &l, NULL),
-                         KREG_E_NAME);
+        assert_int_equal(kreg_get_service(t->r, bad[i], &l, NULL), KREG_E_NAME);
         assert_null(l);
         assert_int_equal(kreg_watch_new(t->r, bad[i], &w, NULL), KREG_E_NAME);
         assert_null(w);
@@ -418,8 +416,7 @@ static void test_e2e_register_accepts_longest_valid_name(void **state)
  * (k8s-api.md §2). Exactly at the limit the register goes through and the
  * server accepts it; one byte more and kreg refuses before patching.
  */
-static void test_e2e_register_refuses_over_budget_before_patching(
-    void **state)
+static void test_e2e_register_refuses_over_budget_before_patching(void **state)
 {
     struct e2e *t = *state;
     struct kreg_service *s = e2e_service("budget", "1", "n", "1.2.3.4:5");
@@ -431,9 +428,8 @@ static void test_e2e_register_refuses_over_budget_before_patching(
     char *after;
     size_t fill;
 
-    assert_int_equal(kreg_service_encode(s, KREG_WIRE_V2, &json, &json_len,
-                                         NULL),
-                     KREG_OK);
+    assert_int_equal(
+        kreg_service_encode(s, KREG_WIRE_V2, &json, &json_len, NULL), KREG_OK);
     free(json);
     fill = BUDGET - strlen("filler") - key_len - json_len;
 
@@ -473,6 +469,43 @@ static void test_e2e_register_refuses_service_over_budget(void **state)
     kreg_service_free(s);
 }
 
+/*
+ * The Go plugin's RBAC grants pods list, watch and patch, not get
+ * (go-micro-registry.md §6 item 8): kreg registers, and still checks the
+ * budget, under a Role a Go service runs with.
+ */
+static void test_e2e_register_needs_only_list_and_patch_rights(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_service *s = service_b();
+    struct fakeapi_fault f;
+    struct kreg_error err;
+    json_t *pod;
+
+    memset(&f, 0, sizeof(f));
+    f.kind = FAKEAPI_FAULT_STATUS;
+    f.method = "GET";
+    f.path = "/api/v1/namespaces/*/pods/*";
+    f.count = 1000;
+    f.status = 403;
+    f.reason = "Forbidden";
+    f.message = "pods \"pod-a\" is forbidden: cannot get resource \"pods\"";
+    assert_int_equal(fakeapi_fault_add(t->srv, &f, NULL), FAKEAPI_OK);
+    e2e_seed(t->srv, "pod-a", "Running", NULL);
+    register_ok(t->r, s);
+    deregister_ok(t->r, s);
+    pod = e2e_pod(t->srv, "pod-a");
+    assert_string_equal(e2e_label(pod, TYPE_LABEL), "service");
+    json_decref(pod);
+
+    seed_with_filler(t->srv, BUDGET);
+    fakeapi_request_log_clear(t->srv);
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(kreg_register(t->r, s, &err), KREG_E_TOO_BIG);
+    assert_int_equal(e2e_log_count(t->srv, "PATCH"), 0);
+    kreg_service_free(s);
+}
+
 /* ---- One handle, several threads ---------------------------------------*/
 
 #define WORKERS 4
@@ -480,10 +513,10 @@ static void test_e2e_register_refuses_service_over_budget(void **state)
 
 struct worker {
     pthread_t th;
-    kreg *r;          /* shared */
-    char name[32];    /* registered on the handle's pod, pod-a */
-    char peer[32];    /* served by another pod */
-    char paddr[32];   /* the peer's address */
+    kreg *r;        /* shared */
+    char name[32];  /* registered on the handle's pod, pod-a */
+    char peer[32];  /* served by another pod */
+    char paddr[32]; /* the peer's address */
     int failures;
     char why[300];
 };
@@ -497,8 +530,7 @@ static void worker_fail(struct worker *wk, const char *what,
 }
 
 /* The only service of @p l has a node at @p address. */
-static bool has_address(const struct kreg_service_list *l,
-                        const char *address)
+static bool has_address(const struct kreg_service_list *l, const char *address)
 {
     return l && l->count == 1 && l->items[0]->nnodes == 1 &&
            strcmp(l->items[0]->nodes[0]->address, address) == 0;
@@ -565,8 +597,8 @@ static void test_e2e_register_one_handle_serves_threads_at_once(void **state)
         wk[i].r = t->r;
     }
     for (i = 0; i < WORKERS; i++)
-        assert_int_equal(
-            pthread_create(&wk[i].th, NULL, worker_main, &wk[i]), 0);
+        assert_int_equal(pthread_create(&wk[i].th, NULL, worker_main, &wk[i]),
+                         0);
     for (i = 0; i < WORKERS; i++)
         assert_int_equal(pthread_join(wk[i].th, NULL), 0);
     for (i = 0; i < WORKERS; i++)
@@ -604,6 +636,7 @@ int main(void)
         T(test_e2e_register_accepts_longest_valid_name),
         T(test_e2e_register_refuses_over_budget_before_patching),
         T(test_e2e_register_refuses_service_over_budget),
+        T(test_e2e_register_needs_only_list_and_patch_rights),
         T(test_e2e_register_one_handle_serves_threads_at_once),
     };
 

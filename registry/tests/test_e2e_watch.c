@@ -18,18 +18,6 @@
 
 /* ---- Helpers -----------------------------------------------------------*/
 
-static kreg_watch *watch_ok(kreg *r, const char *name)
-{
-    kreg_watch *w = NULL;
-    struct kreg_error err;
-
-    memset(&err, 0, sizeof(err));
-    if (kreg_watch_new(r, name, &w, &err) != KREG_OK)
-        fail_msg("watch %s: %s", name ? name : "(all)", err.text);
-    assert_non_null(w);
-    return w;
-}
-
 /* Seed Running pods "pod-a", "pod-b", ... (@p n of them). */
 static void seed_pods(fakeapi *srv, int n)
 {
@@ -45,7 +33,8 @@ static void seed_pods(fakeapi *srv, int n)
 
 /* Make the server refuse list and watch requests by closing the
  * connection, and end the open streams: the watcher is cut off until
- * fakeapi_faults_clear(). */
+ * fakeapi_faults_clear(). kreg_register() reads the pod through the list
+ * path too, so changes meanwhile are made with e2e_put_raw(). */
 static void disconnect(fakeapi *srv)
 {
     struct fakeapi_fault f;
@@ -59,7 +48,8 @@ static void disconnect(fakeapi *srv)
     assert_true(fakeapi_close_watches(srv) >= 1);
 }
 
-/* Successful list requests (not watches) in the log. */
+/* Successful label-selector lists (not watches) in the log: the
+ * watcher's, as registers read their pod with a field selector. */
 static size_t lists_logged(fakeapi *srv)
 {
     json_t *log = e2e_log(srv);
@@ -72,6 +62,7 @@ static size_t lists_logged(fakeapi *srv)
         if (strcmp(e2e_log_str(e, "method"), "GET") == 0 &&
             strcmp(e2e_log_str(e, "path"), PODS_PATH) == 0 &&
             json_integer_value(json_object_get(e, "status")) == 200 &&
+            strstr(e2e_log_str(e, "query"), "labelSelector=") &&
             !strstr(e2e_log_str(e, "query"), "watch="))
             n++;
     }
@@ -125,8 +116,8 @@ static void test_e2e_watch_reports_first_register_as_create(void **state)
     struct kreg_result *res;
 
     seed_pods(t->srv, 1);
-    one = watch_ok(t->r, "greeter");
-    all = watch_ok(t->r, NULL);
+    one = e2e_watch(t, "greeter");
+    all = e2e_watch(t, NULL);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     res = e2e_next(one);
     assert_int_equal(res->action, KREG_ACTION_CREATE);
@@ -136,8 +127,6 @@ static void test_e2e_watch_reports_first_register_as_create(void **state)
     assert_string_equal(res->service->nodes[0]->address, "10.0.0.1:80");
     kreg_result_free(res);
     e2e_expect(all, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
-    kreg_watch_free(one);
-    kreg_watch_free(all);
 }
 
 static void test_e2e_watch_does_not_report_the_initial_state(void **state)
@@ -147,14 +136,13 @@ static void test_e2e_watch_does_not_report_the_initial_state(void **state)
 
     seed_pods(t->srv, 2);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    w = watch_ok(t->r, "greeter");
+    w = e2e_watch(t, "greeter");
     e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
-    kreg_watch_free(w);
 }
 
-static void test_e2e_watch_updates_only_when_annotation_text_changes(
-    void **state)
+static void
+test_e2e_watch_updates_only_when_annotation_text_changes(void **state)
 {
     struct e2e *t = *state;
     kreg_watch *one;
@@ -162,8 +150,8 @@ static void test_e2e_watch_updates_only_when_annotation_text_changes(
 
     seed_pods(t->srv, 1);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    one = watch_ok(t->r, "greeter");
-    all = watch_ok(t->r, NULL);
+    one = e2e_watch(t, "greeter");
+    all = e2e_watch(t, NULL);
     /* silent: the same bytes again (no server event), a label, another
      * annotation (MODIFIED events that leave the service text alone) */
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
@@ -172,8 +160,6 @@ static void test_e2e_watch_updates_only_when_annotation_text_changes(
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
     e2e_expect(one, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
     e2e_expect(all, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
-    kreg_watch_free(one);
-    kreg_watch_free(all);
 }
 
 static void test_e2e_watch_reports_deregister_as_delete(void **state)
@@ -185,16 +171,14 @@ static void test_e2e_watch_reports_deregister_as_delete(void **state)
     seed_pods(t->srv, 1);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:90");
-    one = watch_ok(t->r, "greeter");
-    all = watch_ok(t->r, NULL);
+    one = e2e_watch(t, "greeter");
+    all = e2e_watch(t, NULL);
     /* a selector watch sees DELETED, the global one MODIFIED */
     e2e_deregister_on(t->srv, "pod-a", "greeter");
     e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
     e2e_deregister_on(t->srv, "pod-a", "other");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:90");
-    kreg_watch_free(one);
-    kreg_watch_free(all);
 }
 
 static void test_e2e_watch_reports_pod_deletion_as_delete(void **state)
@@ -205,13 +189,11 @@ static void test_e2e_watch_reports_pod_deletion_as_delete(void **state)
 
     seed_pods(t->srv, 1);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    one = watch_ok(t->r, "greeter");
-    all = watch_ok(t->r, NULL);
+    one = e2e_watch(t, "greeter");
+    all = e2e_watch(t, NULL);
     e2e_delete_pod(t->srv, "pod-a");
     e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
-    kreg_watch_free(one);
-    kreg_watch_free(all);
 }
 
 static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
@@ -224,7 +206,7 @@ static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
 
     seed_pods(t->srv, 1);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    w = watch_ok(t->r, "greeter");
+    w = e2e_watch(t, "greeter");
     for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
         assert_int_equal(
             fakeapi_set_phase(t->srv, E2E_NS, "pod-a", phases[i], NULL),
@@ -236,7 +218,6 @@ static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
             FAKEAPI_OK);
         e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
     }
-    kreg_watch_free(w);
 }
 
 static void test_e2e_watch_one_service_ignores_the_others(void **state)
@@ -245,25 +226,24 @@ static void test_e2e_watch_one_service_ignores_the_others(void **state)
     kreg_watch *w;
 
     seed_pods(t->srv, 2);
-    w = watch_ok(t->r, "foo/bar");
+    w = e2e_watch(t, "foo/bar");
     e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:80");
     /* same keys as foo/bar (§1), another name: not ours */
     e2e_register_on(t->srv, "pod-a", "foo:bar", "1", "10.0.0.1:81");
     e2e_register_on(t->srv, "pod-b", "foo/bar", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
-    kreg_watch_free(w);
 }
 
 /* ---- Cuts and 410 ------------------------------------------------------*/
 
-static void test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(
-    void **state)
+static void
+test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(void **state)
 {
     struct e2e *t = *state;
     kreg_watch *w;
 
-    seed_pods(t->srv, 4);
-    w = watch_ok(t->r, NULL);
+    seed_pods(t->srv, 5);
+    w = e2e_watch(t, NULL);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
 
@@ -272,20 +252,27 @@ static void test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(
     e2e_register_on(t->srv, "pod-c", "greeter", "1", "10.0.0.3:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-c", "10.0.0.3:80");
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+
+    /* resumed from the last resourceVersion seen, not an older one: an
+     * older one would replay pod-a's :80 as an update */
+    assert_true(fakeapi_close_watches(t->srv) >= 1);
+    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-d", "10.0.0.4:80");
 
     /* cut off for a while: what changed meanwhile comes once */
     disconnect(t->srv);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
-    e2e_deregister_on(t->srv, "pod-b", "greeter");
+    e2e_put_raw(t->srv, "pod-a", "greeter", "10.0.0.1:82");
+    e2e_put_raw(t->srv, "pod-b", "greeter", NULL);
     fakeapi_faults_clear(t->srv);
-    e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:82");
     e2e_expect(w, KREG_ACTION_DELETE, "pod-b", "10.0.0.2:80");
 
-    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
-    e2e_expect(w, KREG_ACTION_CREATE, "pod-d", "10.0.0.4:80");
-    /* it resumed from a resourceVersion: one list, at the start */
+    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-e", "10.0.0.5:80");
+    /* it resumed from resourceVersions: one list, at the start */
     assert_int_equal(lists_logged(t->srv), 1);
-    kreg_watch_free(w);
 }
 
 /*
@@ -294,8 +281,8 @@ static void test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(
  * from what it had reported: a change made and undone, a label, and a pod
  * that came and went while it was away leave no trace.
  */
-static void test_e2e_watch_relists_after_410_reporting_only_the_difference(
-    void **state)
+static void
+test_e2e_watch_relists_after_410_reporting_only_the_difference(void **state)
 {
     struct e2e *t = *state;
     struct want want[] = {
@@ -312,23 +299,22 @@ static void test_e2e_watch_relists_after_410_reporting_only_the_difference(
     e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
     e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
     e2e_register_on(t->srv, "pod-f", "greeter", "1", "10.0.0.6:80");
-    w = watch_ok(t->r, NULL);
+    w = e2e_watch(t, NULL);
     /* a result proves the stream is open */
     e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-g", "10.0.0.7:80");
 
     disconnect(t->srv);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
-    e2e_deregister_on(t->srv, "pod-b", "greeter");
-    e2e_register_on(t->srv, "pod-c", "greeter", "1", "10.0.0.3:80");
+    e2e_put_raw(t->srv, "pod-a", "greeter", "10.0.0.1:81");
+    e2e_put_raw(t->srv, "pod-b", "greeter", NULL);
+    e2e_put_raw(t->srv, "pod-c", "greeter", "10.0.0.3:80");
     e2e_patch_meta(t->srv, "pod-d", "{\"labels\":{\"app\":\"web\"}}");
-    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:81");
-    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
-    assert_int_equal(
-        fakeapi_set_phase(t->srv, E2E_NS, "pod-f", "Failed", NULL),
-        FAKEAPI_OK);
-    e2e_register_on(t->srv, "pod-h", "greeter", "1", "10.0.0.8:80");
-    e2e_deregister_on(t->srv, "pod-h", "greeter");
+    e2e_put_raw(t->srv, "pod-e", "greeter", "10.0.0.5:81");
+    e2e_put_raw(t->srv, "pod-e", "greeter", "10.0.0.5:80");
+    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-f", "Failed", NULL),
+                     FAKEAPI_OK);
+    e2e_put_raw(t->srv, "pod-h", "greeter", "10.0.0.8:80");
+    e2e_put_raw(t->srv, "pod-h", "greeter", NULL);
     fakeapi_compact(t->srv);
     fakeapi_faults_clear(t->srv);
 
@@ -337,7 +323,6 @@ static void test_e2e_watch_relists_after_410_reporting_only_the_difference(
     e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:81");
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-g", "10.0.0.7:81");
     assert_int_equal(lists_logged(t->srv), 2);
-    kreg_watch_free(w);
 }
 
 /* k8s-api.md §7: an HTTP 410 on the watch request means the same as the
@@ -350,7 +335,7 @@ static void test_e2e_watch_relists_after_http_410(void **state)
 
     seed_pods(t->srv, 2);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    w = watch_ok(t->r, "greeter");
+    w = e2e_watch(t, "greeter");
     e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
 
@@ -364,10 +349,9 @@ static void test_e2e_watch_relists_after_http_410(void **state)
     assert_int_equal(fakeapi_fault_add(t->srv, &f, NULL), FAKEAPI_OK);
     assert_true(fakeapi_close_watches(t->srv) >= 1);
 
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:81");
+    e2e_put_raw(t->srv, "pod-b", "greeter", "10.0.0.2:81");
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-b", "10.0.0.2:81");
     assert_int_equal(lists_logged(t->srv), 2);
-    kreg_watch_free(w);
 }
 
 /* ---- Stop --------------------------------------------------------------*/
@@ -395,7 +379,7 @@ static void test_e2e_watch_stop_from_another_thread_wakes_next(void **state)
 
     seed_pods(t->srv, 1);
     memset(&wt, 0, sizeof(wt));
-    wt.w = watch_ok(t->r, NULL);
+    wt.w = e2e_watch(t, NULL);
     assert_int_equal(pthread_create(&th, NULL, waiter_main, &wt), 0);
     kreg_watch_stop(wt.w);
     assert_int_equal(pthread_join(th, NULL), 0);
@@ -403,7 +387,7 @@ static void test_e2e_watch_stop_from_another_thread_wakes_next(void **state)
     assert_null(wt.res);
     assert_int_equal(kreg_watch_next(wt.w, 0, &res, NULL), KREG_E_STOPPED);
     assert_null(res);
-    kreg_watch_free(wt.w);
+    e2e_watch_free(t, wt.w);
 }
 
 static void test_e2e_watch_free_ends_an_open_stream(void **state)
@@ -412,11 +396,11 @@ static void test_e2e_watch_free_ends_an_open_stream(void **state)
     kreg_watch *w;
 
     seed_pods(t->srv, 1);
-    w = watch_ok(t->r, NULL);
+    w = e2e_watch(t, NULL);
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
     assert_int_equal(fakeapi_watch_count(t->srv), 1);
-    kreg_watch_free(w);
+    e2e_watch_free(t, w);
     kreg_watch_free(NULL);
 }
 
