@@ -9,7 +9,7 @@ pkgs=(
     libyaml-dev
     python3 python3-kubernetes python3-yaml
     valgrind openssl ca-certificates shellcheck
-    wrk nginx-light hyperfine golang-go
+    wrk nginx-light hyperfine golang-go jq
 )
 
 # kubectl: keep the one the machine has (often a newer cloud SDK build);

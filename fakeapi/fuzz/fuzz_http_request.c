@@ -54,11 +54,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define TOKEN           "fuzz-token"
-#define ANSWER_WAIT_MS  10000 /* a structured request must be answered */
-#define STREAM_IDLE_MS  50    /* a 2xx stream idle this long: stop reading */
-#define RAW_WAIT_MS     500   /* raw mode: wait at most this for anything */
-#define RESPONSE_MAX    (8u << 20)
+#define TOKEN          "fuzz-token"
+#define ANSWER_WAIT_MS 10000 /* a structured request must be answered */
+#define STREAM_IDLE_MS 50    /* a 2xx stream idle this long: stop reading */
+#define RAW_WAIT_MS    500   /* raw mode: wait at most this for anything */
+#define RESPONSE_MAX   (8u << 20)
 
 static const char seed_pods[] =
     "[{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"default\","
@@ -133,8 +133,8 @@ static void reset_server(void)
     /* reset keeps the initial namespaces; an input may delete this one */
     require(fakeapi_create_namespace(g_srv, "kube-node-lease", NULL) ==
             FAKEAPI_OK);
-    require(fakeapi_seed_json(g_srv, seed_pods, sizeof(seed_pods) - 1,
-                              NULL) == FAKEAPI_OK);
+    require(fakeapi_seed_json(g_srv, seed_pods, sizeof(seed_pods) - 1, NULL) ==
+            FAKEAPI_OK);
 }
 
 /* ---- loopback sockets ---- */
@@ -219,8 +219,7 @@ struct answer {
 
 /* The value of header @p name in the head @p h (NUL-terminated), copied
  * into @p out; false when absent. */
-static bool head_value(const char *h, const char *name, char *out,
-                       size_t size)
+static bool head_value(const char *h, const char *name, char *out, size_t size)
 {
     size_t nl = strlen(name);
     const char *line = strstr(h, "\r\n");
@@ -364,8 +363,7 @@ static bool read_answer(int fd, struct answer *a, bool head_req)
     }
     if (have_head && !a->complete && k == 0 && !a->chunked &&
         !a->has_length) { /* delimited by the end of the connection */
-        add(&a->body, kbuf_str(&in) + a->head_len,
-            kbuf_len(&in) - a->head_len);
+        add(&a->body, kbuf_str(&in) + a->head_len, kbuf_len(&in) - a->head_len);
         a->complete = true;
     }
     kbuf_release(&in);
@@ -387,8 +385,8 @@ static void check_status(const struct answer *a)
     kind = json_string_value(json_object_get(j, "kind"));
     require(kind && strcmp(kind, "Status") == 0);
     require(json_is_string(json_object_get(j, "apiVersion")) &&
-            strcmp(json_string_value(json_object_get(j, "apiVersion")),
-                   "v1") == 0);
+            strcmp(json_string_value(json_object_get(j, "apiVersion")), "v1") ==
+                0);
     require(json_is_string(json_object_get(j, "status")) &&
             strcmp(json_string_value(json_object_get(j, "status")),
                    "Failure") == 0);
@@ -452,8 +450,9 @@ static size_t next_line(const char **p, const char *end, const char **line)
 static bool is_framing(const char *name, size_t n)
 {
     static const char *const own[] = {
-        "host", "content-length", "transfer-encoding", "connection",
-        "keep-alive", "te", "trailer", "upgrade", "expect",
+        "host",       "content-length", "transfer-encoding",
+        "connection", "keep-alive",     "te",
+        "trailer",    "upgrade",        "expect",
     };
     size_t i;
 
@@ -540,8 +539,7 @@ static void build_request(const char *p, size_t size, struct kbuf *out,
     }
     if (!has_auth)
         adds(out, "Authorization: Bearer " TOKEN "\r\n");
-    require(kbuf_addf(out,
-                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+    require(kbuf_addf(out, "Content-Length: %zu\r\nConnection: close\r\n\r\n",
                       (size_t)(end - p)) == KBUF_OK);
     add(out, p, (size_t)(end - p));
 }

@@ -493,8 +493,8 @@ static uint64_t resume_delayed(struct fakeapi *srv, uint64_t now)
 
 /* Close watches past their timeoutSeconds or whose client has gone
  * (@p probe); send due bookmarks. *any tells whether watches are open. */
-static uint64_t expire_watches(struct fakeapi *srv, uint64_t now,
-                               bool bookmark, bool probe, bool *any)
+static uint64_t expire_watches(struct fakeapi *srv, uint64_t now, bool bookmark,
+                               bool probe, bool *any)
 {
     struct store *st = &srv->store;
     uint64_t next = UINT64_MAX;

@@ -48,9 +48,9 @@ static json_t *status_vnew(int code, const char *reason, const char *fmt,
     kbuf_init(&msg, 1 << 20);
     if (kbuf_vaddf(&msg, fmt, ap) != KBUF_OK)
         return NULL;
-    st = json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status",
-                   "apiVersion", "v1", "metadata", "status", "Failure",
-                   "message", go_string(kbuf_str(&msg), kbuf_len(&msg)));
+    st = json_pack("{s:s, s:s, s:{}, s:s, s:o}", "kind", "Status", "apiVersion",
+                   "v1", "metadata", "status", "Failure", "message",
+                   go_string(kbuf_str(&msg), kbuf_len(&msg)));
     kbuf_release(&msg);
     if (!st)
         return NULL;
@@ -212,10 +212,9 @@ void fakeapi__field_error(struct fakeapi_field_errors *fe, const char *type,
     va_end(ap);
     /* a cause that failed to pack would be lost, and with it the error */
     json_array_append_new(
-        fe->causes,
-        json_pack("{s:s, s:o, s:o}", "reason", type, "message",
-                  go_string(kbuf_str(&body), kbuf_len(&body)), "field",
-                  go_string(field, strlen(field))));
+        fe->causes, json_pack("{s:s, s:o, s:o}", "reason", type, "message",
+                              go_string(kbuf_str(&body), kbuf_len(&body)),
+                              "field", go_string(field, strlen(field))));
     kbuf_release(&body);
 }
 

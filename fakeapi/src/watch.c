@@ -171,8 +171,8 @@ void fakeapi__watch_probe(struct watcher *w)
 
     pthread_mutex_lock(&w->mu);
     if (w->suspended && !w->closed) {
-        ci = MHD_get_connection_info(w->conn,
-                                     MHD_CONNECTION_INFO_CONNECTION_FD);
+        ci =
+            MHD_get_connection_info(w->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         k = ci ? recv(ci->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) : 1;
         if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
                        errno != EINTR)) {

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "kbuf.h"
 #include "names.h"
+#include "podlist.h"
 #include "registry.h"
 #include "service.h"
 
@@ -20,7 +21,7 @@ static int list_page(kreg *r, const char *path, json_t **doc,
                      struct kreg_error *err)
 {
     struct kreg__response resp = {0};
-    json_error_t jerr;
+    char why[128] = "";
     int rc;
 
     rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
@@ -29,14 +30,12 @@ static int list_page(kreg *r, const char *path, json_t **doc,
         kreg__response_release(&resp);
         return rc;
     }
-    *doc = json_loadb(resp.body, resp.len, 0, &jerr);
+    /* only metadata and status of each pod are parsed (podlist.h) */
+    *doc = kreg__podlist_parse(resp.body, resp.len, why);
     kreg__response_release(&resp);
-    if (!json_is_array(json_object_get(*doc, "items"))) {
-        json_decref(*doc);
-        *doc = NULL;
+    if (!*doc)
         return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
-                           "pod list: not a PodList (%s)", jerr.text);
-    }
+                           "pod list: not a PodList (%s)", why);
     return KREG_OK;
 }
 

@@ -74,7 +74,7 @@ static void test_e2e_get_serves_only_running_pods(void **state)
                                          "Failed", "Unknown"};
     struct e2e *t = *state;
     struct kreg_service_list *l;
-    char pod[16];
+    char pod[32];
     char ids[64];
     size_t i;
 
@@ -245,7 +245,7 @@ static void seed_serving(fakeapi *srv, size_t n, const char *name)
     assert_non_null(arr);
     assert_non_null(spec);
     for (i = 0; i < n; i++) {
-        char pod[16];
+        char pod[32];
         char ann[256];
         char lab[64];
         char key[64];

@@ -24,7 +24,7 @@ static void seed_pods(fakeapi *srv, int n)
     int i;
 
     for (i = 0; i < n; i++) {
-        char pod[16];
+        char pod[32];
 
         snprintf(pod, sizeof(pod), "pod-%c", 'a' + i);
         e2e_seed(srv, pod, "Running", NULL);
