@@ -1,0 +1,272 @@
+/*
+ * Watch chaos (issue 6): concurrent writers make thousands of changes
+ * (register, re-register with new nodes, deregister, phase flips) while
+ * the watch streams are cut at random points and the history is compacted
+ * (so the next resume gets 410 and the watchers re-list). At the end every
+ * watcher's view, built only from the results it reported, equals the
+ * server's state, and no change was reported twice (a create of something
+ * present, an update to the same text, a delete of something absent).
+ *
+ * Bounded and deterministic in outcome: fixed seeds, fixed counts, and the
+ * end is detected by a sentinel change every watcher must report, waited
+ * for with kreg_watch_next (no sleeps).
+ */
+#include "e2e.h"
+
+#include <pthread.h>
+
+#define PODS     6
+#define WRITERS  2
+#define OPS      600 /* per writer */
+#define SERVICES 5   /* names per pod */
+#define WATCHERS 3
+
+struct chaos {
+    fakeapi *srv;
+    kreg *handles[PODS]; /* one per pod; shared by the writers */
+    unsigned seed;
+    unsigned cuts;
+    unsigned compactions;
+};
+
+static const char *pod_name(size_t i)
+{
+    static const char *const names[PODS] = {"c-0", "c-1", "c-2",
+                                            "c-3", "c-4", "c-5"};
+
+    return names[i];
+}
+
+static unsigned next_rand(unsigned *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 16) & 0x7fff;
+}
+
+/* One random change; sometimes cut the streams or compact the history. */
+struct tally {
+    unsigned failed;      /* operations the server refused (none expected) */
+    unsigned cuts;        /* watch streams cut */
+    unsigned compactions; /* history compactions (each forces a 410) */
+};
+
+static void one_op(struct chaos *c, unsigned *seed, int writer, struct tally *t)
+{
+    size_t p = next_rand(seed) % PODS;
+    unsigned k = next_rand(seed) % SERVICES;
+    unsigned what = next_rand(seed) % 10;
+    char name[32];
+    char version[16];
+    char addr[32];
+    struct kreg_error err;
+    struct kreg_service *s;
+
+    snprintf(name, sizeof(name), "svc-%u", k);
+    snprintf(version, sizeof(version), "v%u", next_rand(seed) % 3);
+    snprintf(addr, sizeof(addr), "10.%d.%zu.%u:80", writer, p,
+             next_rand(seed) % 200);
+    memset(&err, 0, sizeof(err));
+    if (what < 5) {
+        s = e2e_service(name, version, pod_name(p), addr);
+        /* 409s and the like may happen under chaos: the state is what
+         * the server ends with, whatever the outcome */
+        if (kreg_register(c->handles[p], s, &err) != KREG_OK)
+            t->failed++;
+        kreg_service_free(s);
+    } else if (what < 8) {
+        s = e2e_service(name, version, pod_name(p), addr);
+        if (kreg_deregister(c->handles[p], s, &err) != KREG_OK)
+            t->failed++;
+        kreg_service_free(s);
+    } else {
+        if (fakeapi_set_phase(c->srv, E2E_NS, pod_name(p),
+                              what == 8 ? "Pending" : "Running",
+                              NULL) != FAKEAPI_OK)
+            t->failed++;
+    }
+    what = next_rand(seed) % 40;
+    if (what == 0) {
+        fakeapi_compact(c->srv); /* the next resume is too old: 410 */
+        fakeapi_close_watches(c->srv);
+        t->compactions++;
+    } else if (what < 3) {
+        fakeapi_close_watches(c->srv);
+        t->cuts++;
+    }
+}
+
+struct writer {
+    struct chaos *c;
+    int id;
+    struct tally t;
+    pthread_t th;
+};
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    unsigned seed = w->c->seed + (unsigned)w->id * 7919u;
+    int i;
+
+    for (i = 0; i < OPS; i++)
+        one_op(w->c, &seed, w->id, &w->t);
+    return NULL;
+}
+
+/* A watcher's view: "pod\nservice-name" -> encoded service text. */
+static void apply(json_t *view, const struct kreg_result *res)
+{
+    char key[256];
+    char *text = NULL;
+    size_t len = 0;
+    json_t *have;
+
+    assert_int_equal(
+        kreg_service_encode(res->service, KREG_WIRE_V2, &text, &len, NULL),
+        KREG_OK);
+    snprintf(key, sizeof(key), "%s\n%s", res->pod, res->service->name);
+    have = json_object_get(view, key);
+    switch (res->action) {
+    case KREG_ACTION_CREATE:
+        if (have)
+            fail_msg("create reported twice for %s", key);
+        json_object_set_new(view, key, json_string(text));
+        break;
+    case KREG_ACTION_UPDATE:
+        if (!have)
+            fail_msg("update of %s, which the watcher never saw", key);
+        if (strcmp(json_string_value(have), text) == 0)
+            fail_msg("update of %s to the text it already had", key);
+        json_object_set_new(view, key, json_string(text));
+        break;
+    case KREG_ACTION_DELETE:
+        if (!have)
+            fail_msg("delete of %s, which is not there", key);
+        json_object_del(view, key);
+        break;
+    }
+    free(text);
+}
+
+/* What the server holds: usable pods' micro.mu/service-* annotations. */
+static json_t *server_view(fakeapi *srv)
+{
+    json_t *view = json_object();
+    size_t p;
+
+    for (p = 0; p < PODS; p++) {
+        json_t *pod = e2e_pod(srv, pod_name(p));
+        json_t *ann =
+            json_object_get(json_object_get(pod, "metadata"), "annotations");
+        const char *phase = json_string_value(
+            json_object_get(json_object_get(pod, "status"), "phase"));
+        const char *k;
+        json_t *v;
+
+        json_object_foreach(ann, k, v)
+        {
+            char key[256];
+
+            if (strncmp(k, "micro.mu/service-", 17) != 0 ||
+                strcmp(phase ? phase : "", "Running") != 0)
+                continue;
+            snprintf(key, sizeof(key), "%s\n%s", pod_name(p), k + 17);
+            json_object_set(view, key, v);
+        }
+        json_decref(pod);
+    }
+    return view;
+}
+
+/* Drain @p w into @p view until the sentinel's create arrives; returns
+ * how many results it took. */
+static size_t drain(kreg_watch *w, json_t *view)
+{
+    size_t n = 0;
+
+    for (;;) {
+        struct kreg_result *res = e2e_next(w);
+        bool sentinel = strcmp(res->service->name, "sentinel") == 0;
+
+        apply(view, res);
+        kreg_result_free(res);
+        n++;
+        if (sentinel)
+            return n;
+    }
+}
+
+static void test_e2e_chaos_watchers_converge_without_repeats(void **state)
+{
+    struct chaos c;
+    struct writer w[WRITERS];
+    kreg_watch *watches[WATCHERS];
+    json_t *views[WATCHERS];
+    json_t *want;
+    kreg *r0;
+    unsigned cuts = 0;
+    unsigned compactions = 0;
+    size_t seen[WATCHERS];
+    size_t i;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.seed = 20261124u;
+    assert_int_equal(fakeapi_start(NULL, &c.srv, NULL), FAKEAPI_OK);
+    for (i = 0; i < PODS; i++) {
+        e2e_seed(c.srv, pod_name(i), "Running", NULL);
+        c.handles[i] = e2e_handle(c.srv, pod_name(i));
+    }
+    r0 = e2e_handle(c.srv, "c-0");
+    for (i = 0; i < WATCHERS; i++) {
+        assert_int_equal(kreg_watch_new(r0, NULL, &watches[i], NULL), KREG_OK);
+        views[i] = json_object();
+    }
+    for (i = 0; i < WRITERS; i++) {
+        w[i].c = &c;
+        w[i].id = (int)i;
+        memset(&w[i].t, 0, sizeof(w[i].t));
+        assert_int_equal(pthread_create(&w[i].th, NULL, writer_main, &w[i]), 0);
+    }
+    for (i = 0; i < WRITERS; i++) {
+        pthread_join(w[i].th, NULL);
+        assert_int_equal(w[i].t.failed, 0);
+        cuts += w[i].t.cuts;
+        compactions += w[i].t.compactions;
+    }
+    /* the chaos really happened */
+    assert_true(cuts >= 10);
+    assert_true(compactions >= 2);
+    /* the sentinel: a change every watcher must report after all others
+     * (the pod must be Running for it to count) */
+    assert_int_equal(fakeapi_set_phase(c.srv, E2E_NS, "c-0", "Running", NULL),
+                     FAKEAPI_OK);
+    e2e_register_on(c.srv, "c-0", "sentinel", "1", "10.9.9.9:1");
+    want = server_view(c.srv);
+    for (i = 0; i < WATCHERS; i++) {
+        seen[i] = drain(watches[i], views[i]);
+        assert_true(seen[i] >= 100); /* thousands of changes, hundreds seen */
+        if (!json_equal(views[i], want)) {
+            char *a = json_dumps(views[i], JSON_SORT_KEYS);
+            char *b = json_dumps(want, JSON_SORT_KEYS);
+
+            fail_msg("watcher %zu's view differs from the server:\n%s\n%s", i,
+                     a, b);
+        }
+        kreg_watch_free(watches[i]);
+        json_decref(views[i]);
+    }
+    json_decref(want);
+    kreg_free(r0);
+    for (i = 0; i < PODS; i++)
+        kreg_free(c.handles[i]);
+    fakeapi_stop(c.srv);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_e2e_chaos_watchers_converge_without_repeats),
+    };
+    return cmocka_run_group_tests_name("e2e_chaos", tests, NULL, NULL);
+}
