@@ -2,6 +2,9 @@
  * test_patch: the PATCH engine (fakeapi/src/patch*.c) against the answers
  * of a Kubernetes 1.32 API server (k8s-api.md section 5) and the request
  * bodies real clients send (kubectl, the go-micro plugin).
+ *
+ * Past 1,000 lines on purpose: one cmocka group per module (style.md), one
+ * short test per patch rule and error class, sharing the pod fixture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
