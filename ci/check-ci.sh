@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Check the CI files with the tools this machine has (the nightly kind job
-# cannot run here): every shell script passes shellcheck at warning level,
+# cannot run here), and the C formatting: every C file follows
+# .clang-format, every shell script passes shellcheck at warning level,
 # the workflow YAML parses and has the expected shape, and the workflow
 # copy in ci/ matches .github/workflows/ but for its header comment.
 # Exit 77 (skipped) when shellcheck or python3-yaml is missing outside CI.
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 
 missing=
 command -v shellcheck >/dev/null 2>&1 || missing="shellcheck"
+command -v clang-format >/dev/null 2>&1 || missing="$missing clang-format"
 /usr/bin/python3 -c 'import yaml' 2>/dev/null || missing="$missing python3-yaml"
 if [ -n "$missing" ]; then
     echo "SKIP: missing$missing (ci/install-deps.sh installs them)"
@@ -20,6 +22,11 @@ mapfile -t scripts < <(git ls-files '*.sh' .ci/run 2>/dev/null ||
                        find . -name '*.sh' -not -path './build*')
 shellcheck -S warning "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
+
+# style.md: the C sources follow .clang-format
+mapfile -t csrc < <(git ls-files '*.c' '*.h')
+clang-format --dry-run --Werror "${csrc[@]}"
+echo "clang-format: ${#csrc[@]} C files formatted"
 
 /usr/bin/python3 - <<'PY'
 import sys

@@ -59,9 +59,9 @@ struct fakeapi_error {
 
 /** Start-up options; zero-initialise and set what you need. */
 struct fakeapi_options {
-    const char *bind;   /**< address to bind, default "127.0.0.1" */
-    uint16_t port;      /**< 0 (default) picks an ephemeral port */
-    const char *token;  /**< if set, requests need "Bearer <token>" */
+    const char *bind;          /**< address to bind, default "127.0.0.1" */
+    uint16_t port;             /**< 0 (default) picks an ephemeral port */
+    const char *token;         /**< if set, requests need "Bearer <token>" */
     const char *tls_cert_file; /**< PEM server certificate: enables TLS */
     const char *tls_key_file;  /**< PEM private key for tls_cert_file */
     unsigned threads;          /**< HTTP worker threads, 0 = 2 */
@@ -85,14 +85,14 @@ enum fakeapi_fault_kind {
 /** A fault for the next @c count requests matching @c method and @c path. */
 struct fakeapi_fault {
     enum fakeapi_fault_kind kind;
-    const char *method; /**< "GET", "PATCH", ... or NULL/"*" for any */
-    const char *path;   /**< glob (fnmatch, '*' crosses '/'), NULL = any */
-    unsigned count;     /**< how many matching requests, 0 = 1 */
-    int status;         /**< FAKEAPI_FAULT_STATUS: HTTP code, e.g. 503 */
-    const char *reason; /**< Status reason, NULL = derived from status */
-    const char *message;       /**< Status message, NULL = generic */
-    unsigned retry_after_s;    /**< adds Retry-After and retryAfterSeconds */
-    unsigned latency_ms;       /**< FAKEAPI_FAULT_LATENCY: added delay */
+    const char *method;     /**< "GET", "PATCH", ... or NULL/"*" for any */
+    const char *path;       /**< glob (fnmatch, '*' crosses '/'), NULL = any */
+    unsigned count;         /**< how many matching requests, 0 = 1 */
+    int status;             /**< FAKEAPI_FAULT_STATUS: HTTP code, e.g. 503 */
+    const char *reason;     /**< Status reason, NULL = derived from status */
+    const char *message;    /**< Status message, NULL = generic */
+    unsigned retry_after_s; /**< adds Retry-After and retryAfterSeconds */
+    unsigned latency_ms;    /**< FAKEAPI_FAULT_LATENCY: added delay */
 };
 
 /* ---- Lifecycle ---------------------------------------------------------*/
@@ -105,9 +105,9 @@ struct fakeapi_fault {
  * @return FAKEAPI_OK, FAKEAPI_E_START, FAKEAPI_E_TLS or FAKEAPI_E_NOMEM;
  *         on failure *out is NULL and nothing needs cleaning up.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_start(
-    const struct fakeapi_options *opt, fakeapi **out,
-    struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
+              struct fakeapi_error *err);
 
 /**
  * Stop a server: close every connection and watch, free everything.
@@ -148,19 +148,16 @@ FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_seed_json(fakeapi *srv,
  * Seed pods from a file holding what fakeapi_seed_json() accepts.
  * @return FAKEAPI_OK, FAKEAPI_E_IO or FAKEAPI_E_INVALID.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_seed_file(fakeapi *srv,
-                                                    const char *path,
-                                                    struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err);
 
 /**
  * Set a pod's status.phase (a watched MODIFIED event, a new resourceVersion).
  * @return FAKEAPI_OK, FAKEAPI_E_NOT_FOUND or FAKEAPI_E_INVALID.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_set_phase(fakeapi *srv,
-                                                    const char *ns,
-                                                    const char *name,
-                                                    const char *phase,
-                                                    struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
+                  const char *phase, struct fakeapi_error *err);
 
 /**
  * Read a pod back as the server would serve it.
@@ -176,8 +173,9 @@ FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_get_pod(fakeapi *srv, const char *ns,
  * Create a namespace (test control; no-op if it exists).
  * @return FAKEAPI_OK or FAKEAPI_E_INVALID for a bad name.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_create_namespace(
-    fakeapi *srv, const char *ns, struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_create_namespace(fakeapi *srv, const char *ns,
+                         struct fakeapi_error *err);
 
 /** The current resourceVersion (the store's one counter). */
 FAKEAPI_API uint64_t fakeapi_resource_version(fakeapi *srv);
@@ -211,8 +209,9 @@ FAKEAPI_API void fakeapi_request_log_clear(fakeapi *srv);
  * Faults are checked in the order added; a request takes at most one.
  * @return FAKEAPI_OK or FAKEAPI_E_INVALID.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_fault_add(
-    fakeapi *srv, const struct fakeapi_fault *f, struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_fault_add(fakeapi *srv, const struct fakeapi_fault *f,
+                  struct fakeapi_error *err);
 
 /** Remove every pending fault. */
 FAKEAPI_API void fakeapi_faults_clear(fakeapi *srv);
@@ -243,9 +242,9 @@ FAKEAPI_API unsigned fakeapi_watch_count(fakeapi *srv);
  * @param ca_file  PEM CA that signed the server certificate, or NULL.
  * @return FAKEAPI_OK or FAKEAPI_E_IO.
  */
-FAKEAPI_API FAKEAPI_NODISCARD int fakeapi_write_kubeconfig(
-    const fakeapi *srv, const char *path, const char *ns,
-    const char *ca_file, struct fakeapi_error *err);
+FAKEAPI_API FAKEAPI_NODISCARD int
+fakeapi_write_kubeconfig(const fakeapi *srv, const char *path, const char *ns,
+                         const char *ca_file, struct fakeapi_error *err);
 
 /* ---- Errors ------------------------------------------------------------*/
 

@@ -222,8 +222,8 @@ static struct MHD_Response *make_response(struct req *r, struct resp *out)
             t->len = out->len;
             out->body = NULL;
         }
-        return MHD_create_response_from_callback(t->len, 4096, trunc_reader,
-                                                 t, trunc_free);
+        return MHD_create_response_from_callback(t->len, 4096, trunc_reader, t,
+                                                 trunc_free);
     }
     if (out->obj) {
         mr = MHD_create_response_from_buffer_with_free_callback_cls(
@@ -366,9 +366,8 @@ static enum MHD_Result dispatch(struct req *r)
         }
     }
     if (r->srv->token && !is_public_path(r->path) && !authorized(r)) {
-        fakeapi__resp_status(&out,
-                             fakeapi__status_new(401, "Unauthorized",
-                                                 "Unauthorized"));
+        fakeapi__resp_status(
+            &out, fakeapi__status_new(401, "Unauthorized", "Unauthorized"));
         return send_resp(r, &out);
     }
     if (r->too_big) {
@@ -439,8 +438,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     return dispatch(r);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe)
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
     (void)conn;
@@ -627,8 +626,10 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
         sa = (struct sockaddr *)&sin6;
         flags |= MHD_USE_IPv6;
     } else {
-        return fail(err, FAKEAPI_E_INVALID, "bind address %s: not an IP "
-                    "address", bind);
+        return fail(err, FAKEAPI_E_INVALID,
+                    "bind address %s: not an IP "
+                    "address",
+                    bind);
     }
     if (srv->tls)
         flags |= MHD_USE_TLS;
@@ -663,10 +664,12 @@ static int load_tls(struct fakeapi *srv, const struct fakeapi_options *o,
     if (!o->tls_cert_file && !o->tls_key_file)
         return FAKEAPI_OK;
     if (!o->tls_cert_file || !o->tls_key_file)
-        return fail(err, FAKEAPI_E_TLS, "tls: both a certificate and a key "
+        return fail(err, FAKEAPI_E_TLS,
+                    "tls: both a certificate and a key "
                     "are needed");
     if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-        return fail(err, FAKEAPI_E_TLS, "tls: libmicrohttpd was built "
+        return fail(err, FAKEAPI_E_TLS,
+                    "tls: libmicrohttpd was built "
                     "without TLS");
     srv->tls_cert = slurp(o->tls_cert_file);
     if (!srv->tls_cert)
@@ -674,8 +677,7 @@ static int load_tls(struct fakeapi *srv, const struct fakeapi_options *o,
                     o->tls_cert_file);
     srv->tls_key = slurp(o->tls_key_file);
     if (!srv->tls_key)
-        return fail(err, FAKEAPI_E_TLS, "tls: cannot read %s",
-                    o->tls_key_file);
+        return fail(err, FAKEAPI_E_TLS, "tls: cannot read %s", o->tls_key_file);
     srv->tls = true;
     return FAKEAPI_OK;
 }

@@ -1,7 +1,7 @@
 #include "store.h"
 
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -395,10 +395,10 @@ static int take_from(const struct listq *q, const struct sarr *a,
 
 /* The smallest index set that holds every match of @p ls, or NULL when
  * the selector has no positive requirement. *empty is set when some
- * requirement can match nothing. Multi-value `in` builds @p tmp. */
+ * requirement can match nothing. A multi-value `in` uses the set of all
+ * pods with the key (a superset; the filter does the rest). */
 static const struct sarr *best_set(struct store *st,
-                                   const struct fakeapi_lsel *ls,
-                                   struct sarr *tmp, bool *empty)
+                                   const struct fakeapi_lsel *ls, bool *empty)
 {
     const struct sarr *best = NULL;
     size_t i;
@@ -428,21 +428,17 @@ static const struct sarr *best_set(struct store *st,
         if (!best || s->n < best->n)
             best = s;
     }
-    (void)tmp;
     return best;
 }
 
-int store_list(struct store *st, const char *ns,
-               const struct fakeapi_lsel *ls, const struct fakeapi_fsel *fs,
-               const char *after, size_t limit, struct objvec *out,
-               bool *more)
+int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
+               const struct fakeapi_fsel *fs, const char *after, size_t limit,
+               struct objvec *out, bool *more)
 {
     struct listq q = {ns, ls, fs, limit, out, more};
     const char *fname = fs ? fakeapi__fsel_exact(fs, "metadata.name") : NULL;
-    const char *fns = fs ? fakeapi__fsel_exact(fs, "metadata.namespace")
-                         : NULL;
+    const char *fns = fs ? fakeapi__fsel_exact(fs, "metadata.namespace") : NULL;
     const struct sarr *best;
-    struct sarr tmp = {0};
     bool empty;
     size_t i;
     int rc = 0;
@@ -475,7 +471,7 @@ int store_list(struct store *st, const char *ns,
         }
         return rc;
     }
-    best = best_set(st, ls, &tmp, &empty);
+    best = best_set(st, ls, &empty);
     if (empty)
         return 0;
     if (best)
@@ -535,8 +531,8 @@ bool store_replay(struct store *st, uint64_t from, struct watcher *w)
 }
 
 /* Record a pod change and hand it to every watcher (consumes refs). */
-static int publish(struct store *st, enum ev_type type,
-                   struct fakeapi_obj *old, struct fakeapi_obj *cur)
+static int publish(struct store *st, enum ev_type type, struct fakeapi_obj *old,
+                   struct fakeapi_obj *cur)
 {
     struct event *ev = calloc(1, sizeof(*ev));
     size_t i;
@@ -630,8 +626,7 @@ int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
         return -1;
     if (out)
         *out = o;
-    return publish(st, old ? EV_MODIFIED : EV_ADDED, old,
-                   fakeapi__obj_ref(o));
+    return publish(st, old ? EV_MODIFIED : EV_ADDED, old, fakeapi__obj_ref(o));
 }
 
 int store_delete_pod(struct store *st, json_t *last)
@@ -758,13 +753,12 @@ void store_uuid(struct store *st, char out[37])
     uint64_t a = next_rand(st);
     uint64_t b = next_rand(st);
 
-    a = (a & ~0xF000ULL) | 0x4000ULL;             /* version 4 */
+    a = (a & ~0xF000ULL) | 0x4000ULL;               /* version 4 */
     b = (b & 0x3FFFFFFFFFFFFFFFULL) | (1ULL << 63); /* variant 10 */
     snprintf(out, 37, "%08llx-%04llx-%04llx-%04llx-%012llx",
              (unsigned long long)(a >> 32),
              (unsigned long long)((a >> 16) & 0xFFFF),
-             (unsigned long long)(a & 0xFFFF),
-             (unsigned long long)(b >> 48),
+             (unsigned long long)(a & 0xFFFF), (unsigned long long)(b >> 48),
              (unsigned long long)(b & 0xFFFFFFFFFFFFULL));
 }
 

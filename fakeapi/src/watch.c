@@ -16,7 +16,7 @@ struct witem {
     enum ev_type type;
     struct fakeapi_obj *obj; /* NULL for BOOKMARK (rv used) / ERROR */
     uint64_t rv;
-    json_t *status;          /* ERROR */
+    json_t *status; /* ERROR */
 };
 
 struct watcher {
@@ -234,9 +234,9 @@ static void format_item(struct watcher *w, const struct witem *it)
         json_array_append_new(arr, fakeapi__obj_tree(it->obj));
         t = fakeapi__pod_table(arr, rv, NULL, time(NULL), true);
         if (t)
-            json_object_set_new(t, "apiVersion",
-                                json_sprintf("meta.k8s.io/%s",
-                                             w->table_version));
+            json_object_set_new(
+                t, "apiVersion",
+                json_sprintf("meta.k8s.io/%s", w->table_version));
         s = t ? json_dumps(t, JSON_COMPACT) : NULL;
         kbuf_adds(b, s ? s : "{}");
         free(s);
@@ -339,8 +339,7 @@ static struct watcher *watcher_new(struct fakeapi *srv,
     w->q = calloc(w->qcap, sizeof(*w->q));
     w->ns = p->ns ? strdup(p->ns) : NULL;
     kbuf_init(&w->pending, 64u << 20);
-    if (!w->q || (p->ns && !w->ns) ||
-        pthread_mutex_init(&w->mu, NULL) != 0) {
+    if (!w->q || (p->ns && !w->ns) || pthread_mutex_init(&w->mu, NULL) != 0) {
         free(w->q);
         free(w->ns);
         free(w);
@@ -367,12 +366,12 @@ static void initial_events(struct watcher *w)
     size_t i;
 
     objvec_init(&ov);
-    if (store_list(&w->srv->store, w->ns, w->ls, w->fs, NULL, 0, &ov,
-                   &more) == 0) {
+    if (store_list(&w->srv->store, w->ns, w->ls, w->fs, NULL, 0, &ov, &more) ==
+        0) {
         pthread_mutex_lock(&w->mu);
         for (i = 0; i < ov.n; i++) {
-            struct witem it = {EV_ADDED, fakeapi__obj_ref(ov.v[i]),
-                               ov.v[i]->rv, NULL};
+            struct witem it = {EV_ADDED, fakeapi__obj_ref(ov.v[i]), ov.v[i]->rv,
+                               NULL};
 
             push(w, it);
         }
@@ -386,10 +385,9 @@ static void expired(struct watcher *w, uint64_t rv, uint64_t oldest)
 {
     struct witem it = {EV_ERROR, NULL, 0, NULL};
 
-    it.status = fakeapi__status_new(410, "Expired",
-                                    "too old resource version: %llu (%llu)",
-                                    (unsigned long long)rv,
-                                    (unsigned long long)oldest);
+    it.status = fakeapi__status_new(
+        410, "Expired", "too old resource version: %llu (%llu)",
+        (unsigned long long)rv, (unsigned long long)oldest);
     pthread_mutex_lock(&w->mu);
     push(w, it);
     w->closed = true;

@@ -38,30 +38,30 @@ extern "C" {
 /** Error codes; kreg_strerror() gives static text for each. */
 enum kreg_code {
     KREG_OK = 0,
-    KREG_E_INVALID = 1,     /**< bad argument or malformed input */
-    KREG_E_NOMEM = 2,       /**< out of memory */
-    KREG_E_CONFIG = 3,      /**< configuration (kubeconfig, in-cluster) */
-    KREG_E_CONNECT = 4,     /**< API server unreachable or TLS failure */
-    KREG_E_TIMEOUT = 5,     /**< request or watch timed out */
-    KREG_E_HTTP = 6,        /**< the API server answered with an error */
-    KREG_E_NOT_FOUND = 7,   /**< no such service (or pod, see http_status) */
-    KREG_E_UNAUTHORIZED = 8,/**< 401 */
-    KREG_E_FORBIDDEN = 9,   /**< 403 */
-    KREG_E_CONFLICT = 10,   /**< 409 after the retries */
-    KREG_E_PROTOCOL = 11,   /**< undecodable answer or watch stream */
-    KREG_E_TOO_BIG = 12,    /**< annotation budget (262144 bytes) exceeded */
-    KREG_E_NAME = 13,       /**< service name cannot be encoded as a key */
-    KREG_E_STOPPED = 14,    /**< the watcher was stopped */
-    KREG_E_EXEC = 15,       /**< exec credential plugin failed */
+    KREG_E_INVALID = 1,      /**< bad argument or malformed input */
+    KREG_E_NOMEM = 2,        /**< out of memory */
+    KREG_E_CONFIG = 3,       /**< configuration (kubeconfig, in-cluster) */
+    KREG_E_CONNECT = 4,      /**< API server unreachable or TLS failure */
+    KREG_E_TIMEOUT = 5,      /**< request or watch timed out */
+    KREG_E_HTTP = 6,         /**< the API server answered with an error */
+    KREG_E_NOT_FOUND = 7,    /**< no such service (or pod, see http_status) */
+    KREG_E_UNAUTHORIZED = 8, /**< 401 */
+    KREG_E_FORBIDDEN = 9,    /**< 403 */
+    KREG_E_CONFLICT = 10,    /**< 409 after the retries */
+    KREG_E_PROTOCOL = 11,    /**< undecodable answer or watch stream */
+    KREG_E_TOO_BIG = 12,     /**< annotation budget (262144 bytes) exceeded */
+    KREG_E_NAME = 13,        /**< service name cannot be encoded as a key */
+    KREG_E_STOPPED = 14,     /**< the watcher was stopped */
+    KREG_E_EXEC = 15,        /**< exec credential plugin failed */
 };
 
 /** Details of a failure; caller-owned, fixed size. */
 struct kreg_error {
-    int code;          /**< one of enum kreg_code */
-    int http_status;   /**< HTTP status when the server answered, else 0 */
-    char reason[64];   /**< the Status reason, e.g. "NotFound", or "" */
-    char text[256];    /**< lowercase, no full stop, the failure first;
-                            carries the Status message when there is one */
+    int code;        /**< one of enum kreg_code */
+    int http_status; /**< HTTP status when the server answered, else 0 */
+    char reason[64]; /**< the Status reason, e.g. "NotFound", or "" */
+    char text[256];  /**< lowercase, no full stop, the failure first;
+                          carries the Status message when there is one */
 };
 
 /** Static text for any code; never NULL. */
@@ -109,8 +109,8 @@ struct kreg_endpoint {
 struct kreg_node {
     char *id;
     char *address;
-    int port;  /**< go-micro v1 only; written with KREG_WIRE_V1, always
-                    read (a Go int; kreg refuses values beyond a C int) */
+    int port; /**< go-micro v1 only; written with KREG_WIRE_V1, always
+                   read (a Go int; kreg refuses values beyond a C int) */
     struct kreg_metadata metadata;
 };
 
@@ -123,8 +123,8 @@ struct kreg_service {
     struct kreg_endpoint **endpoints; /**< owned; element NULL = null */
     bool endpoints_null;              /**< with nendpoints 0: null */
     size_t nnodes;
-    struct kreg_node **nodes;         /**< owned; element NULL = null */
-    bool nodes_null;                  /**< with nnodes 0: null */
+    struct kreg_node **nodes; /**< owned; element NULL = null */
+    bool nodes_null;          /**< with nnodes 0: null */
     char *extra_json; /**< owned; the unknown top-level members read, as a
                            compact JSON object text (strings re-escaped as
                            Go writes them), or NULL; never written back
@@ -201,9 +201,8 @@ KREG_API void kreg_service_list_free(struct kreg_service_list *l);
  * the map non-nil.
  * @return KREG_OK, KREG_E_INVALID (a NULL argument) or KREG_E_NOMEM.
  */
-KREG_API KREG_NODISCARD int kreg_metadata_set(struct kreg_metadata *m,
-                                              const char *key,
-                                              const char *value);
+KREG_API KREG_NODISCARD int
+kreg_metadata_set(struct kreg_metadata *m, const char *key, const char *value);
 
 /** Borrowed value for @p key (valid until the map changes), or NULL. */
 KREG_API const char *kreg_metadata_get(const struct kreg_metadata *m,
@@ -242,17 +241,17 @@ typedef struct kreg kreg;
 
 /** Options; zero-initialise, set what you need. Strings are copied. */
 struct kreg_options {
-    const char *server;      /**< API server URL; overrides all config */
-    const char *kubeconfig;  /**< kubeconfig path (must exist; no merge) */
-    const char *context;     /**< kubeconfig context, default current */
-    const char *namespace_;  /**< namespace; default from config, "default" */
-    const char *pod_name;    /**< own pod; default $HOSTNAME */
-    const char *token;       /**< bearer token; overrides config */
-    const char *ca_file;     /**< PEM CA file; overrides config */
-    bool insecure;           /**< skip TLS verification (explicit only) */
-    const char *sa_dir;      /**< service-account dir, default
-                                  /var/run/secrets/kubernetes.io/serviceaccount */
-    bool no_in_cluster;      /**< never use in-cluster configuration */
+    const char *server;     /**< API server URL; overrides all config */
+    const char *kubeconfig; /**< kubeconfig path (must exist; no merge) */
+    const char *context;    /**< kubeconfig context, default current */
+    const char *namespace_; /**< namespace; default from config, "default" */
+    const char *pod_name;   /**< own pod; default $HOSTNAME */
+    const char *token;      /**< bearer token; overrides config */
+    const char *ca_file;    /**< PEM CA file; overrides config */
+    bool insecure;          /**< skip TLS verification (explicit only) */
+    const char *sa_dir;     /**< service-account dir, default
+                                 /var/run/secrets/kubernetes.io/serviceaccount */
+    bool no_in_cluster;     /**< never use in-cluster configuration */
     unsigned connect_timeout_ms; /**< default 5000 */
     unsigned timeout_ms;         /**< per request, default 30000 */
     unsigned retries;            /**< retries of idempotent requests, 3 */
@@ -267,8 +266,8 @@ struct kreg_options {
  * @return KREG_OK, KREG_E_CONFIG, KREG_E_EXEC, KREG_E_INVALID or
  *         KREG_E_NOMEM.
  */
-KREG_API KREG_NODISCARD int kreg_new(const struct kreg_options *opt,
-                                     kreg **out, struct kreg_error *err);
+KREG_API KREG_NODISCARD int kreg_new(const struct kreg_options *opt, kreg **out,
+                                     struct kreg_error *err);
 
 /** Free a handle; NULL is a no-op. Watchers must be freed first. */
 KREG_API void kreg_free(kreg *r);
@@ -303,9 +302,8 @@ KREG_API KREG_NODISCARD int kreg_register(kreg *r, const struct kreg_service *s,
  * deleted; micro.mu/type stays (as in the Go plugin).
  * @return as kreg_register().
  */
-KREG_API KREG_NODISCARD int kreg_deregister(kreg *r,
-                                            const struct kreg_service *s,
-                                            struct kreg_error *err);
+KREG_API KREG_NODISCARD int
+kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
 
 /** Options for kreg_get_service_ex() and kreg_list_services_ex(). */
 struct kreg_query {
@@ -328,9 +326,10 @@ KREG_API KREG_NODISCARD int kreg_get_service(kreg *r, const char *name,
                                              struct kreg_error *err);
 
 /** kreg_get_service() with query options (@p q may be NULL). */
-KREG_API KREG_NODISCARD int kreg_get_service_ex(
-    kreg *r, const char *name, const struct kreg_query *q,
-    struct kreg_service_list **out, struct kreg_error *err);
+KREG_API KREG_NODISCARD int kreg_get_service_ex(kreg *r, const char *name,
+                                                const struct kreg_query *q,
+                                                struct kreg_service_list **out,
+                                                struct kreg_error *err);
 
 /**
  * List services: every pod with micro.mu/type=service that is Running and
@@ -343,9 +342,9 @@ KREG_API KREG_NODISCARD int kreg_list_services(kreg *r,
                                                struct kreg_error *err);
 
 /** kreg_list_services() with query options (@p q may be NULL). */
-KREG_API KREG_NODISCARD int kreg_list_services_ex(
-    kreg *r, const struct kreg_query *q, struct kreg_service_list **out,
-    struct kreg_error *err);
+KREG_API KREG_NODISCARD int
+kreg_list_services_ex(kreg *r, const struct kreg_query *q,
+                      struct kreg_service_list **out, struct kreg_error *err);
 
 /* ---- Watch -------------------------------------------------------------*/
 

@@ -25,8 +25,8 @@ static const char *const kreg_messages[] = {
 
 const char *kreg_strerror(int code)
 {
-    if (code < 0 || (size_t)code >= sizeof(kreg_messages) /
-                                        sizeof(kreg_messages[0]) ||
+    if (code < 0 ||
+        (size_t)code >= sizeof(kreg_messages) / sizeof(kreg_messages[0]) ||
         !kreg_messages[code])
         return "unknown error";
     return kreg_messages[code];

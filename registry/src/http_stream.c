@@ -92,8 +92,7 @@ int kreg__http_stream(struct kreg__http *h, const char *path,
 int kreg__http_stream_ex(struct kreg__http *h, const char *path,
                          int (*on_data)(void *ctx, const char *p, size_t n),
                          void *ctx, atomic_bool *stop,
-                         struct kreg__http_waker *waker,
-                         struct kreg_error *err)
+                         struct kreg__http_waker *waker, struct kreg_error *err)
 {
     struct kreg__http_call c;
     CURLM *m = NULL;
