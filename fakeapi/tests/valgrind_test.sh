@@ -11,10 +11,12 @@ if ! command -v valgrind >/dev/null 2>&1; then
     [ -n "${CI:-}" ] && exit 1
     exit 77
 fi
-if nm -D "$bin" 2>/dev/null | grep -q __asan_init; then
-    echo "SKIP: sanitizer build (valgrind and ASan do not mix)"
+case "$(ldd "$bin" 2>/dev/null)" in
+*libasan* | *libubsan* | *libtsan*)
+    echo "SKIP: sanitizer build (valgrind and the sanitizers do not mix)"
     exit 77
-fi
+    ;;
+esac
 work=$(mktemp -d)
 pid=
 # shellcheck disable=SC2317 # called by the trap
