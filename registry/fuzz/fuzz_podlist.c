@@ -4,6 +4,7 @@
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "podlist.h"
 
@@ -11,13 +12,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char why[128];
-    json_t *list = kreg__podlist_parse((const char *)data, size, why);
+    struct kreg_error err = {0};
+    json_t *list = NULL;
     json_t *pod;
     size_t i;
 
-    if (!list)
+    if (kreg__podlist_parse((const char *)data, size, &list, &err) != KREG_OK) {
+        if (list || strncmp(err.text, "pod list: ", 10) != 0)
+            abort();
         return 0;
+    }
     if (!json_is_array(json_object_get(list, "items")))
         abort();
     json_array_foreach(json_object_get(list, "items"), i, pod)

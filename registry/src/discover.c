@@ -21,22 +21,17 @@ static int list_page(kreg *r, const char *path, json_t **doc,
                      struct kreg_error *err)
 {
     struct kreg__response resp = {0};
-    char why[128] = "";
     int rc;
 
     rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
                             KREG__HTTP_IDEMPOTENT, &resp, err);
-    if (rc != KREG_OK) {
-        kreg__response_release(&resp);
-        return rc;
-    }
-    /* only metadata and status of each pod are parsed (podlist.h) */
-    *doc = kreg__podlist_parse(resp.body, resp.len, why);
+    /* only what the registry reads is kept (podlist.h) */
+    if (rc == KREG_OK)
+        rc = kreg__podlist_parse(resp.body, resp.len, doc, err);
+    if (rc == KREG_E_PROTOCOL && err)
+        err->http_status = 200;
     kreg__response_release(&resp);
-    if (!*doc)
-        return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
-                           "pod list: not a PodList (%s)", why);
-    return KREG_OK;
+    return rc;
 }
 
 int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,

@@ -1,224 +1,251 @@
+/*
+ * podlist: the PodList reader (see podlist.h). One pass over the answer
+ * with the Go-rules reader; member names match exactly, as the API
+ * machinery's decoder matches them.
+ */
 #include "podlist.h"
 
 #include <stdbool.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Nesting the skipper follows; deeper input is refused (jansson itself
- * stops at 2048). */
-#define MAX_DEPTH 512
+#include "error.h"
+#include "names.h"
+#include "service_read.h"
 
-struct scan {
-    const char *p;
-    size_t len;
-    size_t i;
-    char *why;
-};
-
-static bool fail(struct scan *s, const char *what)
+/* Whether the member name just read is @p name. */
+static bool key_is(const struct kreg__service_reader *p, const char *name)
 {
-    if (s->why)
-        snprintf(s->why, 128, "%.80s at byte %zu", what, s->i);
-    return false;
+    size_t n = strlen(name);
+
+    return kbuf_len(&p->str) == n && memcmp(kbuf_str(&p->str), name, n) == 0;
 }
 
-static void ws(struct scan *s)
+/* The string value at the reader as a new jansson string in *@p v. */
+static int take_string(struct kreg__service_reader *p,
+                       const struct kreg__service_path *at, json_t **v)
 {
-    while (s->i < s->len && (s->p[s->i] == ' ' || s->p[s->i] == '\t' ||
-                             s->p[s->i] == '\n' || s->p[s->i] == '\r'))
-        s->i++;
+    enum kreg__service_kind k;
+    int rc = kreg__service_read_kind(p, at, &k);
+
+    *v = NULL;
+    if (rc != KREG_OK)
+        return rc;
+    if (k != KREG__SERVICE_K_STRING)
+        return kreg__service_read_fail_type(p, at, "string", k);
+    rc = kreg__service_read_string(p, at);
+    if (rc != KREG_OK)
+        return rc;
+    /* unquoted with Go's rules: always valid UTF-8 */
+    *v = json_stringn_nocheck(kbuf_str(&p->str), kbuf_len(&p->str));
+    return *v ? KREG_OK : kreg__service_read_nomem(p);
 }
 
-static bool expect(struct scan *s, char c)
+/* Set member @p name of @p obj to the string value at the reader. */
+static int keep_string(struct kreg__service_reader *p,
+                       const struct kreg__service_path *at, json_t *obj,
+                       const char *name)
 {
-    ws(s);
-    if (s->i >= s->len || s->p[s->i] != c)
-        return fail(s, "unexpected character");
-    s->i++;
-    return true;
-}
-
-/* Skip a string starting at its opening quote; @p key (optional) gets
- * its raw bytes (escapes left as they are: member names here have none). */
-static bool skip_string(struct scan *s, const char **key, size_t *klen)
-{
-    size_t start;
-
-    if (s->i >= s->len || s->p[s->i] != '"')
-        return fail(s, "expected a string");
-    start = ++s->i;
-    while (s->i < s->len && s->p[s->i] != '"') {
-        if (s->p[s->i] == '\\')
-            s->i++;
-        s->i++;
-    }
-    if (s->i >= s->len)
-        return fail(s, "unterminated string");
-    if (key) {
-        *key = s->p + start;
-        *klen = s->i - start;
-    }
-    s->i++;
-    return true;
-}
-
-/* Skip any value without building it (no recursion, no allocation);
- * jansson checks the members we keep. */
-static bool skip_value(struct scan *s)
-{
-    unsigned depth = 0;
-
-    ws(s);
-    for (;;) {
-        char c;
-
-        if (s->i >= s->len)
-            return fail(s, "truncated value");
-        c = s->p[s->i];
-        if (c == '"') {
-            if (!skip_string(s, NULL, NULL))
-                return false;
-        } else if (c == '{' || c == '[') {
-            if (++depth > MAX_DEPTH)
-                return fail(s, "nesting too deep");
-            s->i++;
-        } else if (c == '}' || c == ']') {
-            if (depth == 0)
-                return fail(s, "unbalanced bracket");
-            depth--;
-            s->i++;
-        } else if (depth == 0) {
-            /* a number or a literal: up to the next delimiter */
-            size_t start = s->i;
-
-            while (s->i < s->len && !strchr(",}] \t\r\n", s->p[s->i]))
-                s->i++;
-            return s->i > start ? true : fail(s, "expected a value");
-        } else {
-            s->i++;
-        }
-        if (depth == 0)
-            return true;
-    }
-}
-
-/* Parse the value at the cursor with jansson. */
-static json_t *take_value(struct scan *s)
-{
-    json_error_t jerr;
+    struct kreg__service_path here = {at, name, NULL, 0};
     json_t *v;
+    int rc = take_string(p, &here, &v);
 
-    ws(s);
-    v = json_loadb(s->p + s->i, s->len - s->i,
-                   JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
-    if (!v) {
-        fail(s, jerr.text);
-        return NULL;
-    }
-    s->i += jerr.position;
-    return v;
+    if (rc == KREG_OK && json_object_set_new(obj, name, v) != 0)
+        rc = kreg__service_read_nomem(p);
+    return rc;
 }
 
-static bool key_is(const char *k, size_t n, const char *want)
+/* Whether the value at the reader is null (then consumed). */
+static int null_here(struct kreg__service_reader *p,
+                     const struct kreg__service_path *at, bool *is_null)
 {
-    return n == strlen(want) && memcmp(k, want, n) == 0;
+    enum kreg__service_kind k;
+    int rc = kreg__service_read_kind(p, at, &k);
+
+    *is_null = rc == KREG_OK && k == KREG__SERVICE_K_NULL;
+    if (*is_null)
+        rc = kreg__service_read_literal(p, at, "null");
+    return rc;
 }
 
-/*
- * Walk the members of the object at the cursor; members named in
- * @p keep are parsed into @p out, the rest skipped. @p on_items, when
- * set, handles the "items" member instead.
- */
-static bool walk_object(struct scan *s, json_t *out, const char *const *keep,
-                        bool (*on_items)(struct scan *, json_t *))
+/* Read the object value at the reader into a new member @p name of
+ * @p parent with @p fn per member; null leaves the member out. */
+static int
+keep_object(struct kreg__service_reader *p, const struct kreg__service_path *at,
+            json_t *parent, const char *name,
+            int (*fn)(struct kreg__service_reader *p,
+                      const struct kreg__service_path *at, void *target))
 {
-    if (!expect(s, '{'))
-        return false;
-    ws(s);
-    if (s->i < s->len && s->p[s->i] == '}') {
-        s->i++;
-        return true;
-    }
-    for (;;) {
-        const char *k;
-        size_t n;
-        size_t j;
-        bool kept = false;
+    struct kreg__service_path here = {at, name, NULL, 0};
+    enum kreg__service_kind k;
+    json_t *obj;
+    bool is_null;
+    int rc = null_here(p, &here, &is_null);
 
-        ws(s);
-        if (!skip_string(s, &k, &n) || !expect(s, ':'))
-            return false;
-        if (on_items && key_is(k, n, "items")) {
-            if (!on_items(s, out))
-                return false;
-            kept = true;
-        }
-        for (j = 0; !kept && keep[j]; j++) {
-            if (key_is(k, n, keep[j])) {
-                json_t *v = take_value(s);
-
-                if (!v)
-                    return false;
-                json_object_set_new(out, keep[j], v);
-                kept = true;
-            }
-        }
-        if (!kept && !skip_value(s))
-            return false;
-        ws(s);
-        if (s->i < s->len && s->p[s->i] == ',') {
-            s->i++;
-            continue;
-        }
-        return expect(s, '}');
-    }
+    if (rc != KREG_OK || is_null)
+        return rc;
+    rc = kreg__service_read_kind(p, &here, &k);
+    if (rc != KREG_OK)
+        return rc;
+    if (k != KREG__SERVICE_K_OBJECT)
+        return kreg__service_read_fail_type(p, &here, "object", k);
+    obj = json_object();
+    if (!obj || json_object_set_new(parent, name, obj) != 0)
+        return kreg__service_read_nomem(p);
+    return kreg__service_read_object(p, &here, fn, obj);
 }
 
-static bool items(struct scan *s, json_t *list)
+/* metadata.annotations: only micro.mu/service-* with string values. */
+static int annotation(struct kreg__service_reader *p,
+                      const struct kreg__service_path *at, void *target)
 {
-    static const char *const keep[] = {"metadata", "status", NULL};
-    json_t *arr = json_array();
+    static const char prefix[] = KREG__NAMES_ANNOTATION_PREFIX;
+    const char *k = kbuf_str(&p->str);
+    size_t n = kbuf_len(&p->str);
+    struct kreg__service_path here = {at, NULL, NULL, 0};
+    char *name;
+    json_t *v;
+    int rc;
 
-    json_object_set_new(list, "items", arr);
-    if (!expect(s, '['))
-        return false;
-    ws(s);
-    if (s->i < s->len && s->p[s->i] == ']') {
-        s->i++;
-        return true;
-    }
-    for (;;) {
-        json_t *pod = json_object();
-
-        if (!pod || json_array_append_new(arr, pod) != 0 ||
-            !walk_object(s, pod, keep, NULL))
-            return false;
-        ws(s);
-        if (s->i < s->len && s->p[s->i] == ',') {
-            s->i++;
-            continue;
-        }
-        return expect(s, ']');
-    }
+    if (n < sizeof(prefix) - 1 || memcmp(k, prefix, sizeof(prefix) - 1) != 0 ||
+        memchr(k, '\0', n))
+        return kreg__service_read_skip(p, at, NULL);
+    name = kbuf_detach(&p->str, NULL);
+    if (!name)
+        return kreg__service_read_nomem(p);
+    here.key = name;
+    rc = take_string(p, &here, &v);
+    /* Go-unquoted, so valid UTF-8, and free of U+0000 (checked above) */
+    if (rc == KREG_OK && json_object_set_new_nocheck(target, name, v) != 0)
+        rc = kreg__service_read_nomem(p);
+    free(name);
+    return rc;
 }
 
-json_t *kreg__podlist_parse(const char *text, size_t len, char *why)
+static int pod_metadata(struct kreg__service_reader *p,
+                        const struct kreg__service_path *at, void *target)
 {
-    static const char *const keep[] = {"metadata", NULL};
-    struct scan s = {text, len, 0, why};
-    json_t *list = json_object();
+    bool is_null;
+    int rc;
 
-    if (!list)
-        return NULL;
-    if (!walk_object(&s, list, keep, items)) {
-        json_decref(list);
-        return NULL;
+    if (key_is(p, "name"))
+        return keep_string(p, at, target, "name");
+    if (key_is(p, "annotations"))
+        return keep_object(p, at, target, "annotations", annotation);
+    if (!key_is(p, "deletionTimestamp"))
+        return kreg__service_read_skip(p, at, NULL);
+    rc = null_here(p, at, &is_null);
+    if (rc != KREG_OK)
+        return rc;
+    if (!is_null)
+        return keep_string(p, at, target, "deletionTimestamp");
+    /* null is absent, which is how the API writes it */
+    json_object_del(target, "deletionTimestamp");
+    return KREG_OK;
+}
+
+static int pod_status(struct kreg__service_reader *p,
+                      const struct kreg__service_path *at, void *target)
+{
+    if (key_is(p, "phase"))
+        return keep_string(p, at, target, "phase");
+    return kreg__service_read_skip(p, at, NULL);
+}
+
+static int pod(struct kreg__service_reader *p,
+               const struct kreg__service_path *at, void *target)
+{
+    if (key_is(p, "metadata"))
+        return keep_object(p, at, target, "metadata", pod_metadata);
+    if (key_is(p, "status"))
+        return keep_object(p, at, target, "status", pod_status);
+    return kreg__service_read_skip(p, at, NULL);
+}
+
+static int item(struct kreg__service_reader *p,
+                const struct kreg__service_path *at, size_t i, void *ctx)
+{
+    enum kreg__service_kind k;
+    json_t *obj;
+    int rc = kreg__service_read_kind(p, at, &k);
+
+    (void)i;
+    if (rc != KREG_OK)
+        return rc;
+    if (k != KREG__SERVICE_K_OBJECT)
+        return kreg__service_read_fail_type(p, at, "object", k);
+    obj = json_object();
+    if (!obj || json_array_append_new(ctx, obj) != 0)
+        return kreg__service_read_nomem(p);
+    return kreg__service_read_object(p, at, pod, obj);
+}
+
+static int list_metadata(struct kreg__service_reader *p,
+                         const struct kreg__service_path *at, void *target)
+{
+    if (key_is(p, "resourceVersion"))
+        return keep_string(p, at, target, "resourceVersion");
+    if (key_is(p, "continue"))
+        return keep_string(p, at, target, "continue");
+    return kreg__service_read_skip(p, at, NULL);
+}
+
+static int list(struct kreg__service_reader *p,
+                const struct kreg__service_path *at, void *target)
+{
+    struct kreg__service_path here = {at, "items", NULL, 0};
+    enum kreg__service_kind k;
+    json_t *items;
+    size_t n;
+    int rc;
+
+    if (key_is(p, "metadata"))
+        return keep_object(p, at, target, "metadata", list_metadata);
+    if (!key_is(p, "items"))
+        return kreg__service_read_skip(p, at, NULL);
+    rc = kreg__service_read_kind(p, &here, &k);
+    if (rc != KREG_OK)
+        return rc;
+    if (k != KREG__SERVICE_K_ARRAY)
+        return kreg__service_read_fail_type(p, &here, "array", k);
+    items = json_array();
+    if (!items || json_object_set_new(target, "items", items) != 0)
+        return kreg__service_read_nomem(p);
+    return kreg__service_read_array(p, &here, item, items, &n);
+}
+
+int kreg__podlist_parse(const char *text, size_t len, json_t **out,
+                        struct kreg_error *err)
+{
+    struct kreg__service_reader p;
+    struct kreg_error e = {0};
+    enum kreg__service_kind k;
+    json_t *doc = json_object();
+    int rc;
+
+    *out = NULL;
+    if (!doc)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    kreg__service_read_init(&p, text, len, &e);
+    p.what = "pod list";
+    rc = kreg__service_read_kind(&p, NULL, &k);
+    if (rc == KREG_OK && k != KREG__SERVICE_K_OBJECT)
+        rc = kreg__service_read_fail_type(&p, NULL, "object", k);
+    if (rc == KREG_OK)
+        rc = kreg__service_read_object(&p, NULL, list, doc);
+    kreg__service_read_ws(&p);
+    if (rc == KREG_OK && p.pos != p.len)
+        rc = kreg__service_read_fail_char(&p, NULL, p.pos,
+                                          "after top-level value");
+    if (rc == KREG_OK && !json_object_get(doc, "items"))
+        rc = kreg__service_read_fail(&p, NULL, KREG_E_INVALID,
+                                     "no items: not a PodList");
+    kreg__service_read_release(&p);
+    if (rc != KREG_OK) {
+        json_decref(doc);
+        return kreg__error(err, rc == KREG_E_NOMEM ? rc : KREG_E_PROTOCOL, 0,
+                           NULL, "%s", e.text);
     }
-    ws(&s);
-    if (s.i != s.len || !json_is_array(json_object_get(list, "items"))) {
-        fail(&s, s.i != s.len ? "trailing data" : "no items");
-        json_decref(list);
-        return NULL;
-    }
-    return list;
+    *out = doc;
+    return KREG_OK;
 }

@@ -1,11 +1,12 @@
 /*
  * podlist: read a PodList answer keeping only what the registry uses.
  *
- * A pod is mostly spec (containers, volumes, tolerations) that get, list
- * and watch never read. Building a jansson tree for all of it was most of
- * a `kreg get`; this reader walks the answer, hands only each item's
- * "metadata" and "status" to jansson, and skips every other member with a
- * non-allocating scanner.
+ * A pod is mostly spec (containers, volumes, tolerations) and metadata
+ * (labels, owner references, managed fields) that get, list and watch
+ * never read. This reader walks the answer with the Go-rules reader of
+ * service_read.h (the API server is Go and so is the plugin's client) and
+ * builds jansson values only for the members the registry reads; every
+ * other member is checked for syntax and skipped without allocating.
  */
 #ifndef KREG_PODLIST_H
 #define KREG_PODLIST_H
@@ -14,13 +15,20 @@
 
 #include <jansson.h>
 
+#include "kreg.h"
+
 /*
- * Parse @p len bytes of a PodList into a new object of the same shape:
- * {"metadata":{...},"items":[{"metadata":{...},"status":{...}}, ...]}
- * (other members of the list and of each item are left out).
- * Returns the object (new reference), or NULL when the text is not a
- * well-formed PodList; then @p why (optional, 128 bytes) says what.
+ * Parse @p len bytes of a PodList into *@p out, a new object holding:
+ *   {"metadata": {"resourceVersion": s, "continue": s},
+ *    "items": [{"metadata": {"name": s, "deletionTimestamp": s|null,
+ *                            "annotations": {"micro.mu/service-...": s}},
+ *               "status": {"phase": s}}, ...]}
+ * Members absent from the answer are absent here; annotations other than
+ * micro.mu/service-* are left out. Returns KREG_OK, or KREG_E_PROTOCOL
+ * (the text is not a well-formed PodList; @p err says where and why) or
+ * KREG_E_NOMEM, with *@p out NULL.
  */
-json_t *kreg__podlist_parse(const char *text, size_t len, char *why);
+int kreg__podlist_parse(const char *text, size_t len, json_t **out,
+                        struct kreg_error *err);
 
 #endif

@@ -46,8 +46,8 @@ static int path_render(const struct kreg__service_path *at, struct kbuf *b)
     return kbuf_addf(b, "[%zu]", at->index);
 }
 
-/* "service json: <path>: <message>"; of a long path only the tail is
- * kept, cut at a character boundary. */
+/* "<what>: <path>: <message>"; of a long path only the tail is kept, cut
+ * at a character boundary. */
 int kreg__service_read_fail(struct kreg__service_reader *p,
                             const struct kreg__service_path *at, int code,
                             const char *fmt, ...)
@@ -71,10 +71,10 @@ int kreg__service_read_fail(struct kreg__service_reader *p,
         cut = wlen - 77;
         while (((unsigned char)w[cut] & 0xC0) == 0x80)
             cut++;
-        code = kreg__error(p->err, code, 0, NULL, "service json: ...%s: %s",
+        code = kreg__error(p->err, code, 0, NULL, "%s: ...%s: %s", p->what,
                            w + cut, msg);
     } else {
-        code = kreg__error(p->err, code, 0, NULL, "service json: %s%s%s", w,
+        code = kreg__error(p->err, code, 0, NULL, "%s: %s%s%s", p->what, w,
                            wlen ? ": " : "", msg);
     }
     kbuf_release(&where);
@@ -83,8 +83,8 @@ int kreg__service_read_fail(struct kreg__service_reader *p,
 
 int kreg__service_read_nomem(struct kreg__service_reader *p)
 {
-    return kreg__error(p->err, KREG_E_NOMEM, 0, NULL,
-                       "service json: out of memory");
+    return kreg__error(p->err, KREG_E_NOMEM, 0, NULL, "%s: out of memory",
+                       p->what);
 }
 
 static int fail_eof(struct kreg__service_reader *p,
@@ -629,6 +629,50 @@ static int skip_container(struct kreg__service_reader *p,
 }
 
 /*
+ * Consume the string at p->pos (its opening quote) without unquoting it.
+ * Go's scanner checks only control characters and escapes here; any other
+ * byte, invalid UTF-8 included, is part of the string.
+ */
+static int scan_string(struct kreg__service_reader *p,
+                       const struct kreg__service_path *at)
+{
+    size_t i = p->pos + 1;
+    size_t k;
+
+    for (;;) {
+        if (i >= p->len)
+            return fail_eof(p, at);
+        if (p->s[i] == '"')
+            break;
+        if (p->s[i] < 0x20)
+            return kreg__service_read_fail_char(p, at, i, "in string literal");
+        if (p->s[i] != '\\') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= p->len)
+            return fail_eof(p, at);
+        if (p->s[i + 1] == 'u') {
+            for (k = 2; k < 6; k++) {
+                if (i + k >= p->len)
+                    return fail_eof(p, at);
+                if (hex_value(p->s[i + k]) < 0)
+                    return kreg__service_read_fail_char(
+                        p, at, i + k, "in \\u hexadecimal character escape");
+            }
+            i += 6;
+        } else if (p->s[i + 1] && strchr("\"\\/bfnrt", p->s[i + 1])) {
+            i += 2;
+        } else {
+            return kreg__service_read_fail_char(p, at, i + 1,
+                                                "in string escape code");
+        }
+    }
+    p->pos = i + 1;
+    return KREG_OK;
+}
+
+/*
  * Validate and consume any value; with @p out, also append it there in
  * compact form (strings re-escaped as Go writes them).
  */
@@ -645,6 +689,8 @@ int kreg__service_read_skip(struct kreg__service_reader *p,
     if (k == KREG__SERVICE_K_OBJECT || k == KREG__SERVICE_K_ARRAY)
         return skip_container(p, at, out, k == KREG__SERVICE_K_OBJECT);
     start = p->pos;
+    if (k == KREG__SERVICE_K_STRING && !out)
+        return scan_string(p, at);
     if (k == KREG__SERVICE_K_STRING) {
         rc = kreg__service_read_string(p, at);
         if (rc == KREG_OK && out &&
@@ -674,6 +720,7 @@ void kreg__service_read_init(struct kreg__service_reader *p, const char *s,
     p->pos = 0;
     p->depth = 0;
     kbuf_init(&p->str, SIZE_MAX / 2);
+    p->what = "service json";
     p->err = err;
 }
 

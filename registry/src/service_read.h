@@ -31,6 +31,7 @@ struct kreg__service_reader {
     unsigned depth;  /* open objects and arrays */
     struct kbuf str; /* the last string or member name read, unquoted */
     struct kreg_error *err;
+    const char *what; /* what is read, first in messages ("service json") */
 };
 
 /*
@@ -65,7 +66,7 @@ void kreg__service_read_release(struct kreg__service_reader *p);
 
 /* ---- Errors ---------------------------------------------------------------*/
 
-/* Fill p->err with "service json: <path>: <message>"; returns @p code. */
+/* Fill p->err with "<what>: <path>: <message>"; returns @p code. */
 int kreg__service_read_fail(struct kreg__service_reader *p,
                             const struct kreg__service_path *at, int code,
                             const char *fmt, ...)

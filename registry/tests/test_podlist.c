@@ -1,7 +1,7 @@
 /*
- * The PodList reader keeps each pod's metadata and status, skips the rest
- * (strings holding brackets and quotes included), and refuses malformed
- * text with a reason.
+ * The PodList reader keeps what the registry reads of each pod, skips the
+ * rest (strings holding brackets and quotes included), reads strings as Go
+ * does, and refuses malformed text saying where and why.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,42 +15,89 @@
 
 #include "podlist.h"
 
-static json_t *parse(const char *s, char *why)
+static json_t *parse(const char *s, struct kreg_error *err)
 {
-    return kreg__podlist_parse(s, strlen(s), why);
+    json_t *doc = NULL;
+    int rc = kreg__podlist_parse(s, strlen(s), &doc, err);
+
+    if (rc != KREG_OK)
+        assert_null(doc);
+    return doc;
 }
 
-static void test_podlist_keeps_metadata_and_status_only(void **state)
+static const char *str_at(const json_t *v, const char *a, const char *b,
+                          const char *c)
+{
+    v = json_object_get(v, a);
+    if (b)
+        v = json_object_get(v, b);
+    if (c)
+        v = json_object_get(v, c);
+    return json_string_value(v);
+}
+
+static void test_podlist_keeps_what_the_registry_reads(void **state)
 {
     const char *text =
         "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"
-        "{\"resourceVersion\":\"12\",\"continue\":\"tok\"},\"items\":[{"
-        "\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"annotations\":"
-        "{\"k\":\"{\\\"x\\\":\\\"]}\\\"}\"}},\"spec\":{\"containers\":[{"
+        "{\"resourceVersion\":\"12\",\"continue\":\"tok\",\"x\":1},"
+        "\"items\":[{\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\","
+        "\"labels\":{\"micro.mu/type\":\"service\"},\"annotations\":"
+        "{\"micro.mu/service-x\":\"{\\\"x\\\":\\\"]}\\\"}\","
+        "\"other\":\"kept out\"},\"deletionTimestamp\":\"2026-01-01T00:00:00Z\""
+        "},\"spec\":{\"containers\":[{"
         "\"args\":[\"[\",\"{\",\"\\\"]\"],\"n\":-1.5e3,\"t\":true,\"f\":null}]}"
-        ","
-        "\"status\":{\"phase\":\"Running\"}},{\"metadata\":{\"name\":\"b\"}}]}";
-    char why[128] = "";
-    json_t *l = parse(text, why);
+        ",\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\"}},"
+        "{\"metadata\":{\"name\":\"b\"}}]}";
+    struct kreg_error err = {0};
+    json_t *l = parse(text, &err);
     json_t *a;
 
     (void)state;
     assert_non_null(l);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(l, "metadata"), "continue")),
-                        "tok");
+    assert_string_equal(str_at(l, "metadata", "continue", NULL), "tok");
+    assert_string_equal(str_at(l, "metadata", "resourceVersion", NULL), "12");
+    assert_int_equal(json_object_size(json_object_get(l, "metadata")), 2);
     assert_int_equal(json_array_size(json_object_get(l, "items")), 2);
     a = json_array_get(json_object_get(l, "items"), 0);
     assert_int_equal(json_object_size(a), 2);
     assert_null(json_object_get(a, "spec"));
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(a, "status"), "phase")),
-                        "Running");
+    assert_string_equal(str_at(a, "status", "phase", NULL), "Running");
+    assert_int_equal(json_object_size(json_object_get(a, "status")), 1);
+    assert_string_equal(str_at(a, "metadata", "name", NULL), "a");
+    assert_string_equal(str_at(a, "metadata", "deletionTimestamp", NULL),
+                        "2026-01-01T00:00:00Z");
+    assert_null(json_object_get(json_object_get(a, "metadata"), "labels"));
     assert_string_equal(
-        json_string_value(json_object_get(
-            json_object_get(json_object_get(a, "metadata"), "annotations"),
-            "k")),
+        str_at(a, "metadata", "annotations", "micro.mu/service-x"),
         "{\"x\":\"]}\"}");
+    assert_int_equal(json_object_size(json_object_get(
+                         json_object_get(a, "metadata"), "annotations")),
+                     1);
+    json_decref(l);
+}
+
+/* Strings are unquoted as Go does: escapes decoded, invalid UTF-8 and
+ * lone surrogates replaced by U+FFFD; a null deletionTimestamp is none. */
+static void test_podlist_reads_strings_as_go_does(void **state)
+{
+    const char *text =
+        "{\"items\":[{\"metadata\":{\"name\":\"p\\u00e9\","
+        "\"deletionTimestamp\":null,\"annotations\":{"
+        "\"micro.mu/service-a\":\"\\ud800|\xff|\\t|\\ud83d\\ude00\"}}}]}";
+    struct kreg_error err = {0};
+    json_t *l = parse(text, &err);
+    json_t *a;
+
+    (void)state;
+    assert_non_null(l);
+    a = json_array_get(json_object_get(l, "items"), 0);
+    assert_string_equal(str_at(a, "metadata", "name", NULL), "p\xc3\xa9");
+    assert_null(
+        json_object_get(json_object_get(a, "metadata"), "deletionTimestamp"));
+    assert_string_equal(
+        str_at(a, "metadata", "annotations", "micro.mu/service-a"),
+        "\xef\xbf\xbd|\xef\xbf\xbd|\t|\xf0\x9f\x98\x80");
     json_decref(l);
 }
 
@@ -66,57 +113,86 @@ static void test_podlist_empty_items(void **state)
 
 static void test_podlist_refuses_malformed_text(void **state)
 {
-    static const char *const bad[] = {
-        "",
-        "[]",
-        "{\"kind\":\"PodList\"}",
-        "{\"items\":[{\"metadata\":{\"name\":\"a\"}}",
-        "{\"items\":[{\"spec\":\"unterminated}]}",
-        "{\"items\":[{\"spec\":[}]}",
-        "{\"items\":[{\"metadata\":{\"name\":}}]}",
-        "{\"items\":[]} trailing",
-        "{\"items\":[{\"spec\":]}]}",
+    static const struct {
+        const char *text;
+        const char *says;
+    } bad[] = {
+        {"", "unexpected end of input"},
+        {"[]", "expected object, got array"},
+        {"{\"kind\":\"PodList\"}", "no items"},
+        {"{\"items\":[{\"metadata\":{\"name\":\"a\"}}", "end of input"},
+        {"{\"items\":[{\"spec\":\"unterminated}]}", "end of input"},
+        {"{\"items\":[{\"spec\":[}]}", "invalid character '}'"},
+        {"{\"items\":[{\"metadata\":{\"name\":}}]}",
+         "items[0].metadata.name: offset 30: invalid character '}'"},
+        {"{\"items\":[]} trailing", "invalid character 't'"},
+        {"{\"items\":[{\"spec\":]}]}", "invalid character ']'"},
+        {"{\"items\":[{\"spec\":\"\\x\"}]}", "in string escape code"},
+        {"{\"items\":[{\"spec\":\"\\u12g4\"}]}", "hexadecimal"},
+        {"{\"items\":[{\"spec\":\"a\nb\"}]}", "in string literal"},
+        {"{\"items\":{}}", "items: expected array, got object"},
+        {"{\"items\":[1]}", "items[0]: expected object, got number"},
+        {"{\"items\":[{\"metadata\":{\"name\":7}}]}",
+         "items[0].metadata.name: expected string, got number"},
+        {"{\"items\":[{\"metadata\":{\"annotations\":[]}}]}",
+         "items[0].metadata.annotations: expected object, got array"},
+        {"{\"items\":[{\"metadata\":{\"annotations\":{"
+         "\"micro.mu/service-a\":{}}}}]}",
+         "items[0].metadata.annotations[\"micro.mu/service-a\"]: expected "
+         "string, got object"},
+        {"{\"items\":[{\"status\":{\"phase\":true}}]}",
+         "items[0].status.phase: expected string, got bool"},
     };
     size_t i;
 
     (void)state;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char why[128] = "";
-        json_t *l = parse(bad[i], why);
+        struct kreg_error err = {0};
+        json_t *l = parse(bad[i].text, &err);
 
         if (l)
-            fail_msg("accepted: %s", bad[i]);
-        assert_true(strlen(why) > 0);
+            fail_msg("accepted: %s", bad[i].text);
+        assert_int_equal(err.code, KREG_E_PROTOCOL);
+        if (strncmp(err.text, "pod list: ", 10) != 0 ||
+            !strstr(err.text, bad[i].says))
+            fail_msg("%s: said \"%s\", not \"%s\"", bad[i].text, err.text,
+                     bad[i].says);
     }
 }
 
-static void test_podlist_refuses_deep_nesting_without_recursion(void **state)
+/* Nesting is bounded, so deep input cannot exhaust the C stack. */
+static void test_podlist_refuses_deep_nesting(void **state)
 {
     size_t n = 100000;
     char *text = malloc(2 * n + 64);
     size_t len = 0;
     size_t i;
-    char why[128] = "";
+    struct kreg_error err = {0};
+    json_t *doc = NULL;
 
     (void)state;
+    assert_non_null(text);
     len += (size_t)snprintf(text, 64, "{\"items\":[{\"spec\":");
     for (i = 0; i < n; i++)
         text[len++] = '[';
     for (i = 0; i < n; i++)
         text[len++] = ']';
     memcpy(text + len, "}]}", 4);
-    assert_null(kreg__podlist_parse(text, len + 3, why));
-    assert_non_null(strstr(why, "nesting"));
+    assert_int_equal(kreg__podlist_parse(text, len + 3, &doc, &err),
+                     KREG_E_PROTOCOL);
+    assert_null(doc);
+    assert_non_null(strstr(err.text, "nested deeper than"));
     free(text);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_podlist_keeps_metadata_and_status_only),
+        cmocka_unit_test(test_podlist_keeps_what_the_registry_reads),
+        cmocka_unit_test(test_podlist_reads_strings_as_go_does),
         cmocka_unit_test(test_podlist_empty_items),
         cmocka_unit_test(test_podlist_refuses_malformed_text),
-        cmocka_unit_test(test_podlist_refuses_deep_nesting_without_recursion),
+        cmocka_unit_test(test_podlist_refuses_deep_nesting),
     };
     return cmocka_run_group_tests_name("podlist", tests, NULL, NULL);
 }
