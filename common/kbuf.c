@@ -57,6 +57,29 @@ static int grow(struct kbuf *b, size_t extra)
     return KBUF_OK;
 }
 
+int kbuf_reserve(struct kbuf *b, size_t extra)
+{
+    size_t need;
+    char *p;
+
+    if (extra > b->priv_cap || b->priv_len > b->priv_cap - extra) {
+        kbuf_release(b);
+        return KBUF_E_TOOBIG;
+    }
+    need = b->priv_len + extra + 1;
+    if (need <= b->priv_alloc)
+        return KBUF_OK;
+    p = realloc(b->priv_buf, need);
+    if (!p) {
+        kbuf_release(b);
+        return KBUF_E_NOMEM;
+    }
+    b->priv_buf = p;
+    b->priv_alloc = need;
+    b->priv_buf[b->priv_len] = '\0';
+    return KBUF_OK;
+}
+
 int kbuf_add(struct kbuf *b, const void *data, size_t len)
 {
     int rc = grow(b, len);

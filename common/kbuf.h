@@ -38,6 +38,10 @@ void kbuf_release(struct kbuf *b);
 /* Empty the buffer but keep its storage for reuse. */
 void kbuf_reset(struct kbuf *b);
 
+/* Make room for @p extra more bytes in one allocation (when the final
+ * size is known); KBUF_OK, or KBUF_E_NOMEM/KBUF_E_TOOBIG (released). */
+int kbuf_reserve(struct kbuf *b, size_t extra);
+
 /* Append @p len bytes; KBUF_OK, or KBUF_E_NOMEM/KBUF_E_TOOBIG (released). */
 int kbuf_add(struct kbuf *b, const void *data, size_t len);
 

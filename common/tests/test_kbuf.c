@@ -74,6 +74,33 @@ static void test_kbuf_cap_releases_on_overflow(void **state)
     kbuf_release(&b);
 }
 
+/* A reserve makes room without changing the contents, keeps the cap, and
+ * leaves an empty buffer an empty string. */
+static void test_kbuf_reserve(void **state)
+{
+    struct kbuf b;
+    const char *before;
+
+    (void)state;
+    kbuf_init(&b, 64);
+    assert_int_equal(kbuf_reserve(&b, 40), KBUF_OK);
+    assert_string_equal(kbuf_str(&b), "");
+    assert_int_equal(kbuf_adds(&b, "abc"), KBUF_OK);
+    before = kbuf_str(&b);
+    /* within the reserve: no reallocation */
+    assert_int_equal(kbuf_add(&b, "0123456789012345678901234567890123456", 37),
+                     KBUF_OK);
+    assert_ptr_equal(kbuf_str(&b), before);
+    assert_int_equal(kbuf_len(&b), 40);
+    assert_int_equal(kbuf_reserve(&b, 24), KBUF_OK);
+    assert_memory_equal(kbuf_str(&b), "abc0", 4);
+    /* past the cap: refused and released, like an append */
+    assert_int_equal(kbuf_reserve(&b, 25), KBUF_E_TOOBIG);
+    assert_int_equal(kbuf_len(&b), 0);
+    assert_string_equal(kbuf_str(&b), "");
+    kbuf_release(&b);
+}
+
 static void test_knum_rejects_garbage_and_overflow(void **state)
 {
     int64_t i;
@@ -101,6 +128,7 @@ int main(void)
         cmocka_unit_test(test_kbuf_appends_and_formats),
         cmocka_unit_test(test_kbuf_keeps_embedded_nul),
         cmocka_unit_test(test_kbuf_cap_releases_on_overflow),
+        cmocka_unit_test(test_kbuf_reserve),
         cmocka_unit_test(test_knum_rejects_garbage_and_overflow),
     };
     return cmocka_run_group_tests_name("kbuf", tests, NULL, NULL);

@@ -241,6 +241,7 @@ static void send_list(struct req *r, const struct listopts *o,
                       long long remaining, struct resp *out)
 {
     struct kbuf b;
+    size_t total = 0;
     size_t i;
 
     (void)r;
@@ -262,6 +263,10 @@ static void send_list(struct req *r, const struct listopts *o,
         return;
     }
     kbuf_init(&b, (size_t)1 << 34);
+    for (i = 0; i < ov->n; i++)
+        total += ov->v[i]->len + 1;
+    /* one allocation: the items, and room for the envelope */
+    kbuf_reserve(&b, total + 256 + (cont ? strlen(cont) : 0));
     kbuf_addf(&b,
               "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{"
               "\"resourceVersion\":\"%llu\"",

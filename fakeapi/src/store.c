@@ -307,27 +307,10 @@ struct nsent *store_ns(struct store *st, const char *name)
     return hmap_get(&st->nss, name);
 }
 
+/* O(1) on every list: only bulk puts (a seed) append out of order. */
 bool store_needs_sort(const struct store *st)
 {
-    size_t pos = 0;
-    void *p;
-    size_t i;
-
-    for (i = 0; i < st->nns; i++)
-        if (st->nsv[i]->pods.dirty)
-            return true;
-    while (hmap_next(&st->labels, &pos, NULL, &p)) {
-        struct lkey *lk = p;
-        size_t vpos = 0;
-        void *s;
-
-        if (lk->all.dirty)
-            return true;
-        while (hmap_next(&lk->values, &vpos, NULL, &s))
-            if (((struct sarr *)s)->dirty)
-                return true;
-    }
-    return false;
+    return st->unsorted;
 }
 
 void store_sort(struct store *st)
@@ -347,6 +330,7 @@ void store_sort(struct store *st)
         while (hmap_next(&lk->values, &vpos, NULL, &s))
             sarr_sort(s);
     }
+    st->unsorted = false;
 }
 
 /* Filtering state for one list call. */
@@ -598,6 +582,8 @@ int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
 
     if (!o)
         return -1;
+    if (bulk)
+        st->unsorted = true;
     n = store_ns(st, o->ns);
     if (!n) {
         fakeapi__obj_unref(o);

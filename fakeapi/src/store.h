@@ -75,6 +75,7 @@ struct store {
     struct nsent **nsv; /* namespaces in key order */
     size_t nns;
     struct hmap labels; /* label key -> struct lkey */
+    bool unsorted;      /* a bulk put may have left an index dirty */
     /* history ring */
     struct event **hist;
     size_t hist_cap;
