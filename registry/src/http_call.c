@@ -6,6 +6,7 @@
 #include "http_int.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@
 #define KEEPALIVE_IDLE_S     30L
 #define KEEPALIVE_INTERVAL_S 15L
 
+/* Read size: a pod list of 100 pods (135 KB) in 3 reads instead of 9. */
+#define RECV_BUFFER (64L * 1024)
+
 /* ---- Callbacks -----------------------------------------------------------*/
 
 static bool is_2xx(long status)
@@ -34,6 +38,19 @@ static bool is_2xx(long status)
 }
 
 /* Body bytes: to on_data for a 2xx stream, else into the capped body. */
+/* A body of announced length goes into one allocation. The buffer is still
+ * empty, so a refused reserve (over the body cap) loses nothing: the
+ * append that crosses the cap reports it. */
+static void reserve_body(struct kreg__http_call *c)
+{
+    curl_off_t n = -1;
+
+    if (curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &n) ==
+            CURLE_OK &&
+        n > 0 && (uint64_t)n < SIZE_MAX / 2)
+        (void)kbuf_reserve(&c->body, (size_t)n);
+}
+
 static size_t on_write(char *p, size_t size, size_t n, void *userdata)
 {
     struct kreg__http_call *c = userdata;
@@ -50,6 +67,8 @@ static size_t on_write(char *p, size_t size, size_t n, void *userdata)
             return len;
         }
     }
+    if (kbuf_len(&c->body) == 0)
+        reserve_body(c);
     c->body_rc = kbuf_add(&c->body, p, len);
     return c->body_rc == KBUF_OK ? len : 0;
 }
@@ -131,6 +150,7 @@ static CURLcode set_common(struct kreg__http_call *c, const char *url)
     keep(&cc, curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf));
     keep(&cc, curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                                c->h->connect_timeout_ms));
+    keep(&cc, curl_easy_setopt(e, CURLOPT_BUFFERSIZE, RECV_BUFFER));
     keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
     keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, KEEPALIVE_IDLE_S));
     keep(&cc, curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, KEEPALIVE_INTERVAL_S));
