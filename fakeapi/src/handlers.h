@@ -34,10 +34,37 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                      struct resp *out);
 
-/* Accept negotiation: JSON (*table false), a meta.k8s.io Table (true,
- * with its version), or a new 406 Status. */
-json_t *fakeapi__negotiate(const struct req *r, bool *table,
-                           const char **table_version);
+/* The form of an answer, from the Accept header (k8s-api.md §0, §9). */
+enum fakeapi_form {
+    FAKEAPI_FORM_JSON,         /* the object or list itself */
+    FAKEAPI_FORM_TABLE,        /* meta.k8s.io Table */
+    FAKEAPI_FORM_PARTIAL,      /* meta.k8s.io PartialObjectMetadata */
+    FAKEAPI_FORM_PARTIAL_LIST, /* meta.k8s.io PartialObjectMetadataList */
+};
+
+struct fakeapi_media {
+    enum fakeapi_form form;
+    const char *version; /* meta.k8s.io version of the other forms */
+};
+
+/* Accept negotiation: fills @p m and returns NULL, or returns a new 406
+ * Status when nothing offered is served. */
+json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m);
+
+/*
+ * The 406 a real server gives when the PartialObjectMetadata form does
+ * not fit the answer (a list asked as one object or the reverse), or NULL
+ * when it fits. @p type names the internal Go type, e.g. "*core.PodList".
+ */
+json_t *fakeapi__partial_misfit(const struct fakeapi_media *m, bool list,
+                                const char *type);
+
+/* Answer @p n snapshots as a PartialObjectMetadataList (@p cont and
+ * @p remaining >= 0 as in a list's metadata). */
+void fakeapi__send_partial_list(struct resp *out, const char *version,
+                                struct fakeapi_obj *const *objs, size_t n,
+                                uint64_t rv, const char *cont,
+                                long long remaining);
 
 /* control.c: /fakeapi/v1/... test control */
 void fakeapi__control(struct req *r, const char *rest, struct resp *out);

@@ -24,11 +24,8 @@ struct listopts {
     bool has_rv; /* resourceVersion given and not "0" */
     uint64_t rv;
     int64_t timeout_s;
-    bool table;
-    const char *table_version;
+    struct fakeapi_media media;
 };
-
-static json_t *negotiate(const struct req *r, struct listopts *o);
 
 static void listopts_release(struct listopts *o)
 {
@@ -37,27 +34,57 @@ static void listopts_release(struct listopts *o)
     free(o->after);
 }
 
-/* Accept negotiation (k8s-api.md §0, §9): JSON, or a meta.k8s.io Table;
- * 406 when nothing offered is served. */
-json_t *fakeapi__negotiate(const struct req *r, bool *table,
-                           const char **table_version)
+/* The value of parameter @p name in a media range's parameters @p params
+ * (";a=b;c=d", spaces allowed around ';'), copied to @p out. */
+static bool range_param(const char *params, const char *name, char *out,
+                        size_t size)
 {
-    struct listopts o;
-    json_t *st;
+    size_t n = strlen(name);
+    const char *p = params;
 
-    memset(&o, 0, sizeof(o));
-    st = negotiate(r, &o);
-    *table = o.table;
-    *table_version = o.table_version;
-    return st;
+    while ((p = strchr(p, ';')) != NULL) {
+        const char *end;
+
+        p++;
+        while (*p == ' ')
+            p++;
+        end = strchr(p, ';');
+        if (!end)
+            end = p + strlen(p);
+        if (strncmp(p, name, n) == 0 && p[n] == '=') {
+            size_t len = (size_t)(end - p) - n - 1;
+
+            while (len > 0 && p[n + 1 + len - 1] == ' ')
+                len--;
+            snprintf(out, size, "%.*s", (int)len, p + n + 1);
+            return true;
+        }
+        p = end;
+    }
+    return false;
 }
 
-static json_t *negotiate(const struct req *r, struct listopts *o)
+/* A meta.k8s.io version the server serves for the transformed forms. */
+static const char *meta_version(const char *range)
+{
+    char g[32];
+    char v[32];
+
+    if (!range_param(range, "g", g, sizeof(g)) ||
+        strcmp(g, "meta.k8s.io") != 0 || !range_param(range, "v", v, sizeof(v)))
+        return NULL;
+    return strcmp(v, "v1") == 0        ? "v1"
+           : strcmp(v, "v1beta1") == 0 ? "v1beta1"
+                                       : NULL;
+}
+
+json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m)
 {
     const char *acc = fakeapi__header(r, "Accept");
     const char *part = acc;
-    bool json_ok = false;
 
+    m->form = FAKEAPI_FORM_JSON;
+    m->version = "v1";
     if (!acc || !*acc)
         return NULL;
     /* media ranges in order; the first one we serve wins */
@@ -65,31 +92,108 @@ static json_t *negotiate(const struct req *r, struct listopts *o)
         const char *end = strchr(part, ',');
         size_t len = end ? (size_t)(end - part) : strlen(part);
         char range[256];
+        char as[64];
 
         while (len > 0 && *part == ' ') {
             part++;
             len--;
         }
         snprintf(range, sizeof(range), "%.*s", (int)len, part);
-        if (strstr(range, "as=Table") && strstr(range, "g=meta.k8s.io")) {
-            o->table = true;
-            o->table_version = strstr(range, "v=v1beta1") ? "v1beta1" : "v1";
-            break;
-        }
-        if (strncmp(range, "application/json", 16) == 0 ||
-            strncmp(range, "*/*", 3) == 0 ||
-            strncmp(range, "application/*", 13) == 0) {
-            json_ok = true;
-            break;
+        if (range_param(range, "as", as, sizeof(as)) &&
+            (strcmp(as, "PartialObjectMetadata") == 0 ||
+             strcmp(as, "PartialObjectMetadataList") == 0)) {
+            /* served only for meta.k8s.io v1 and v1beta1 */
+            m->version = meta_version(range);
+            if (m->version) {
+                m->form = strcmp(as, "PartialObjectMetadata") == 0
+                              ? FAKEAPI_FORM_PARTIAL
+                              : FAKEAPI_FORM_PARTIAL_LIST;
+                return NULL;
+            }
+        } else if (strstr(range, "as=Table") &&
+                   strstr(range, "g=meta.k8s.io")) {
+            m->form = FAKEAPI_FORM_TABLE;
+            m->version = strstr(range, "v=v1beta1") ? "v1beta1" : "v1";
+            return NULL;
+        } else if (strncmp(range, "application/json", 16) == 0 ||
+                   strncmp(range, "*/*", 3) == 0 ||
+                   strncmp(range, "application/*", 13) == 0) {
+            m->version = "v1";
+            return NULL;
         }
         part = end ? end + 1 : NULL;
     }
-    if (o->table || json_ok)
-        return NULL;
+    m->form = FAKEAPI_FORM_JSON;
+    m->version = "v1";
     return fakeapi__status_new(406, "NotAcceptable",
                                "only the following media types are accepted: "
                                "application/json, application/yaml, "
                                "application/vnd.kubernetes.protobuf");
+}
+
+/* handlers/response.go, asPartialObjectMetadata(List) */
+json_t *fakeapi__partial_misfit(const struct fakeapi_media *m, bool list,
+                                const char *type)
+{
+    char msg[160];
+
+    if (m->form == FAKEAPI_FORM_PARTIAL && list)
+        snprintf(msg, sizeof(msg),
+                 "you requested PartialObjectMetadata, but the requested "
+                 "object is a list (%s)",
+                 type);
+    else if (m->form == FAKEAPI_FORM_PARTIAL_LIST && !list)
+        snprintf(msg, sizeof(msg),
+                 "you requested PartialObjectMetadataList, but the requested "
+                 "object is not a list (%s)",
+                 type);
+    else
+        return NULL;
+    return fakeapi__status_new(406, "NotAcceptable", "%s", msg);
+}
+
+void fakeapi__send_partial_list(struct resp *out, const char *version,
+                                struct fakeapi_obj *const *objs, size_t n,
+                                uint64_t rv, const char *cont,
+                                long long remaining)
+{
+    struct kbuf b;
+    size_t total = 0;
+    size_t i;
+    int rc;
+
+    kbuf_init(&b, (size_t)1 << 34);
+    for (i = 0; i < n; i++)
+        total += objs[i]->meta_len + 80;
+    kbuf_reserve(&b, total + 256 + (cont ? strlen(cont) : 0));
+    rc = kbuf_addf(&b,
+                   "{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":"
+                   "\"meta.k8s.io/%s\",\"metadata\":{\"resourceVersion\":"
+                   "\"%llu\"",
+                   version, (unsigned long long)rv);
+    if (rc == KBUF_OK && cont)
+        rc = kbuf_addf(&b, ",\"continue\":\"%s\"", cont);
+    if (rc == KBUF_OK && remaining >= 0)
+        rc = kbuf_addf(&b, ",\"remainingItemCount\":%lld", remaining);
+    if (rc == KBUF_OK)
+        rc = kbuf_adds(&b, "},\"items\":[");
+    for (i = 0; rc == KBUF_OK && i < n; i++) {
+        if (i > 0)
+            rc = kbuf_addc(&b, ',');
+        if (rc == KBUF_OK)
+            rc = fakeapi__obj_partial(objs[i], version, &b);
+    }
+    if (rc == KBUF_OK)
+        rc = kbuf_adds(&b, "]}");
+    if (rc != KBUF_OK) {
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
+        return;
+    }
+    out->status = 200;
+    out->body = kbuf_detach(&b, &out->len);
 }
 
 /* Continue tokens: base64url("<rv>:<last key>"), opaque and URL-safe. */
@@ -232,7 +336,7 @@ static json_t *parse_listopts(const struct req *r, bool watch,
             return fakeapi__status_bad_request(
                 "invalid continue token: continue key is not valid");
     }
-    return negotiate(r, o);
+    return fakeapi__negotiate(r, &o->media);
 }
 
 /* PodList (or Table) text for @p ov. */
@@ -245,7 +349,12 @@ static void send_list(struct req *r, const struct listopts *o,
     size_t i;
 
     (void)r;
-    if (o->table) {
+    if (o->media.form == FAKEAPI_FORM_PARTIAL_LIST) {
+        fakeapi__send_partial_list(out, o->media.version, ov->v, ov->n, rv,
+                                   cont, remaining);
+        return;
+    }
+    if (o->media.form == FAKEAPI_FORM_TABLE) {
         json_t *arr = json_array();
         json_t *t;
         char rvs[24];
@@ -258,7 +367,7 @@ static void send_list(struct req *r, const struct listopts *o,
         if (t)
             json_object_set_new(
                 t, "apiVersion",
-                json_sprintf("meta.k8s.io/%s", o->table_version));
+                json_sprintf("meta.k8s.io/%s", o->media.version));
         fakeapi__resp_json(out, 200, t);
         return;
     }
@@ -339,8 +448,9 @@ static void do_watch(struct req *r, const char *ns, struct listopts *o,
     o->ls = NULL;
     o->fs = NULL;
     p.bookmarks = fakeapi__arg_bool(r, "allowWatchBookmarks");
-    p.table = o->table;
-    p.table_version = o->table_version;
+    p.table = o->media.form == FAKEAPI_FORM_TABLE;
+    p.partial = o->media.form == FAKEAPI_FORM_PARTIAL;
+    p.table_version = o->media.version;
     p.timeout_s = o->timeout_s;
     p.has_rv = o->has_rv;
     p.rv = o->rv;
@@ -359,6 +469,12 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
     struct listopts o;
     json_t *status = parse_listopts(r, watch, &o);
 
+    /* a watch sends objects one by one; a list is one object (a real
+     * server fails a watch only at its first event: here at once) */
+    if (!status)
+        status = watch
+                     ? fakeapi__partial_misfit(&o.media, false, "*core.Pod")
+                     : fakeapi__partial_misfit(&o.media, true, "*core.PodList");
     if (status)
         fakeapi__resp_status(out, status);
     else if (watch)

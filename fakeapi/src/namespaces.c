@@ -117,25 +117,45 @@ static json_t *ns_table(json_t *items, const char *rv, const char *version)
 void fakeapi__ns_list(struct req *r, struct resp *out)
 {
     struct store *st = &r->srv->store;
-    json_t *items = json_array();
-    const char *version = "v1";
-    bool table = false;
-    json_t *bad = fakeapi__negotiate(r, &table, &version);
+    json_t *items;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
     char rv[24];
     size_t i;
 
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, true, "*core.NamespaceList");
     if (bad) {
-        json_decref(items);
         fakeapi__resp_status(out, bad);
         return;
     }
+    if (m.form == FAKEAPI_FORM_PARTIAL_LIST) {
+        struct fakeapi_obj **objs;
+
+        store_rdlock(st);
+        objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
+        for (i = 0; objs && i < st->nns; i++)
+            objs[i] = st->nsv[i]->obj;
+        if (objs)
+            fakeapi__send_partial_list(out, m.version, objs, st->nns, st->rv,
+                                       NULL, -1);
+        else
+            fakeapi__resp_status(
+                out, fakeapi__status_new(500, "InternalError",
+                                         "Internal error occurred: out of "
+                                         "memory"));
+        store_unlock(st);
+        free(objs);
+        return;
+    }
+    items = json_array();
     store_rdlock(st);
     for (i = 0; i < st->nns; i++)
         json_array_append_new(items, fakeapi__obj_tree(st->nsv[i]->obj));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
     store_unlock(st);
-    if (table) {
-        json_t *t = ns_table(items, rv, version);
+    if (m.form == FAKEAPI_FORM_TABLE) {
+        json_t *t = ns_table(items, rv, m.version);
 
         json_decref(items);
         fakeapi__resp_json(out, 200, t);
@@ -151,11 +171,21 @@ void fakeapi__ns_list(struct req *r, struct resp *out)
 void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
 {
     struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
     struct nsent *n;
 
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, false, "*core.Namespace");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        return;
+    }
     store_rdlock(st);
     n = store_ns(st, ns);
-    if (n)
+    if (n && m.form == FAKEAPI_FORM_PARTIAL)
+        fakeapi__resp_partial(out, n->obj, m.version);
+    else if (n)
         fakeapi__resp_obj(out, 200, n->obj);
     else
         fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));

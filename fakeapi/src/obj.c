@@ -1,8 +1,11 @@
 #include "obj.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kbuf.h"
 #include "knum.h"
 
 static void obj_free(struct fakeapi_obj *o)
@@ -103,6 +106,62 @@ static int build_arena(struct fakeapi_obj *o, const json_t *json)
     return 0;
 }
 
+static int dump_to(const char *buf, size_t size, void *data)
+{
+    return kbuf_add(data, buf, size) == KBUF_OK ? 0 : -1;
+}
+
+/* Append the compact JSON of @p v (any value) to @p b; 0 or -1. */
+static int dump_value(struct kbuf *b, const json_t *v)
+{
+    return json_dump_callback(v, dump_to, b, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/*
+ * The bytes json_dumps(@p json, JSON_COMPACT) writes for an object, built
+ * member by member to note where the value of "metadata" lies (for the
+ * PartialObjectMetadata forms). NULL when out of memory.
+ */
+static char *dump_object(struct fakeapi_obj *o, const json_t *json)
+{
+    struct kbuf b;
+    const char *k;
+    json_t *v;
+    bool first = true;
+    int rc;
+
+    kbuf_init(&b, SIZE_MAX / 2);
+    rc = kbuf_addc(&b, '{') == KBUF_OK ? 0 : -1;
+    json_object_foreach((json_t *)(uintptr_t)json, k, v)
+    {
+        json_t *key = json_string_nocheck(k);
+        size_t start;
+
+        if (rc == 0 && !first)
+            rc = kbuf_addc(&b, ',') == KBUF_OK ? 0 : -1;
+        first = false;
+        if (rc == 0)
+            rc = key ? dump_value(&b, key) : -1;
+        json_decref(key);
+        if (rc == 0)
+            rc = kbuf_addc(&b, ':') == KBUF_OK ? 0 : -1;
+        start = kbuf_len(&b);
+        if (rc == 0)
+            rc = dump_value(&b, v);
+        if (rc == 0 && strcmp(k, "metadata") == 0) {
+            o->meta_off = start;
+            o->meta_len = kbuf_len(&b) - start;
+        }
+    }
+    if (rc == 0)
+        rc = kbuf_addc(&b, '}') == KBUF_OK ? 0 : -1;
+    if (rc != 0) {
+        kbuf_release(&b);
+        return NULL;
+    }
+    return kbuf_detach(&b, NULL);
+}
+
 struct fakeapi_obj *fakeapi__obj_new(json_t *json)
 {
     struct fakeapi_obj *o = calloc(1, sizeof(*o));
@@ -115,7 +174,7 @@ struct fakeapi_obj *fakeapi__obj_new(json_t *json)
         return NULL;
     }
     atomic_init(&o->refs, 1);
-    o->bytes = json_dumps(json, JSON_COMPACT);
+    o->bytes = json_is_object(json) ? dump_object(o, json) : NULL;
     rv = json_string_value(
         json_object_get(json_object_get(json, "metadata"), "resourceVersion"));
     if (rv && knum_u64(rv, &n))
@@ -127,7 +186,7 @@ struct fakeapi_obj *fakeapi__obj_new(json_t *json)
     }
     json_decref(json);
     o->len = strlen(o->bytes);
-    /* json_dumps grows by doubling: keep only what is used */
+    /* the buffer grew by doubling: keep only what is used */
     shrunk = realloc(o->bytes, o->len + 1);
     if (shrunk)
         o->bytes = shrunk;
@@ -181,4 +240,18 @@ void objvec_release(struct objvec *ov)
         fakeapi__obj_unref(ov->v[i]);
     free(ov->v);
     objvec_init(ov);
+}
+
+int fakeapi__obj_partial(const struct fakeapi_obj *o, const char *version,
+                         struct kbuf *b)
+{
+    int rc = kbuf_addf(b,
+                       "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":"
+                       "\"meta.k8s.io/%s\",\"metadata\":",
+                       version);
+
+    if (rc == KBUF_OK)
+        rc = o->meta_len ? kbuf_add(b, o->bytes + o->meta_off, o->meta_len)
+                         : kbuf_adds(b, "{}");
+    return rc == KBUF_OK ? kbuf_addc(b, '}') : rc;
 }

@@ -21,12 +21,15 @@
 
 #include <jansson.h>
 
+#include "kbuf.h"
 #include "selector.h"
 
 struct fakeapi_obj {
     atomic_uint refs;
     char *bytes; /* owned, compact JSON, NUL-terminated */
     size_t len;
+    size_t meta_off;  /* the value of "metadata" is bytes[meta_off..] */
+    size_t meta_len;  /* of length meta_len (0: no metadata) */
     uint64_t rv;      /* metadata.resourceVersion as a number */
     const char *ns;   /* in arena; "" when cluster-scoped */
     const char *name; /* in arena */
@@ -43,6 +46,11 @@ struct fakeapi_obj *fakeapi__obj_new(json_t *json);
 /* A private, mutable copy of the full object (new reference), or NULL
  * when out of memory. */
 json_t *fakeapi__obj_tree(const struct fakeapi_obj *o);
+
+/* Append @p o as a meta.k8s.io/@p version PartialObjectMetadata (kind,
+ * apiVersion and its metadata bytes) to @p b; KBUF_OK or a KBUF_E_*. */
+int fakeapi__obj_partial(const struct fakeapi_obj *o, const char *version,
+                         struct kbuf *b);
 
 /* Take one more reference; returns @p o. */
 struct fakeapi_obj *fakeapi__obj_ref(struct fakeapi_obj *o);

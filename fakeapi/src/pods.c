@@ -116,11 +116,21 @@ void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
                       struct resp *out)
 {
     struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
     struct fakeapi_obj *o;
 
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, false, "*core.Pod");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        return;
+    }
     store_rdlock(st);
     o = store_pod(st, ns, name);
-    if (o)
+    if (o && m.form == FAKEAPI_FORM_PARTIAL)
+        fakeapi__resp_partial(out, o, m.version);
+    else if (o)
         fakeapi__resp_obj(out, 200, o);
     else
         fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));

@@ -120,6 +120,23 @@ void fakeapi__resp_obj(struct resp *out, int status, struct fakeapi_obj *o)
     out->obj = fakeapi__obj_ref(o);
 }
 
+void fakeapi__resp_partial(struct resp *out, const struct fakeapi_obj *o,
+                           const char *version)
+{
+    struct kbuf b;
+
+    kbuf_init(&b, (size_t)1 << 34);
+    if (fakeapi__obj_partial(o, version, &b) != KBUF_OK) {
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
+        return;
+    }
+    out->status = 200;
+    out->body = kbuf_detach(&b, &out->len);
+}
+
 /* ---- the access handler ---- */
 
 static void req_free(struct req *r)

@@ -95,6 +95,10 @@ void fakeapi__resp_status(struct resp *out, json_t *status);
 /* Answer a stored snapshot (takes a new reference). */
 void fakeapi__resp_obj(struct resp *out, int status, struct fakeapi_obj *o);
 
+/* 200 with @p o as a meta.k8s.io/@p version PartialObjectMetadata. */
+void fakeapi__resp_partial(struct resp *out, const struct fakeapi_obj *o,
+                           const char *version);
+
 /* Answer raw bytes (copied). */
 void fakeapi__resp_raw(struct resp *out, int status, const char *ctype,
                        const char *body, size_t len);

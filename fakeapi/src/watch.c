@@ -27,6 +27,7 @@ struct watcher {
     struct fakeapi_fsel *fs;
     bool bookmarks;
     bool table;
+    bool partial;
     char table_version[16];
     uint64_t from_rv;     /* deliver only events after this */
     uint64_t deadline_ms; /* monotonic; 0 = none */
@@ -213,7 +214,14 @@ static void format_item(struct watcher *w, const struct witem *it)
     kbuf_reset(b);
     w->pending_off = 0;
     kbuf_addf(b, "{\"type\":\"%s\",\"object\":", type_name(it->type));
-    if (it->type == EV_BOOKMARK) {
+    if (it->type == EV_BOOKMARK && w->partial) {
+        /* the empty Pod below, as its PartialObjectMetadata */
+        kbuf_addf(b,
+                  "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":"
+                  "\"meta.k8s.io/%s\",\"metadata\":{\"resourceVersion\":"
+                  "\"%llu\"}}",
+                  w->table_version, (unsigned long long)it->rv);
+    } else if (it->type == EV_BOOKMARK) {
         /* an empty Pod with only the resourceVersion (k8s-api.md §7) */
         kbuf_addf(b,
                   "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":"
@@ -242,6 +250,8 @@ static void format_item(struct watcher *w, const struct witem *it)
         free(s);
         json_decref(t);
         json_decref(arr);
+    } else if (w->partial) {
+        fakeapi__obj_partial(it->obj, w->table_version, b);
     } else {
         kbuf_add(b, it->obj->bytes, it->obj->len);
     }
@@ -351,6 +361,7 @@ static struct watcher *watcher_new(struct fakeapi *srv,
     p->fs = NULL;
     w->bookmarks = p->bookmarks;
     w->table = p->table;
+    w->partial = p->partial;
     snprintf(w->table_version, sizeof(w->table_version), "%s",
              p->table_version ? p->table_version : "v1");
     if (p->timeout_s > 0)

@@ -30,7 +30,8 @@ struct watch_params {
     struct fakeapi_fsel *fs;   /* consumed; NULL = everything */
     bool bookmarks;            /* allowWatchBookmarks */
     bool table;                /* objects as meta.k8s.io Table */
-    const char *table_version; /* "v1" or "v1beta1" */
+    bool partial;              /* objects as PartialObjectMetadata */
+    const char *table_version; /* of either: "v1" or "v1beta1" */
     int64_t timeout_s;         /* timeoutSeconds, 0 = server default */
     bool has_rv;               /* resourceVersion given and not "0" */
     uint64_t rv;

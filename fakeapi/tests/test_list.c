@@ -263,6 +263,130 @@ static void test_list_table_has_pod_columns(void **state)
     http_res_free(&r);
 }
 
+/* GET @p path with Accept @p accept; the status, the answer in *@p r. */
+static long get_as(fakeapi *srv, const char *path, const char *accept,
+                   struct http_res *r)
+{
+    char url[512];
+    char h[256];
+    const char *hdr[] = {h, NULL};
+
+    snprintf(url, sizeof(url), "%s%s", fakeapi_url(srv), path);
+    snprintf(h, sizeof(h), "Accept: %s", accept);
+    return http_do("GET", url, NULL, hdr, r);
+}
+
+/*
+ * The metadata-only forms client-go's metadata client asks for: each item
+ * is the object's metadata exactly, under kind PartialObjectMetadata;
+ * selectors and pagination apply as to the full list.
+ */
+static void test_list_partial_object_metadata(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res full;
+    struct http_res r;
+    json_t *items;
+    char got[512];
+
+    assert_int_equal(
+        get_as(srv,
+               "/api/v1/pods?labelSelector=app%3Dweb&fieldSelector=status."
+               "phase%3DRunning",
+               "application/json;as=PartialObjectMetadataList;"
+               "g=meta.k8s.io;v=v1,application/json",
+               &r),
+        200);
+    assert_string_equal(jstr(r.json, "kind"), "PartialObjectMetadataList");
+    assert_string_equal(jstr(r.json, "apiVersion"), "meta.k8s.io/v1");
+    assert_non_null(jstr(r.json, "metadata.resourceVersion"));
+    names(r.json, got, sizeof(got));
+    assert_string_equal(got, "b1,a1");
+    items = json_object_get(r.json, "items");
+    assert_string_equal(jstr(json_array_get(items, 1), "kind"),
+                        "PartialObjectMetadata");
+    assert_int_equal(json_object_size(json_array_get(items, 1)), 3);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/namespaces/a/pods/a1", NULL, &full), 200);
+    assert_true(
+        json_equal(json_object_get(json_array_get(items, 1), "metadata"),
+                   json_object_get(full.json, "metadata")));
+    http_res_free(&r);
+
+    /* one object, in the other served version */
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods/a1",
+                            "application/json;as=PartialObjectMetadata;"
+                            "g=meta.k8s.io;v=v1beta1",
+                            &r),
+                     200);
+    assert_string_equal(jstr(r.json, "kind"), "PartialObjectMetadata");
+    assert_string_equal(jstr(r.json, "apiVersion"), "meta.k8s.io/v1beta1");
+    assert_true(json_equal(json_object_get(r.json, "metadata"),
+                           json_object_get(full.json, "metadata")));
+    http_res_free(&r);
+    http_res_free(&full);
+
+    /* pages carry the continue token */
+    assert_int_equal(get_as(srv, "/api/v1/pods?limit=1",
+                            "application/json;as=PartialObjectMetadataList;"
+                            "g=meta.k8s.io;v=v1",
+                            &r),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 1);
+    assert_non_null(jstr(r.json, "metadata.continue"));
+    http_res_free(&r);
+
+    /* namespaces too */
+    assert_int_equal(get_as(srv, "/api/v1/namespaces",
+                            "application/json;as=PartialObjectMetadataList;"
+                            "g=meta.k8s.io;v=v1",
+                            &r),
+                     200);
+    assert_string_equal(
+        jstr(json_array_get(json_object_get(r.json, "items"), 0), "kind"),
+        "PartialObjectMetadata");
+    http_res_free(&r);
+}
+
+/* As a real server: the form must fit the answer (406 otherwise), and
+ * only meta.k8s.io v1 and v1beta1 are served. */
+static void test_list_partial_object_metadata_misfits(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(get_as(srv, "/api/v1/pods",
+                            "application/json;as=PartialObjectMetadata;"
+                            "g=meta.k8s.io;v=v1",
+                            &r),
+                     406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "you requested PartialObjectMetadata, but the "
+                        "requested object is a list (*core.PodList)");
+    http_res_free(&r);
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods/a1",
+                            "application/json;as=PartialObjectMetadataList;"
+                            "g=meta.k8s.io;v=v1",
+                            &r),
+                     406);
+    assert_string_equal(jstr(r.json, "reason"), "NotAcceptable");
+    http_res_free(&r);
+    assert_int_equal(get_as(srv, "/api/v1/pods",
+                            "application/json;as=PartialObjectMetadataList;"
+                            "g=meta.k8s.io;v=v2",
+                            &r),
+                     406);
+    http_res_free(&r);
+    /* an unserved version falls through to the next range */
+    assert_int_equal(get_as(srv, "/api/v1/pods",
+                            "application/json;as=PartialObjectMetadataList;"
+                            "g=example.com;v=v1, application/json",
+                            &r),
+                     200);
+    assert_string_equal(jstr(r.json, "kind"), "PodList");
+    http_res_free(&r);
+}
+
 static void test_list_unacceptable_media_type_is_406(void **state)
 {
     fakeapi *srv = *state;
@@ -345,6 +469,8 @@ int main(void)
         T(test_list_pagination_with_continue),
         T(test_list_garbled_continue_is_400),
         T(test_list_table_has_pod_columns),
+        T(test_list_partial_object_metadata),
+        T(test_list_partial_object_metadata_misfits),
         T(test_list_unacceptable_media_type_is_406),
         T(test_list_deletecollection_with_selector),
         T(test_list_namespaces_lifecycle),

@@ -223,6 +223,46 @@ static void test_watch_table_events_for_kubectl(void **state)
     watch_client_free(w);
 }
 
+/* A metadata watch (client-go's metadata informers): each object as a
+ * PartialObjectMetadata. */
+static void test_watch_partial_object_metadata(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    json_t *ev;
+    json_t *obj;
+    struct http_res r;
+    char url[512];
+    const char *hdr[] = {
+        "Accept: application/json;as=PartialObjectMetadataList;"
+        "g=meta.k8s.io;v=v1",
+        NULL};
+
+    assert_int_equal(make_pod(srv, "default", "meta", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=true&allowWatchBookmarks=true",
+                           "application/json;as=PartialObjectMetadata;"
+                           "g=meta.k8s.io;v=v1");
+    assert_true(watch_client_wait_lines(w, 1, 10));
+    ev = watch_client_line(w, 0);
+    assert_string_equal(jstr(ev, "type"), "ADDED");
+    obj = json_object_get(ev, "object");
+    assert_string_equal(jstr(obj, "kind"), "PartialObjectMetadata");
+    assert_string_equal(jstr(obj, "apiVersion"), "meta.k8s.io/v1");
+    assert_string_equal(jstr(obj, "metadata.name"), "meta");
+    assert_null(json_object_get(obj, "spec"));
+    assert_null(json_object_get(obj, "status"));
+    json_decref(ev);
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+    /* a watch sends single objects: the list form does not fit */
+    snprintf(url, sizeof(url), "%s%s?watch=true", fakeapi_url(srv), PODS);
+    assert_int_equal(http_do("GET", url, NULL, hdr, &r), 406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "you requested PartialObjectMetadataList, but the "
+                        "requested object is not a list (*core.Pod)");
+    http_res_free(&r);
+}
+
 static void test_watch_bad_parameters_are_http_errors(void **state)
 {
     fakeapi *srv = *state;
@@ -273,6 +313,7 @@ int main(void)
         T(test_watch_timeout_seconds_ends_stream),
         T(test_watch_cluster_wide_and_field_selector),
         T(test_watch_table_events_for_kubectl),
+        T(test_watch_partial_object_metadata),
         T(test_watch_bad_parameters_are_http_errors),
         T(test_watch_many_concurrent_watchers),
 #undef T
