@@ -193,7 +193,8 @@ FAKEAPI_API void fakeapi_reset(fakeapi *srv);
 
 /**
  * Read the request log: a JSON array, oldest first, of
- * {"seq","method","path","query","status","userAgent","contentType","body"}
+ * {"seq","method","path","query","status","userAgent","accept","contentType",
+ * "body"}
  * (body truncated to 4 KiB; the Authorization header is never logged).
  * @param json_out  on success, new NUL-terminated JSON: free() it.
  * @return FAKEAPI_OK or FAKEAPI_E_NOMEM.

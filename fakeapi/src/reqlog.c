@@ -77,6 +77,7 @@ void fakeapi__reqlog_add(struct reqlog *l, const struct reqlog_entry *e)
     json_object_set_new(o, "query", str_or_null(e->query));
     json_object_set_new(o, "status", json_integer(e->status));
     json_object_set_new(o, "userAgent", str_or_null(e->user_agent));
+    json_object_set_new(o, "accept", str_or_null(e->accept));
     json_object_set_new(o, "contentType", str_or_null(e->content_type));
     json_object_set_new(o, "body", body ? body : json_null());
     pthread_mutex_lock(&l->mu);

@@ -17,6 +17,7 @@ struct reqlog_entry {
     const char *query;
     int status;
     const char *user_agent;
+    const char *accept;
     const char *content_type;
     const char *body; /* may hold NULs; body_len bytes */
     size_t body_len;

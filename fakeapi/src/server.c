@@ -178,6 +178,7 @@ static void log_request(struct req *r, int status)
     e.query = kbuf_str(&q);
     e.status = status;
     e.user_agent = fakeapi__header(r, MHD_HTTP_HEADER_USER_AGENT);
+    e.accept = fakeapi__header(r, MHD_HTTP_HEADER_ACCEPT);
     e.content_type = fakeapi__header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     e.body = kbuf_str(&r->body);
     e.body_len = kbuf_len(&r->body);
