@@ -279,7 +279,7 @@ int mutant_get(const struct mutant *m, kreg *r, const char *name,
     *out = NULL;
     rc = make_keys(m, name, &k, err);
     if (rc == KREG_OK)
-        rc = kreg__list_pods(r, k.selector, &pods, NULL, err);
+        rc = kreg__list_pods(r, k.selector, false, &pods, NULL, err);
     if (rc != KREG_OK)
         return rc;
     if (json_array_size(pods) == 0 && !mutant_has(m, MUT_GET_NOTFOUND_EMPTY)) {
@@ -333,7 +333,7 @@ int mutant_list(const struct mutant *m, kreg *r, struct kreg_service_list **out,
     int rc;
 
     *out = NULL;
-    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, &pods, NULL, err);
+    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, false, &pods, NULL, err);
     if (rc != KREG_OK)
         return rc;
     *out = kreg__service_list_new();

@@ -4,6 +4,7 @@
  * pods are skipped, undecodable annotations are skipped and reported
  * instead of failing the call, and results come back in a stable order.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,14 +18,14 @@
 
 #define PAGE_LIMIT 500
 
-static int list_page(kreg *r, const char *path, json_t **doc,
+static int list_page(kreg *r, const char *path, unsigned flags, json_t **doc,
                      struct kreg_error *err)
 {
     struct kreg__response resp = {0};
     int rc;
 
     rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
-                            KREG__HTTP_IDEMPOTENT, &resp, err);
+                            KREG__HTTP_IDEMPOTENT | flags, &resp, err);
     /* only what the registry reads is kept (podlist.h) */
     if (rc == KREG_OK)
         rc = kreg__podlist_parse(resp.body, resp.len, doc, err);
@@ -34,8 +35,32 @@ static int list_page(kreg *r, const char *path, json_t **doc,
     return rc;
 }
 
-int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
-                    struct kreg_error *err)
+/* Items of a metadata list have no status: the field selector says
+ * their phase. 0, or -1 when out of memory. */
+static int imply_running(json_t *items)
+{
+    json_t *pod;
+    size_t i;
+
+    json_array_foreach(items, i, pod)
+    {
+        json_t *status = json_object_get(pod, "status");
+
+        if (json_object_get(status, "phase"))
+            continue;
+        if (!status) {
+            status = json_object();
+            if (!status || json_object_set_new(pod, "status", status) != 0)
+                return -1;
+        }
+        if (json_object_set_new(status, "phase", json_string("Running")) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
+                    char **rv, struct kreg_error *err)
 {
     char *ns = kreg__http_escape(r->cfg.namespace_);
     char *sel = kreg__http_escape(selector);
@@ -57,17 +82,24 @@ int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
         const char *next;
 
         kbuf_reset(&path);
-        if (kbuf_addf(&path,
-                      "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=%d",
-                      ns, sel, PAGE_LIMIT) != KBUF_OK ||
+        if (kbuf_addf(
+                &path, "/api/v1/namespaces/%s/pods?labelSelector=%s%s&limit=%d",
+                ns, sel, running ? "&fieldSelector=status.phase%3DRunning" : "",
+                PAGE_LIMIT) != KBUF_OK ||
             (cont && kbuf_addf(&path, "&continue=%s", cont) != KBUF_OK)) {
             rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
             goto out;
         }
-        rc = list_page(r, kbuf_str(&path), &doc, err);
+        rc = list_page(r, kbuf_str(&path), running ? KREG__HTTP_METADATA : 0,
+                       &doc, err);
         if (rc != KREG_OK)
             goto out;
-        json_array_extend(all, json_object_get(doc, "items"));
+        if ((running && imply_running(json_object_get(doc, "items")) != 0) ||
+            json_array_extend(all, json_object_get(doc, "items")) != 0) {
+            json_decref(doc);
+            rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+            goto out;
+        }
         if (rv && !*rv) {
             const char *v = json_string_value(json_object_get(
                 json_object_get(doc, "metadata"), "resourceVersion"));
@@ -97,6 +129,37 @@ out:
     free(ns);
     free(sel);
     kbuf_release(&path);
+    return rc;
+}
+
+/*
+ * Whether any pod at all (any phase) matches @p selector: the plugin's
+ * GetService says "not found" only then (go-micro-registry.md §4), which
+ * a list of Running pods alone cannot tell. One page of one name.
+ */
+static int any_pod(kreg *r, const char *selector, bool *any,
+                   struct kreg_error *err)
+{
+    char *ns = kreg__http_escape(r->cfg.namespace_);
+    char *sel = kreg__http_escape(selector);
+    struct kbuf path;
+    json_t *doc = NULL;
+    int rc = KREG_E_NOMEM;
+
+    *any = false;
+    kbuf_init(&path, 16384);
+    if (ns && sel &&
+        kbuf_addf(&path, "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=1",
+                  ns, sel) == KBUF_OK)
+        rc = list_page(r, kbuf_str(&path), KREG__HTTP_METADATA, &doc, err);
+    else
+        kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    if (rc == KREG_OK)
+        *any = json_array_size(json_object_get(doc, "items")) > 0;
+    json_decref(doc);
+    kbuf_release(&path);
+    free(ns);
+    free(sel);
     return rc;
 }
 
@@ -154,13 +217,18 @@ int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
     if (rc == KREG_OK)
         rc = kreg__names_annotation_key(name, key, sizeof(key), err);
     if (rc == KREG_OK)
-        rc = kreg__list_pods(r, sel, &pods, NULL, err);
-    if (rc != KREG_OK)
-        return rc;
-    if (json_array_size(pods) == 0) {
+        rc = kreg__list_pods(r, sel, true, &pods, NULL, err);
+    if (rc == KREG_OK && json_array_size(pods) == 0) {
+        bool any = false;
+
+        rc = any_pod(r, sel, &any, err);
+        if (rc == KREG_OK && !any)
+            rc = kreg__error(err, KREG_E_NOT_FOUND, 0, NULL,
+                             "service \"%s\" not found", name);
+    }
+    if (rc != KREG_OK) {
         json_decref(pods);
-        return kreg__error(err, KREG_E_NOT_FOUND, 0, NULL,
-                           "service \"%s\" not found", name);
+        return rc;
     }
     *out = kreg__service_list_new();
     json_array_foreach(pods, i, pod)
@@ -236,7 +304,7 @@ int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
     int rc;
 
     *out = NULL;
-    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, &pods, NULL, err);
+    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, true, &pods, NULL, err);
     if (rc != KREG_OK)
         return rc;
     *out = kreg__service_list_new();

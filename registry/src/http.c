@@ -323,6 +323,7 @@ static void pool_give(struct kreg__http *h, CURL *e)
 struct request {
     const char *method;
     const char *path;
+    const char *accept; /* NULL: application/json */
     const char *content_type;
     const char *body;
     size_t len;
@@ -411,8 +412,8 @@ static int attempt(struct kreg__http *h, const struct request *rq,
         memset(c, 0, sizeof(*c));
         return nomem(err);
     }
-    rc = kreg__http_call_prepare(c, h, e, rq->path, rq->content_type,
-                                 KREG__HTTP_BODY_MAX, err);
+    rc = kreg__http_call_prepare(c, h, e, rq->path, rq->accept,
+                                 rq->content_type, KREG__HTTP_BODY_MAX, err);
     if (rc == KREG_OK)
         rc = set_method(e, h, rq, err);
     if (rc == KREG_OK) {
@@ -449,7 +450,13 @@ int kreg__http_request(struct kreg__http *h, const char *method,
                        const char *body, size_t len, unsigned flags,
                        struct kreg__response *resp, struct kreg_error *err)
 {
-    const struct request rq = {method, path, content_type, body, len};
+    const struct request rq = {
+        method,
+        path,
+        flags & KREG__HTTP_METADATA ? KREG__HTTP_ACCEPT_METADATA : NULL,
+        content_type,
+        body,
+        len};
     struct kreg__http_call c;
     CURLcode cc;
     unsigned tries = 0;

@@ -28,6 +28,13 @@ void kreg__response_release(struct kreg__response *r);
 
 /* Request flags. */
 #define KREG__HTTP_IDEMPOTENT 0x1 /* safe to retry on 429/5xx/connection */
+#define KREG__HTTP_METADATA   0x2 /* a list: metadata only if served */
+
+/* The Accept of KREG__HTTP_METADATA: PartialObjectMetadataList (client-go's
+ * metadata client asks the same), else the full list. */
+#define KREG__HTTP_ACCEPT_METADATA                                             \
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"        \
+    "application/json"
 
 /*
  * New client for @p cfg (borrowed; must outlive the client). Options used:

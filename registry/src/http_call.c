@@ -252,8 +252,8 @@ static int add_headerf(struct curl_slist **list, struct kbuf *line,
  * rotate, exec credentials expire: k8s-api.md §10). "Expect:" stops
  * libcurl from waiting for a 100 Continue on large bodies.
  */
-static int set_headers(struct kreg__http_call *c, const char *content_type,
-                       struct kreg_error *err)
+static int set_headers(struct kreg__http_call *c, const char *accept,
+                       const char *content_type, struct kreg_error *err)
 {
     struct kbuf line;
     char *token = NULL;
@@ -262,7 +262,8 @@ static int set_headers(struct kreg__http_call *c, const char *content_type,
     kbuf_init(&line, HEADER_MAX);
     rc = kreg__config_token(c->h->cfg, &token, err);
     if (rc == KREG_OK)
-        rc = add_header(&c->headers, "Accept: application/json", err);
+        rc = add_headerf(&c->headers, &line, err, "Accept: %s",
+                         accept ? accept : "application/json");
     if (rc == KREG_OK)
         rc = add_header(&c->headers, "Expect:", err);
     if (rc == KREG_OK && content_type)
@@ -286,7 +287,7 @@ static int set_headers(struct kreg__http_call *c, const char *content_type,
 /* ---- Exchange ------------------------------------------------------------*/
 
 int kreg__http_call_prepare(struct kreg__http_call *c, struct kreg__http *h,
-                            CURL *curl, const char *path,
+                            CURL *curl, const char *path, const char *accept,
                             const char *content_type, size_t body_cap,
                             struct kreg_error *err)
 {
@@ -320,7 +321,7 @@ int kreg__http_call_prepare(struct kreg__http_call *c, struct kreg__http *h,
     if (h->https)
         rc = set_tls(c, err);
     if (rc == KREG_OK)
-        rc = set_headers(c, content_type, err);
+        rc = set_headers(c, accept, content_type, err);
 out:
     kbuf_release(&url);
     return rc;

@@ -70,14 +70,15 @@ struct kreg__http_call {
 /*
  * Prepare @p curl (freshly reset) for a request to @p path: URL,
  * connection timeout, keep-alive, callbacks into @p c, TLS from the
- * configuration, and the headers (Accept, User-Agent, Authorization with
- * the current token, @p content_type when not NULL). Method, body and
+ * configuration, and the headers (Accept: @p accept, or application/json
+ * when NULL; User-Agent; Authorization with the current token;
+ * @p content_type when not NULL). Method, body and
  * the total timeout are the caller's. @p body_cap bounds c->body.
  * Returns KREG_OK, KREG_E_NOMEM, KREG_E_CONFIG or KREG_E_EXEC (the
  * credentials could not be had); release @p c in every case.
  */
 int kreg__http_call_prepare(struct kreg__http_call *c, struct kreg__http *h,
-                            CURL *curl, const char *path,
+                            CURL *curl, const char *path, const char *accept,
                             const char *content_type, size_t body_cap,
                             struct kreg_error *err);
 

@@ -113,7 +113,7 @@ int kreg__http_stream_ex(struct kreg__http *h, const char *path,
     }
     /* No total timeout: a watch lasts as long as the server keeps it;
      * TCP keep-alive (http_call.c) notices a dead peer. */
-    rc = kreg__http_call_prepare(&c, h, e, path, NULL,
+    rc = kreg__http_call_prepare(&c, h, e, path, NULL, NULL,
                                  KREG__HTTP_ERROR_BODY_MAX, err);
     if (rc != KREG_OK)
         goto out;

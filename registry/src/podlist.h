@@ -18,7 +18,8 @@
 #include "kreg.h"
 
 /*
- * Parse @p len bytes of a PodList into *@p out, a new object holding:
+ * Parse @p len bytes of a PodList, or of a PartialObjectMetadataList
+ * (items without status), into *@p out, a new object holding:
  *   {"metadata": {"resourceVersion": s, "continue": s},
  *    "items": [{"metadata": {"name": s, "deletionTimestamp": s|null,
  *                            "annotations": {"micro.mu/service-...": s}},

@@ -20,12 +20,17 @@ struct kreg {
 
 /*
  * List the pods of the handle's namespace matching @p selector (a raw
- * label selector, escaped here), following `continue` pages.
- * @param items  on success a new JSON array of pods.
+ * label selector, escaped here), following `continue` pages. With
+ * @p running, only Running pods: the server filters the phase
+ * (fieldSelector status.phase=Running) and sends only metadata where it
+ * can (PartialObjectMetadataList); each item then gets the status.phase
+ * "Running" the selector guarantees, so it reads as a pod from a watch
+ * event does. Without, every pod as the Go plugin lists them.
+ * @param items  on success a new JSON array of pods (podlist.h's shape).
  * @param rv     optional: the list's resourceVersion (new string).
  */
-int kreg__list_pods(kreg *r, const char *selector, json_t **items, char **rv,
-                    struct kreg_error *err);
+int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
+                    char **rv, struct kreg_error *err);
 
 /* A pod serves traffic: phase Running and no deletionTimestamp
  * (go-micro-registry.md §4, §6 item 5). */

@@ -197,7 +197,7 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     size_t i;
     int rc;
 
-    rc = kreg__list_pods(w->r, w->selector, &pods, &rv, err);
+    rc = kreg__list_pods(w->r, w->selector, true, &pods, &rv, err);
     if (rc != KREG_OK)
         return rc;
     listed = json_object();

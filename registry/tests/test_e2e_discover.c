@@ -211,6 +211,42 @@ static void test_e2e_get_empty_when_no_pod_is_usable(void **state)
     kreg_service_list_free(l);
 }
 
+/* Get and list fetch only what they read: the metadata of Running pods
+ * (fieldSelector and PartialObjectMetadataList), one request when some
+ * pod serves. */
+static void test_e2e_get_and_list_fetch_metadata_of_running_pods(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_service_list *l;
+    json_t *log;
+    json_t *e;
+    size_t i;
+    size_t lists = 0;
+
+    e2e_seed(t->srv, "pod-a", "Running", NULL);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    fakeapi_request_log_clear(t->srv);
+    l = get_ok(t->r, "greeter");
+    assert_int_equal(l->count, 1);
+    kreg_service_list_free(l);
+    l = list_ok(t->r);
+    assert_int_equal(l->count, 1);
+    kreg_service_list_free(l);
+    log = e2e_log(t->srv);
+    json_array_foreach(log, i, e)
+    {
+        if (strcmp(e2e_log_str(e, "method"), "GET") != 0)
+            continue;
+        lists++;
+        assert_non_null(strstr(e2e_log_str(e, "query"),
+                               "fieldSelector=status.phase=Running"));
+        assert_non_null(
+            strstr(e2e_log_str(e, "accept"), "as=PartialObjectMetadataList"));
+    }
+    assert_int_equal(lists, 2);
+    json_decref(log);
+}
+
 /* "foo/bar" and "foo:bar" share the keys of "foo_bar" (§1): each get
  * returns only the entries whose decoded name is the one asked for. */
 static void test_e2e_get_keeps_names_that_encode_alike_apart(void **state)
@@ -367,6 +403,7 @@ int main(void)
         T(test_e2e_get_not_found_when_no_pod_has_the_label),
         T(test_e2e_get_not_found_after_deregister),
         T(test_e2e_get_empty_when_no_pod_is_usable),
+        T(test_e2e_get_and_list_fetch_metadata_of_running_pods),
         T(test_e2e_get_keeps_names_that_encode_alike_apart),
         T(test_e2e_get_reads_every_page),
         T(test_e2e_list_returns_every_service_sorted),

@@ -101,6 +101,30 @@ static void test_podlist_reads_strings_as_go_does(void **state)
     json_decref(l);
 }
 
+/* What a server sends for the metadata form: items without status. */
+static void test_podlist_reads_partial_object_metadata(void **state)
+{
+    const char *text =
+        "{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":"
+        "\"meta.k8s.io/v1\",\"metadata\":{\"resourceVersion\":\"7\"},"
+        "\"items\":[{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":"
+        "\"meta.k8s.io/v1\",\"metadata\":{\"name\":\"a\",\"annotations\":"
+        "{\"micro.mu/service-a\":\"{}\"}}}]}";
+    struct kreg_error err = {0};
+    json_t *l = parse(text, &err);
+    json_t *a;
+
+    (void)state;
+    assert_non_null(l);
+    assert_string_equal(str_at(l, "metadata", "resourceVersion", NULL), "7");
+    a = json_array_get(json_object_get(l, "items"), 0);
+    assert_int_equal(json_object_size(a), 1);
+    assert_string_equal(str_at(a, "metadata", "name", NULL), "a");
+    assert_string_equal(
+        str_at(a, "metadata", "annotations", "micro.mu/service-a"), "{}");
+    json_decref(l);
+}
+
 static void test_podlist_empty_items(void **state)
 {
     json_t *l = parse(" {\"kind\":\"PodList\",\"items\":[]} ", NULL);
@@ -190,6 +214,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_podlist_keeps_what_the_registry_reads),
         cmocka_unit_test(test_podlist_reads_strings_as_go_does),
+        cmocka_unit_test(test_podlist_reads_partial_object_metadata),
         cmocka_unit_test(test_podlist_empty_items),
         cmocka_unit_test(test_podlist_refuses_malformed_text),
         cmocka_unit_test(test_podlist_refuses_deep_nesting),
