@@ -483,10 +483,9 @@ struct kreg_node *kreg_service_add_node(struct kreg_service *s, const char *id,
 }
 
 int kreg__service_merge_nodes(struct kreg_service *dst,
-                              const struct kreg_service *src)
+                              struct kreg_service *src)
 {
     struct kreg_node **nodes;
-    size_t i;
     size_t n = dst->nnodes;
 
     if (src->nnodes == 0)
@@ -494,17 +493,13 @@ int kreg__service_merge_nodes(struct kreg_service *dst,
     nodes = realloc(dst->nodes, (n + src->nnodes) * sizeof(*nodes));
     if (!nodes)
         return KREG_E_NOMEM;
+    memcpy(nodes + n, src->nodes, src->nnodes * sizeof(*nodes));
     dst->nodes = nodes;
-    for (i = 0; i < src->nnodes; i++) {
-        nodes[n + i] = kreg__service_node_dup(src->nodes[i]);
-        if (src->nodes[i] && !nodes[n + i]) {
-            while (i-- > 0)
-                kreg__service_node_free(nodes[n + i]);
-            return KREG_E_NOMEM;
-        }
-    }
     dst->nnodes = n + src->nnodes;
     dst->nodes_null = false;
+    free(src->nodes);
+    src->nodes = NULL;
+    src->nnodes = 0;
     return KREG_OK;
 }
 

@@ -92,13 +92,14 @@ struct kreg_service *kreg__service_list_find(const struct kreg_service_list *l,
 void kreg__service_list_sort(struct kreg_service_list *l);
 
 /*
- * Append copies of @p src's nodes to @p dst, in order, NULL elements
+ * Move @p src's nodes to the end of @p dst, in order, NULL elements
  * included, as GetService's `append(s.Nodes, svc.Nodes...)` does; @p dst
- * stays nil (nodes_null) when both are empty, as in Go.
- * @return KREG_OK or KREG_E_NOMEM (then @p dst is unchanged).
+ * stays nil (nodes_null) when both are empty, as in Go. @p src is left
+ * with no nodes (still to be freed by its owner).
+ * @return KREG_OK or KREG_E_NOMEM (then both are unchanged).
  */
 int kreg__service_merge_nodes(struct kreg_service *dst,
-                              const struct kreg_service *src);
+                              struct kreg_service *src);
 
 /*
  * Whether @p a and @p b are the same service: every member, port and

@@ -923,25 +923,30 @@ static void test_service_add_node_appends_go_zero_node(void **state)
     kreg_service_free(s);
 }
 
-static void test_service_merge_nodes_appends_copies(void **state)
+static void test_service_merge_nodes_moves_them(void **state)
 {
     struct kreg_service *dst = decode_str("{\"nodes\":[{\"id\":\"a\"}]}");
     struct kreg_service *src = decode_str("{\"nodes\":[null,{\"id\":\"b\"}]}");
+    struct kreg_service *src2 = decode_str("{\"nodes\":[{\"id\":\"c\"}]}");
     struct kreg_service *nil = decode_str("{}");
     struct kreg_service *empty = decode_str("{\"nodes\":[]}");
+    struct kreg_node *b;
 
     (void)state;
+    b = src->nodes[1];
     assert_int_equal(kreg__service_merge_nodes(dst, src), KREG_OK);
     assert_int_equal(dst->nnodes, 3);
     assert_null(dst->nodes[1]);
+    assert_ptr_equal(dst->nodes[2], b);
     assert_string_equal(dst->nodes[2]->id, "b");
-    assert_ptr_not_equal(dst->nodes[2], src->nodes[1]);
+    assert_int_equal(src->nnodes, 0);
     /* Go: append(nil, []...) stays nil */
     assert_int_equal(kreg__service_merge_nodes(nil, empty), KREG_OK);
     assert_true(nil->nodes_null);
-    assert_int_equal(kreg__service_merge_nodes(nil, src), KREG_OK);
+    assert_int_equal(kreg__service_merge_nodes(nil, src2), KREG_OK);
     assert_false(nil->nodes_null);
-    assert_int_equal(nil->nnodes, 2);
+    assert_int_equal(nil->nnodes, 1);
+    kreg_service_free(src2);
     kreg_service_free(dst);
     kreg_service_free(src);
     kreg_service_free(nil);
@@ -1011,7 +1016,7 @@ int main(void)
         cmocka_unit_test(test_service_equal_distinguishes_nil_and_empty),
         cmocka_unit_test(test_service_metadata_set_replaces_and_clears_null),
         cmocka_unit_test(test_service_add_node_appends_go_zero_node),
-        cmocka_unit_test(test_service_merge_nodes_appends_copies),
+        cmocka_unit_test(test_service_merge_nodes_moves_them),
         cmocka_unit_test(test_service_list_appends_finds_and_sorts),
     };
 
