@@ -103,22 +103,27 @@ static int annotation(struct kreg__service_reader *p,
     const char *k = kbuf_str(&p->str);
     size_t n = kbuf_len(&p->str);
     struct kreg__service_path here = {at, NULL, NULL, 0};
-    char *name;
+    char small[320]; /* any valid key: 253 + '/' + 63 bytes */
+    char *name = small;
     json_t *v;
     int rc;
 
     if (n < sizeof(prefix) - 1 || memcmp(k, prefix, sizeof(prefix) - 1) != 0 ||
         memchr(k, '\0', n))
         return kreg__service_read_skip(p, at, NULL);
-    name = kbuf_detach(&p->str, NULL);
+    /* the value is read into p->str next: keep the key apart */
+    if (n >= sizeof(small))
+        name = malloc(n + 1);
     if (!name)
         return kreg__service_read_nomem(p);
+    memcpy(name, k, n + 1);
     here.key = name;
     rc = take_string(p, &here, &v);
     /* Go-unquoted, so valid UTF-8, and free of U+0000 (checked above) */
     if (rc == KREG_OK && json_object_set_new_nocheck(target, name, v) != 0)
         rc = kreg__service_read_nomem(p);
-    free(name);
+    if (name != small)
+        free(name);
     return rc;
 }
 

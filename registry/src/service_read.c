@@ -338,25 +338,45 @@ static int unescape_u(struct kreg__service_reader *p,
 }
 
 /* The escape at @p *i (a backslash); advances past it. */
+/* The byte a one-letter escape stands for, or 0 when @p c is none. */
+static char escaped(unsigned char c)
+{
+    switch (c) {
+    case '"':
+    case '\\':
+    case '/':
+        return (char)c;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return 0;
+    }
+}
+
 static int unescape(struct kreg__service_reader *p,
                     const struct kreg__service_path *at, size_t *i)
 {
-    static const char from[] = "\"\\/bfnrt";
-    static const char to[] = "\"\\/\b\f\n\r\t";
-    const char *hit;
+    char c;
 
     if (*i + 1 >= p->len)
         return fail_eof(p, at);
     if (p->s[*i + 1] == 'u')
         return unescape_u(p, at, i);
-    hit = p->s[*i + 1] ? strchr(from, p->s[*i + 1]) : NULL;
-    if (!hit)
+    c = escaped(p->s[*i + 1]);
+    if (!c)
         return kreg__service_read_fail_char(p, at, *i + 1,
                                             "in string escape code");
     *i += 2;
-    return kbuf_addc(&p->str, to[hit - from]) == KBUF_OK
-               ? KREG_OK
-               : kreg__service_read_nomem(p);
+    return kbuf_addc(&p->str, c) == KBUF_OK ? KREG_OK
+                                            : kreg__service_read_nomem(p);
 }
 
 /* Flush the raw bytes [@p start, @p end) into the string being read. */
@@ -661,7 +681,7 @@ static int scan_string(struct kreg__service_reader *p,
                         p, at, i + k, "in \\u hexadecimal character escape");
             }
             i += 6;
-        } else if (p->s[i + 1] && strchr("\"\\/bfnrt", p->s[i + 1])) {
+        } else if (escaped(p->s[i + 1])) {
             i += 2;
         } else {
             return kreg__service_read_fail_char(p, at, i + 1,
