@@ -201,6 +201,10 @@ static int set_tls(struct kreg__http_call *c, struct kreg_error *err)
     rc = kreg__config_client_cert(cfg, &cert, &cert_len, &key, &key_len, err);
     if (rc != KREG_OK)
         goto out;
+    if (cert && key && !c->h->pem_in_memory) {
+        rc = kreg__http_tls_pem_error(err); /* from an exec plugin */
+        goto out;
+    }
     if (cert && key) {
         keep(&cc, set_blob(e, CURLOPT_SSLCERT_BLOB, cert, cert_len));
         keep(&cc, curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"));

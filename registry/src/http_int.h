@@ -34,6 +34,7 @@ struct kreg__http {
     struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO for tls-server-name */
     char *host_header;             /* "Host: ..." of the real server with it */
     bool https;
+    bool pem_in_memory; /* the TLS backend takes PEM blobs (OpenSSL) */
     long connect_timeout_ms;
     long timeout_ms;
     unsigned retries;
@@ -44,6 +45,17 @@ struct kreg__http {
     size_t npool;
     uint64_t rng; /* splitmix64 state for the backoff jitter */
 };
+
+/*
+ * Whether libcurl's TLS backend @p ssl_version (curl_version_info's, e.g.
+ * "OpenSSL/3.0.19") takes the CA, client certificate and key from memory
+ * (CURLOPT_*_BLOB): OpenSSL and its forks and wolfSSL do; GnuTLS ignores
+ * the certificate and key blobs and refuses the CA one.
+ */
+bool kreg__http_tls_takes_pem(const char *ssl_version);
+
+/* The KREG_E_CONFIG error for TLS material the backend cannot take. */
+int kreg__http_tls_pem_error(struct kreg_error *err);
 
 /*
  * One exchange on one easy handle: the options it set and what came back.

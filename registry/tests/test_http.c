@@ -31,6 +31,7 @@
 #include "config.h"
 #include "fakeapi.h"
 #include "http.h"
+#include "http_int.h"
 #include "kbuf.h"
 
 #define PATH_LEN 1024
@@ -1205,6 +1206,27 @@ static void test_http_tls_bad_client_key_is_connect(void **state)
     assert_int_equal(log_count(s), 0);
 }
 
+/* In-memory certificates work only where the TLS backend takes them;
+ * elsewhere (GnuTLS) they are refused with the reason and the remedy,
+ * not ignored into a 401. */
+static void test_http_tls_backends_that_take_pem(void **state)
+{
+    struct kreg_error err = {0};
+
+    (void)state;
+    assert_true(kreg__http_tls_takes_pem("OpenSSL/3.0.19"));
+    assert_true(kreg__http_tls_takes_pem("LibreSSL/3.8.2"));
+    assert_true(kreg__http_tls_takes_pem("BoringSSL"));
+    assert_true(kreg__http_tls_takes_pem("wolfSSL/5.6.4"));
+    assert_false(kreg__http_tls_takes_pem("GnuTLS/3.7.9"));
+    assert_false(kreg__http_tls_takes_pem("NSS/3.87"));
+    assert_false(kreg__http_tls_takes_pem("mbedTLS/3.4.0"));
+    assert_false(kreg__http_tls_takes_pem(NULL));
+    assert_int_equal(kreg__http_tls_pem_error(&err), KREG_E_CONFIG);
+    assert_non_null(strstr(err.text, "cannot take certificates from memory"));
+    assert_non_null(strstr(err.text, "libcurl4-openssl-dev"));
+}
+
 /* ---- Streams
  * -------------------------------------------------------------------*/
 
@@ -1439,6 +1461,7 @@ int main(void)
         T(test_http_tls_server_name_mismatch_is_connect),
         T(test_http_new_rejects_a_bad_tls_server_name),
         T(test_http_tls_loads_the_client_certificate),
+        cmocka_unit_test(test_http_tls_backends_that_take_pem),
         T(test_http_tls_bad_client_key_is_connect),
         T(test_http_stream_delivers_events_and_stops_on_the_flag),
         T(test_http_stream_ends_ok_when_the_server_closes_it),
