@@ -208,34 +208,9 @@ static unsigned or_default(unsigned v, unsigned def)
 }
 
 /* Fill a zeroed client whose mutex is ready. */
-bool kreg__http_tls_takes_pem(const char *ssl_version)
-{
-    static const char *const able[] = {"OpenSSL/", "LibreSSL/", "BoringSSL",
-                                       "quictls/", "wolfSSL/"};
-    size_t i;
-
-    for (i = 0; ssl_version && i < sizeof(able) / sizeof(able[0]); i++) {
-        if (strncmp(ssl_version, able[i], strlen(able[i])) == 0)
-            return true;
-    }
-    return false;
-}
-
-int kreg__http_tls_pem_error(struct kreg_error *err)
-{
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
-
-    return kreg__error(err, KREG_E_CONFIG, 0, NULL,
-                       "libcurl's TLS backend (%s) cannot take certificates "
-                       "from memory: build kreg against libcurl with OpenSSL "
-                       "(Debian: libcurl4-openssl-dev)",
-                       v && v->ssl_version ? v->ssl_version : "none");
-}
-
 static int client_init(struct kreg__http *h, struct kreg__config *cfg,
                        const struct kreg_options *opt, struct kreg_error *err)
 {
-    const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
     int rc;
 
     h->cfg = cfg;
@@ -249,12 +224,12 @@ static int client_init(struct kreg__http *h, struct kreg__config *cfg,
     rc = parse_server(h, err);
     if (rc != KREG_OK)
         return rc;
-    /* refuse up front what would fail (CA) or be ignored (client
-     * certificate: a confusing 401 later) on every https request */
-    h->pem_in_memory = kreg__http_tls_takes_pem(v ? v->ssl_version : NULL);
-    if (h->https && !h->pem_in_memory &&
-        ((cfg->ca_pem && !cfg->insecure) || (cfg->cert_pem && cfg->key_pem)))
-        return kreg__http_tls_pem_error(err);
+    if (h->https && cfg->ca_pem && !cfg->insecure) {
+        rc = kreg__pemfile_new(cfg->ca_pem, cfg->ca_len, "CA certificate",
+                               &h->ca_file, err);
+        if (rc != KREG_OK)
+            return rc;
+    }
     h->pool[0] = curl_easy_init();
     if (!h->pool[0])
         return kreg__error(err, KREG_E_NOMEM, 0, NULL,
@@ -299,6 +274,9 @@ void kreg__http_free(struct kreg__http *h)
     for (i = 0; i < h->npool; i++)
         curl_easy_cleanup(h->pool[i]);
     curl_slist_free_all(h->connect_to);
+    kreg__pemfile_unref(h->ca_file);
+    kreg__pemfile_unref(h->cert_file);
+    kreg__pemfile_unref(h->key_file);
     free(h->host_header);
     free(h->base);
     free(h->shown);

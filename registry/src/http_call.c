@@ -164,22 +164,51 @@ static CURLcode set_common(struct kreg__http_call *c, const char *url)
     return cc;
 }
 
-static CURLcode set_blob(CURL *e, CURLoption opt, const char *p, size_t len)
+/*
+ * The files holding @p cert and @p key for this exchange: the client's
+ * current pair when it holds these bytes, else a new pair that becomes the
+ * current one (an exec plugin rotated them). The call keeps a reference
+ * to both until it is released.
+ */
+static int client_files(struct kreg__http_call *c, const char *cert,
+                        size_t cert_len, const char *key, size_t key_len,
+                        struct kreg_error *err)
 {
-    struct curl_blob blob;
+    struct kreg__http *h = c->h;
+    struct kreg__pemfile *cf = NULL;
+    struct kreg__pemfile *kf = NULL;
+    int rc = KREG_OK;
 
-    blob.data = (void *)(uintptr_t)p; /* not written: CURL_BLOB_COPY */
-    blob.len = len;
-    blob.flags = CURL_BLOB_COPY;
-    return curl_easy_setopt(e, opt, &blob);
+    pthread_mutex_lock(&h->mu);
+    if (!kreg__pemfile_holds(h->cert_file, cert, cert_len) ||
+        !kreg__pemfile_holds(h->key_file, key, key_len)) {
+        rc = kreg__pemfile_new(cert, cert_len, "client certificate", &cf, err);
+        if (rc == KREG_OK)
+            rc = kreg__pemfile_new(key, key_len, "client key", &kf, err);
+        if (rc == KREG_OK) {
+            kreg__pemfile_unref(h->cert_file);
+            kreg__pemfile_unref(h->key_file);
+            h->cert_file = cf;
+            h->key_file = kf;
+        } else {
+            kreg__pemfile_unref(cf);
+        }
+    }
+    if (rc == KREG_OK) {
+        c->cert_file = kreg__pemfile_ref(h->cert_file);
+        c->key_file = kreg__pemfile_ref(h->key_file);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return rc;
 }
 
 /*
  * TLS: verification is on unless the configuration says insecure; the CA
- * bundle is the configured one, else the system's. The client certificate
- * is fetched for each exchange since an exec plugin may rotate it
- * (k8s-api.md §10); libcurl copies it, and a changed one is simply a
- * connection that cannot be reused.
+ * bundle is the configured one, else the system's. Certificates go to
+ * libcurl as files (http_pem.h), which every TLS backend reads. The client
+ * certificate is fetched for each exchange since an exec plugin may
+ * rotate it (k8s-api.md §10); a changed one is simply a connection that
+ * cannot be reused.
  */
 static int set_tls(struct kreg__http_call *c, struct kreg_error *err)
 {
@@ -196,19 +225,20 @@ static int set_tls(struct kreg__http_call *c, struct kreg_error *err)
          curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->insecure ? 0L : 1L));
     keep(&cc,
          curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->insecure ? 0L : 2L));
-    if (cfg->ca_pem && !cfg->insecure)
-        keep(&cc, set_blob(e, CURLOPT_CAINFO_BLOB, cfg->ca_pem, cfg->ca_len));
+    if (c->h->ca_file)
+        keep(&cc, curl_easy_setopt(e, CURLOPT_CAINFO,
+                                   kreg__pemfile_path(c->h->ca_file)));
     rc = kreg__config_client_cert(cfg, &cert, &cert_len, &key, &key_len, err);
+    if (rc == KREG_OK && cert && key)
+        rc = client_files(c, cert, cert_len, key, key_len, err);
     if (rc != KREG_OK)
         goto out;
-    if (cert && key && !c->h->pem_in_memory) {
-        rc = kreg__http_tls_pem_error(err); /* from an exec plugin */
-        goto out;
-    }
     if (cert && key) {
-        keep(&cc, set_blob(e, CURLOPT_SSLCERT_BLOB, cert, cert_len));
+        keep(&cc, curl_easy_setopt(e, CURLOPT_SSLCERT,
+                                   kreg__pemfile_path(c->cert_file)));
         keep(&cc, curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM"));
-        keep(&cc, set_blob(e, CURLOPT_SSLKEY_BLOB, key, key_len));
+        keep(&cc, curl_easy_setopt(e, CURLOPT_SSLKEY,
+                                   kreg__pemfile_path(c->key_file)));
         keep(&cc, curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM"));
         c->sent_credentials = true;
     }
@@ -348,5 +378,9 @@ void kreg__http_call_release(struct kreg__http_call *c)
 {
     curl_slist_free_all(c->headers);
     c->headers = NULL;
+    kreg__pemfile_unref(c->cert_file);
+    kreg__pemfile_unref(c->key_file);
+    c->cert_file = NULL;
+    c->key_file = NULL;
     kbuf_release(&c->body);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "http.h"
+#include "http_pem.h"
 #include "kbuf.h"
 
 /* Idle easy handles kept for reuse (each keeps its connections). */
@@ -34,7 +35,7 @@ struct kreg__http {
     struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO for tls-server-name */
     char *host_header;             /* "Host: ..." of the real server with it */
     bool https;
-    bool pem_in_memory; /* the TLS backend takes PEM blobs (OpenSSL) */
+    struct kreg__pemfile *ca_file; /* the configured CA, or NULL */
     long connect_timeout_ms;
     long timeout_ms;
     unsigned retries;
@@ -44,18 +45,10 @@ struct kreg__http {
     CURL *pool[KREG__HTTP_POOL_MAX];
     size_t npool;
     uint64_t rng; /* splitmix64 state for the backoff jitter */
+    /* the last client certificate and key handed out (guarded by mu) */
+    struct kreg__pemfile *cert_file;
+    struct kreg__pemfile *key_file;
 };
-
-/*
- * Whether libcurl's TLS backend @p ssl_version (curl_version_info's, e.g.
- * "OpenSSL/3.0.19") takes the CA, client certificate and key from memory
- * (CURLOPT_*_BLOB): OpenSSL and its forks and wolfSSL do; GnuTLS ignores
- * the certificate and key blobs and refuses the CA one.
- */
-bool kreg__http_tls_takes_pem(const char *ssl_version);
-
-/* The KREG_E_CONFIG error for TLS material the backend cannot take. */
-int kreg__http_tls_pem_error(struct kreg_error *err);
 
 /*
  * One exchange on one easy handle: the options it set and what came back.
@@ -72,6 +65,8 @@ struct kreg__http_call {
     char status_line[128];      /* e.g. "HTTP/1.1 503 Service Unavailable" */
     int64_t retry_after_s;      /* numeric Retry-After, or -1 */
     bool sent_credentials;      /* a token or client certificate was used */
+    struct kreg__pemfile *cert_file; /* held for the exchange, or NULL */
+    struct kreg__pemfile *key_file;
     /* Streams: 2xx body bytes go to on_data instead of body. */
     int (*on_data)(void *ctx, const char *p, size_t n);
     void *ctx;
