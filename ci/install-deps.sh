@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
     build-essential cmake pkg-config clang llvm libclang-rt-14-dev clang-format
-    libmicrohttpd-dev libjansson-dev libcurl4-gnutls-dev libcmocka-dev
+    libmicrohttpd-dev libjansson-dev libcurl4-gnutls-dev libcurl4 libcmocka-dev
     libyaml-dev
     python3 python3-kubernetes python3-yaml
     valgrind openssl ca-certificates shellcheck

@@ -13,6 +13,22 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j "$jobs"
 ctest --test-dir build -j "$jobs" --timeout 600
 
+# Debian's other libcurl flavour (OpenSSL; its runtime comes with curl):
+# the HTTP and TLS tests again, linked against it.
+openssl_curl=/usr/lib/$(gcc -print-multiarch)/libcurl.so.4
+if [ -e "$openssl_curl" ]; then
+    echo "== HTTP and TLS tests against libcurl's OpenSSL flavour"
+    cmake -S . -B build-openssl -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DKREG_CURL_LIBRARY="$openssl_curl"
+    cmake --build build-openssl -j "$jobs" \
+        --target kreg_test_http kreg_test_http_pem kreg_test_http_chaos
+    ldd build-openssl/bin/kreg_test_http | grep -q 'libssl' || {
+        echo "build-openssl: not linked against the OpenSSL flavour"
+        exit 1
+    }
+    ctest --test-dir build-openssl -R '^kreg_test_http' --timeout 600
+fi
+
 echo "== build and test under AddressSanitizer + UBSan"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKREG_SANITIZE=ON
 cmake --build build-asan -j "$jobs"
