@@ -3,8 +3,11 @@
 # micro.mu/selector-NAME=service -o json` on one fakeapi server seeded with
 # PODS pods of which SERVING serve NAME: both find the same pods (checked
 # first), then both are timed, each a fresh process per run (issue 4
-# target: kreg at least 10x faster). Uses hyperfine when installed, else a
-# bash loop with date +%s%N.
+# target: kreg at least 10x faster). The two run in turn, kreg then
+# kubectl, RUNS pairs (build/bin/paired): the ratio is the median of the
+# per-pair ratios, so both sides of each pair see the same machine on a
+# shared host whose speed drifts. Without paired: hyperfine, else a bash
+# loop with date +%s%N, one command after the other.
 #
 # Usage: bench/kreg_vs_kubectl.sh [BUILD_DIR] [RUNS] [PODS] [SERVING]
 #   KUBECTL  the kubectl to time (default: kubectl on PATH)
@@ -84,6 +87,19 @@ fi
 echo "server: fakeapi, $pods pods, $serving serving $name; $runs runs each"
 echo "kubectl: $(command -v "$kubectl"), $("$kubectl" version --client \
     2>/dev/null | head -1)"
+if [ -x "$build/bin/paired" ]; then
+    "$build/bin/paired" "$runs" 3 -- "${kreg_cmd[@]}" -- "${kubectl_cmd[@]}" \
+        >"$work/paired.out"
+    k=$(awk '/^A median/ { print $3 }' "$work/paired.out")
+    c=$(awk '/^B median/ { print $3 }' "$work/paired.out")
+    r=$(awk '/^B\/A median/ { print $NF }' "$work/paired.out")
+    awk -v k="$k" -v c="$c" -v r="$r" -v n="$runs" -v name="$name" 'BEGIN {
+        printf "kreg get %s -o json:              median %8.2f ms\n", name, k
+        printf "kubectl get pods -l ... -o json:   median %8.2f ms\n", c
+        printf "ratio kubectl/kreg: %.1fx (median of %d pairs)\n", r, n
+    }'
+    exit 0
+fi
 if command -v hyperfine >/dev/null; then
     # no shell in between (-N): both are timed as bare processes
     hyperfine -N --warmup 3 --runs "$runs" --style basic \
