@@ -3,8 +3,8 @@
 # micro.mu/selector-NAME=service -o json` on one fakeapi server seeded with
 # PODS pods of which SERVING serve NAME: both find the same pods (checked
 # first), then both are timed, each a fresh process per run (issue 4
-# target: kreg at least 10x faster). The two run in turn, kreg then
-# kubectl, RUNS pairs (build/bin/paired): the ratio is the median of the
+# target: kreg at least 10x faster). The two run in turn, RUNS pairs in
+# alternating order (build/bin/paired): the ratio is the median of the
 # per-pair ratios, so both sides of each pair see the same machine on a
 # shared host whose speed drifts. Without paired: hyperfine, else a bash
 # loop with date +%s%N, one command after the other.

@@ -1,9 +1,11 @@
 /*
- * paired: time two commands in turn, A B A B ..., each a fresh process
- * with its output thrown away, and print each one's median wall time and
- * the median of the per-pair ratios B/A. Pairing keeps a ratio honest on
- * a shared machine whose speed drifts: both halves of a pair run under
- * the same conditions.
+ * paired: time two commands in turn, A B B A A B ..., each a fresh
+ * process with its output thrown away, and print each one's median wall
+ * time and the median of the per-pair ratios B/A. Pairing keeps a ratio
+ * honest on a shared machine whose speed drifts: both halves of a pair
+ * run under the same conditions. The order flips every pair, so each
+ * command follows the other as often as itself (a process started right
+ * after a heavy one pays for the memory it left to reclaim).
  *
  * Usage: paired RUNS WARMUP -- A [ARGS...] -- B [ARGS...]
  */
@@ -97,8 +99,16 @@ int main(int argc, char **argv)
     if (!ta || !tb || !ratio)
         return 1;
     for (i = -warmup; i < runs; i++) {
-        double x = run(a);
-        double y = run(b);
+        double x = 0;
+        double y = 0;
+
+        if (i % 2 == 0) {
+            x = run(a);
+            y = run(b);
+        } else {
+            y = run(b);
+            x = run(a);
+        }
 
         if (x < 0 || y < 0) {
             fprintf(stderr, "paired: %s failed\n", x < 0 ? a[0] : b[0]);
