@@ -76,8 +76,8 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         return set_err(err, FAKEAPI_E_INVALID,
                        "set phase: namespace, name "
                        "and phase are required");
-    store_wrlock(&srv->store);
-    cur = store_pod(&srv->store, ns, name);
+    fakeapi__store_wrlock(&srv->store);
+    cur = fakeapi__store_pod(&srv->store, ns, name);
     if (!cur) {
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     } else {
@@ -87,13 +87,13 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         json_object_set_new(json_object_get(obj, "status"), "phase",
                             json_string(phase));
         snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)store_next_rv(&srv->store));
+                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
         json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
                             json_string(rv));
-        if (store_put_pod(&srv->store, obj, false, NULL) != 0)
+        if (fakeapi__store_put_pod(&srv->store, obj, false, NULL) != 0)
             rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
     }
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return rc;
 }
 
@@ -104,13 +104,13 @@ int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
     int rc = FAKEAPI_OK;
 
     *json_out = NULL;
-    store_rdlock(&srv->store);
-    cur = store_pod(&srv->store, ns, name);
+    fakeapi__store_rdlock(&srv->store);
+    cur = fakeapi__store_pod(&srv->store, ns, name);
     if (!cur)
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     else if (!(*json_out = strdup(cur->bytes)))
         rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return rc;
 }
 
@@ -121,9 +121,9 @@ int fakeapi_create_namespace(fakeapi *srv, const char *ns,
 
     if (!ns || !*ns || strlen(ns) > 63)
         return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
-    store_wrlock(&srv->store);
+    fakeapi__store_wrlock(&srv->store);
     rc = fakeapi__ns_ensure(srv, ns);
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return rc == 0 ? FAKEAPI_OK
                    : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
 }
@@ -132,9 +132,9 @@ uint64_t fakeapi_resource_version(fakeapi *srv)
 {
     uint64_t rv;
 
-    store_rdlock(&srv->store);
+    fakeapi__store_rdlock(&srv->store);
     rv = srv->store.rv;
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return rv;
 }
 
@@ -142,9 +142,9 @@ size_t fakeapi_pod_count(fakeapi *srv)
 {
     size_t n;
 
-    store_rdlock(&srv->store);
+    fakeapi__store_rdlock(&srv->store);
     n = srv->store.pods.count;
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return n;
 }
 
@@ -152,9 +152,9 @@ unsigned fakeapi_watch_count(fakeapi *srv)
 {
     unsigned n;
 
-    store_rdlock(&srv->store);
+    fakeapi__store_rdlock(&srv->store);
     n = (unsigned)srv->store.nwatchers;
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return n;
 }
 
@@ -163,19 +163,19 @@ unsigned fakeapi_close_watches(fakeapi *srv)
     unsigned n;
     size_t i;
 
-    store_rdlock(&srv->store);
+    fakeapi__store_rdlock(&srv->store);
     n = (unsigned)srv->store.nwatchers;
     for (i = 0; i < srv->store.nwatchers; i++)
         fakeapi__watch_close(srv->store.watchers[i]);
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     return n;
 }
 
 void fakeapi_compact(fakeapi *srv)
 {
-    store_wrlock(&srv->store);
-    store_compact(&srv->store);
-    store_unlock(&srv->store);
+    fakeapi__store_wrlock(&srv->store);
+    fakeapi__store_compact(&srv->store);
+    fakeapi__store_unlock(&srv->store);
 }
 
 static bool is_initial_ns(const char *ns)
@@ -192,7 +192,7 @@ void fakeapi_reset(fakeapi *srv)
     fakeapi_close_watches(srv);
     fakeapi__faults_clear(srv);
     fakeapi__reqlog_clear(srv->log);
-    store_wrlock(st);
+    fakeapi__store_wrlock(st);
     for (i = st->nns; i-- > 0;) {
         struct nsent *n = st->nsv[i];
 
@@ -202,17 +202,17 @@ void fakeapi_reset(fakeapi *srv)
             char rv[24];
 
             snprintf(rv, sizeof(rv), "%llu",
-                     (unsigned long long)store_next_rv(st));
+                     (unsigned long long)fakeapi__store_next_rv(st));
             json_object_set_new(json_object_get(last, "metadata"),
                                 "resourceVersion", json_string(rv));
-            if (store_delete_pod(st, last) != 0)
+            if (fakeapi__store_delete_pod(st, last) != 0)
                 break;
         }
         if (!is_initial_ns(n->obj->name))
-            store_delete_ns(st, n->obj->name);
+            fakeapi__store_delete_ns(st, n->obj->name);
     }
-    store_compact(st);
-    store_unlock(st);
+    fakeapi__store_compact(st);
+    fakeapi__store_unlock(st);
 }
 
 int fakeapi_request_log(fakeapi *srv, char **json_out)

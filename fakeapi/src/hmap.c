@@ -15,7 +15,7 @@ static size_t hash_str(const char *s)
     return (size_t)h;
 }
 
-void hmap_init(struct hmap *m)
+void fakeapi__hmap_init(struct hmap *m)
 {
     m->slots = NULL;
     m->cap = 0;
@@ -23,14 +23,14 @@ void hmap_init(struct hmap *m)
     m->used = 0;
 }
 
-void hmap_release(struct hmap *m)
+void fakeapi__hmap_release(struct hmap *m)
 {
     size_t i;
 
     for (i = 0; i < m->cap; i++)
         free(m->slots[i].key);
     free(m->slots);
-    hmap_init(m);
+    fakeapi__hmap_init(m);
 }
 
 static struct hmap_slot *find(const struct hmap *m, const char *key, size_t h)
@@ -50,7 +50,7 @@ static struct hmap_slot *find(const struct hmap *m, const char *key, size_t h)
     }
 }
 
-void *hmap_get(const struct hmap *m, const char *key)
+void *fakeapi__hmap_get(const struct hmap *m, const char *key)
 {
     struct hmap_slot *s = find(m, key, hash_str(key));
 
@@ -81,7 +81,7 @@ static int rehash(struct hmap *m, size_t cap)
     return 0;
 }
 
-int hmap_put(struct hmap *m, const char *key, void *value, void **old)
+int fakeapi__hmap_put(struct hmap *m, const char *key, void *value, void **old)
 {
     size_t h = hash_str(key);
     struct hmap_slot *s = find(m, key, h);
@@ -115,7 +115,7 @@ int hmap_put(struct hmap *m, const char *key, void *value, void **old)
     return 0;
 }
 
-void *hmap_del(struct hmap *m, const char *key)
+void *fakeapi__hmap_del(struct hmap *m, const char *key)
 {
     struct hmap_slot *s = find(m, key, hash_str(key));
     void *v;
@@ -131,8 +131,8 @@ void *hmap_del(struct hmap *m, const char *key)
     return v;
 }
 
-bool hmap_next(const struct hmap *m, size_t *pos, const char **key,
-               void **value)
+bool fakeapi__hmap_next(const struct hmap *m, size_t *pos, const char **key,
+                        void **value)
 {
     while (*pos < m->cap) {
         struct hmap_slot *s = &m->slots[(*pos)++];

@@ -23,23 +23,23 @@ struct hmap {
     size_t used;  /* live keys + tombstones */
 };
 
-void hmap_init(struct hmap *m);
+void fakeapi__hmap_init(struct hmap *m);
 
 /* Free the slots and key copies (values are the caller's). */
-void hmap_release(struct hmap *m);
+void fakeapi__hmap_release(struct hmap *m);
 
 /* The value for @p key, or NULL. */
-void *hmap_get(const struct hmap *m, const char *key);
+void *fakeapi__hmap_get(const struct hmap *m, const char *key);
 
 /* Insert or replace; returns 0, or -1 when out of memory (map unchanged).
  * @p old (optional) receives the replaced value or NULL. */
-int hmap_put(struct hmap *m, const char *key, void *value, void **old);
+int fakeapi__hmap_put(struct hmap *m, const char *key, void *value, void **old);
 
 /* Remove @p key; returns its value or NULL. */
-void *hmap_del(struct hmap *m, const char *key);
+void *fakeapi__hmap_del(struct hmap *m, const char *key);
 
 /* Iterate: start with *pos = 0; returns false at the end. */
-bool hmap_next(const struct hmap *m, size_t *pos, const char **key,
-               void **value);
+bool fakeapi__hmap_next(const struct hmap *m, size_t *pos, const char **key,
+                        void **value);
 
 #endif

@@ -406,24 +406,24 @@ static void do_list(struct req *r, const char *ns, struct listopts *o,
     long long remaining = -1;
     int rc;
 
-    objvec_init(&ov);
-    store_rdlock(st);
-    if (store_needs_sort(st)) {
-        store_unlock(st);
-        store_wrlock(st);
-        store_sort(st);
+    fakeapi__objvec_init(&ov);
+    fakeapi__store_rdlock(st);
+    if (fakeapi__store_needs_sort(st)) {
+        fakeapi__store_unlock(st);
+        fakeapi__store_wrlock(st);
+        fakeapi__store_sort(st);
     }
-    rc = store_list(st, ns, o->ls, o->fs, o->after,
-                    o->limit > 0 ? (size_t)o->limit : 0, &ov, &more);
+    rc = fakeapi__store_list(st, ns, o->ls, o->fs, o->after,
+                             o->limit > 0 ? (size_t)o->limit : 0, &ov, &more);
     rv = st->rv;
     if (rc == 0 && more && ov.n > 0) {
         cont = encode_continue(rv, ov.v[ov.n - 1]->key);
         /* k8s-api.md §7: only without selectors */
         if (fakeapi__lsel_is_empty(o->ls) && fakeapi__fsel_is_empty(o->fs))
-            remaining =
-                (long long)store_count_after(st, ns, ov.v[ov.n - 1]->key);
+            remaining = (long long)fakeapi__store_count_after(
+                st, ns, ov.v[ov.n - 1]->key);
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     if (rc != 0)
         fakeapi__resp_status(
             out, fakeapi__status_new(500, "InternalError",
@@ -432,7 +432,7 @@ static void do_list(struct req *r, const char *ns, struct listopts *o,
     else
         send_list(r, o, &ov, rv, cont, remaining, out);
     free(cont);
-    objvec_release(&ov);
+    fakeapi__objvec_release(&ov);
 }
 
 static void do_watch(struct req *r, const char *ns, struct listopts *o,
@@ -501,14 +501,15 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
         listopts_release(&o);
         return;
     }
-    objvec_init(&ov);
+    fakeapi__objvec_init(&ov);
     items = json_array();
-    store_wrlock(st);
-    if (store_needs_sort(st))
-        store_sort(st);
-    if (store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
+    fakeapi__store_wrlock(st);
+    if (fakeapi__store_needs_sort(st))
+        fakeapi__store_sort(st);
+    if (fakeapi__store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
         for (i = 0; i < ov.n; i++) {
-            struct fakeapi_obj *cur = store_pod(st, ov.v[i]->ns, ov.v[i]->name);
+            struct fakeapi_obj *cur =
+                fakeapi__store_pod(st, ov.v[i]->ns, ov.v[i]->name);
 
             if (cur)
                 json_array_append_new(items,
@@ -520,7 +521,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                  "apiVersion", "v1", "metadata",
                                  "resourceVersion", "", (size_t)0, "items",
                                  items));
-    store_unlock(st);
-    objvec_release(&ov);
+    fakeapi__store_unlock(st);
+    fakeapi__objvec_release(&ov);
     listopts_release(&o);
 }

@@ -21,10 +21,10 @@ static json_t *ns_object(struct fakeapi *srv, const char *name, json_t *labels)
     char rv[24];
     json_t *o;
 
-    store_uuid(&srv->store, uid);
+    fakeapi__store_uuid(&srv->store, uid);
     fakeapi__now(now);
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
     if (!labels)
         labels = json_object();
     json_object_set_new(labels, "kubernetes.io/metadata.name",
@@ -42,10 +42,10 @@ int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
 {
     json_t *o;
 
-    if (store_ns(&srv->store, name))
+    if (fakeapi__store_ns(&srv->store, name))
         return 0;
     o = ns_object(srv, name, NULL);
-    return o ? store_put_ns(&srv->store, o) : -1;
+    return o ? fakeapi__store_put_ns(&srv->store, o) : -1;
 }
 
 int fakeapi__init_namespaces(struct fakeapi *srv)
@@ -62,7 +62,7 @@ int fakeapi__init_namespaces(struct fakeapi *srv)
 
 json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
 {
-    if (store_ns(&srv->store, ns))
+    if (fakeapi__store_ns(&srv->store, ns))
         return NULL;
     return fakeapi__status_not_found("namespaces", ns);
 }
@@ -132,7 +132,7 @@ void fakeapi__ns_list(struct req *r, struct resp *out)
     if (m.form == FAKEAPI_FORM_PARTIAL_LIST) {
         struct fakeapi_obj **objs;
 
-        store_rdlock(st);
+        fakeapi__store_rdlock(st);
         objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
         for (i = 0; objs && i < st->nns; i++)
             objs[i] = st->nsv[i]->obj;
@@ -144,16 +144,16 @@ void fakeapi__ns_list(struct req *r, struct resp *out)
                 out, fakeapi__status_new(500, "InternalError",
                                          "Internal error occurred: out of "
                                          "memory"));
-        store_unlock(st);
+        fakeapi__store_unlock(st);
         free(objs);
         return;
     }
     items = json_array();
-    store_rdlock(st);
+    fakeapi__store_rdlock(st);
     for (i = 0; i < st->nns; i++)
         json_array_append_new(items, fakeapi__obj_tree(st->nsv[i]->obj));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     if (m.form == FAKEAPI_FORM_TABLE) {
         json_t *t = ns_table(items, rv, m.version);
 
@@ -181,15 +181,15 @@ void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
         fakeapi__resp_status(out, bad);
         return;
     }
-    store_rdlock(st);
-    n = store_ns(st, ns);
+    fakeapi__store_rdlock(st);
+    n = fakeapi__store_ns(st, ns);
     if (n && m.form == FAKEAPI_FORM_PARTIAL)
         fakeapi__resp_partial(out, n->obj, m.version);
     else if (n)
         fakeapi__resp_obj(out, 200, n->obj);
     else
         fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
-    store_unlock(st);
+    fakeapi__store_unlock(st);
 }
 
 /* The Namespace body: JSON, or protobuf as kubectl's typed client sends. */
@@ -246,13 +246,13 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
         json_decref(body);
         return;
     }
-    store_wrlock(st);
-    if (store_ns(st, name)) {
+    fakeapi__store_wrlock(st);
+    if (fakeapi__store_ns(st, name)) {
         fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
     } else {
         o = ns_object(r->srv, name,
                       json_is_object(labels) ? json_deep_copy(labels) : NULL);
-        if (o && store_put_ns(st, json_incref(o)) == 0)
+        if (o && fakeapi__store_put_ns(st, json_incref(o)) == 0)
             fakeapi__resp_json(out, 201, o);
         else
             fakeapi__resp_status(
@@ -260,7 +260,7 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
                                          "Internal error occurred: out of "
                                          "memory"));
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     json_decref(body);
 }
 
@@ -276,10 +276,10 @@ static void delete_pods(struct fakeapi *srv, struct nsent *n)
         if (!last)
             return;
         snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)store_next_rv(&srv->store));
+                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
         json_object_set_new(json_object_get(last, "metadata"),
                             "resourceVersion", json_string(rv));
-        if (store_delete_pod(&srv->store, last) != 0)
+        if (fakeapi__store_delete_pod(&srv->store, last) != 0)
             return;
     }
 }
@@ -303,10 +303,10 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
         fakeapi__resp_status(out, s);
         return;
     }
-    store_wrlock(st);
-    n = store_ns(st, ns);
+    fakeapi__store_wrlock(st);
+    n = fakeapi__store_ns(st, ns);
     if (!n) {
-        store_unlock(st);
+        fakeapi__store_unlock(st);
         fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
         return;
     }
@@ -317,7 +317,7 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
     json_object_set_new(json_object_get(o, "status"), "phase",
                         json_string("Terminating"));
     delete_pods(r->srv, n);
-    store_delete_ns(st, ns);
-    store_unlock(st);
+    fakeapi__store_delete_ns(st, ns);
+    fakeapi__store_unlock(st);
     fakeapi__resp_json(out, 200, o);
 }

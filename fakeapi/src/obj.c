@@ -210,14 +210,14 @@ void fakeapi__obj_unref(struct fakeapi_obj *o)
         obj_free(o);
 }
 
-void objvec_init(struct objvec *ov)
+void fakeapi__objvec_init(struct objvec *ov)
 {
     ov->v = NULL;
     ov->n = 0;
     ov->cap = 0;
 }
 
-int objvec_push(struct objvec *ov, struct fakeapi_obj *o)
+int fakeapi__objvec_push(struct objvec *ov, struct fakeapi_obj *o)
 {
     if (ov->n == ov->cap) {
         size_t cap = ov->cap ? ov->cap * 2 : 16;
@@ -232,14 +232,14 @@ int objvec_push(struct objvec *ov, struct fakeapi_obj *o)
     return 0;
 }
 
-void objvec_release(struct objvec *ov)
+void fakeapi__objvec_release(struct objvec *ov)
 {
     size_t i;
 
     for (i = 0; i < ov->n; i++)
         fakeapi__obj_unref(ov->v[i]);
     free(ov->v);
-    objvec_init(ov);
+    fakeapi__objvec_init(ov);
 }
 
 int fakeapi__obj_partial(const struct fakeapi_obj *o, const char *version,

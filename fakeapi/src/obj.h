@@ -65,10 +65,10 @@ struct objvec {
     size_t cap;
 };
 
-void objvec_init(struct objvec *ov);
+void fakeapi__objvec_init(struct objvec *ov);
 /* Append taking a new reference; 0 or -1 when out of memory. */
-int objvec_push(struct objvec *ov, struct fakeapi_obj *o);
+int fakeapi__objvec_push(struct objvec *ov, struct fakeapi_obj *o);
 /* Drop every reference and free the array. */
-void objvec_release(struct objvec *ov);
+void fakeapi__objvec_release(struct objvec *ov);
 
 #endif

@@ -107,9 +107,9 @@ static int commit(struct fakeapi *srv, json_t *obj, struct fakeapi_obj **out)
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
     json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
-    return store_put_pod(&srv->store, obj, false, out);
+    return fakeapi__store_put_pod(&srv->store, obj, false, out);
 }
 
 void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
@@ -126,15 +126,15 @@ void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
         fakeapi__resp_status(out, bad);
         return;
     }
-    store_rdlock(st);
-    o = store_pod(st, ns, name);
+    fakeapi__store_rdlock(st);
+    o = fakeapi__store_pod(st, ns, name);
     if (o && m.form == FAKEAPI_FORM_PARTIAL)
         fakeapi__resp_partial(out, o, m.version);
     else if (o)
         fakeapi__resp_obj(out, 200, o);
     else
         fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
-    store_unlock(st);
+    fakeapi__store_unlock(st);
 }
 
 /* Pick a free name for generateName (k8s-api.md §2, §4: 8 tries). */
@@ -149,8 +149,8 @@ static json_t *generate_name(struct fakeapi *srv, const char *ns, json_t *obj)
         blen = 58;
     for (i = 0; i < 8; i++) {
         memcpy(name, base, blen);
-        store_random_suffix(&srv->store, name + blen, 5);
-        if (!store_pod(&srv->store, ns, name)) {
+        fakeapi__store_random_suffix(&srv->store, name + blen, 5);
+        if (!fakeapi__store_pod(&srv->store, ns, name)) {
             json_object_set_new(meta_of(obj), "name", json_string(name));
             return NULL;
         }
@@ -176,7 +176,7 @@ static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
                                    "resourceVersion should not be set on "
                                    "objects to be created");
     fakeapi__now(now);
-    store_uuid(&srv->store, uid);
+    fakeapi__store_uuid(&srv->store, uid);
     json_object_set_new(meta, "namespace", json_string(ns));
     json_object_set_new(meta, "uid", json_string(uid));
     json_object_set_new(meta, "creationTimestamp", json_string(now));
@@ -217,7 +217,7 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
         json_decref(obj);
         return;
     }
-    store_wrlock(st);
+    fakeapi__store_wrlock(st);
     status = fakeapi__ns_required(r->srv, ns);
     if (!status && !(meta_str(obj, "name") && *meta_str(obj, "name")) &&
         meta_str(obj, "generateName") && *meta_str(obj, "generateName"))
@@ -226,7 +226,7 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
         status = fakeapi__validate_pod_create(obj);
     if (!status)
         status = prepare_new(r->srv, ns, obj);
-    if (!status && store_pod(st, ns, meta_str(obj, "name")))
+    if (!status && fakeapi__store_pod(st, ns, meta_str(obj, "name")))
         status = fakeapi__status_exists("pods", meta_str(obj, "name"));
     if (status) {
         fakeapi__resp_status(out, status);
@@ -238,7 +238,7 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
     } else {
         fakeapi__resp_obj(out, 201, stored);
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
 }
 
 /*
@@ -344,15 +344,15 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
         json_decref(obj);
         return;
     }
-    store_wrlock(st);
-    cur = store_pod(st, ns, name);
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
     if (!cur) {
         fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
         json_decref(obj);
     } else {
         finish_update(r, cur, obj, status_sub, out);
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
 }
 
 void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
@@ -377,11 +377,11 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
                      "application/apply-patch+yaml"));
         return;
     }
-    store_wrlock(st);
-    cur = store_pod(st, ns, name);
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
     if (!cur) {
         fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
-        store_unlock(st);
+        fakeapi__store_unlock(st);
         return;
     }
     {
@@ -405,7 +405,7 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
         json_decref(obj);
     } else
         finish_update(r, cur, obj, status_sub, out);
-    store_unlock(st);
+    fakeapi__store_unlock(st);
 }
 
 /* Delete options from the body, or else the query (k8s-api.md §8). */
@@ -525,9 +525,9 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
     if (grace > 0 || held)
         return obj;
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
     json_object_set_new(meta, "resourceVersion", json_string(rv));
-    if (store_delete_pod(&srv->store, json_incref(obj)) != 0) {
+    if (fakeapi__store_delete_pod(&srv->store, json_incref(obj)) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -575,8 +575,8 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
         json_decref(d.body);
         return;
     }
-    store_wrlock(st);
-    cur = store_pod(st, ns, name);
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
     if (!cur) {
         status = fakeapi__status_not_found("pods", name);
     } else {
@@ -596,6 +596,6 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
         else
             fakeapi__resp_status(out, oom_status());
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     json_decref(d.body);
 }

@@ -91,7 +91,7 @@ static void prepare(struct seeder *sd, json_t *pod)
     if (!json_string_value(json_object_get(meta, "namespace")))
         json_object_set_new(meta, "namespace", json_string("default"));
     if (!json_string_value(json_object_get(meta, "uid"))) {
-        store_uuid(&sd->srv->store, uid);
+        fakeapi__store_uuid(&sd->srv->store, uid);
         json_object_set_new(meta, "uid", json_string(uid));
     }
     if (!json_string_value(json_object_get(meta, "creationTimestamp")))
@@ -104,7 +104,7 @@ static void prepare(struct seeder *sd, json_t *pod)
         json_object_set_new(pod, "status",
                             json_pack("{s:s}", "phase", "Pending"));
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)store_next_rv(&sd->srv->store));
+             (unsigned long long)fakeapi__store_next_rv(&sd->srv->store));
     json_object_set_new(meta, "resourceVersion", json_string(rv));
 }
 
@@ -131,7 +131,7 @@ static int add(struct seeder *sd, json_t *pod)
     }
     prepare(sd, pod);
     o = fakeapi__obj_new(pod);
-    if (!o || objvec_push(&sd->objs, o) != 0) {
+    if (!o || fakeapi__objvec_push(&sd->objs, o) != 0) {
         fakeapi__obj_unref(o);
         return fail(sd, FAKEAPI_E_NOMEM, "seed: out of memory");
     }
@@ -246,10 +246,10 @@ static int commit(struct seeder *sd)
 
         sd->objs.v[i] = NULL;
         if (fakeapi__ns_ensure(sd->srv, o->ns) != 0 ||
-            store_put_obj(st, o, true, NULL) != 0)
+            fakeapi__store_put_obj(st, o, true, NULL) != 0)
             rc = fail(sd, FAKEAPI_E_NOMEM, "seed: out of memory");
     }
-    store_sort(st);
+    fakeapi__store_sort(st);
     return rc;
 }
 
@@ -263,11 +263,11 @@ int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
     memset(&sd, 0, sizeof(sd));
     sd.srv = srv;
     sd.err = err;
-    objvec_init(&sd.objs);
+    fakeapi__objvec_init(&sd.objs);
     fakeapi__now(sd.now);
     i = skip_ws(json, 0, len);
     /* one lock for the whole seed: history order = counter order */
-    store_wrlock(&srv->store);
+    fakeapi__store_wrlock(&srv->store);
     if (i < len && json[i] == '[')
         rc = add_array(&sd, json, len, &i);
     else if (i < len && json[i] == '{')
@@ -277,8 +277,8 @@ int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
                   "seed: expected a Pod, a PodList or an array of Pods");
     if (rc == FAKEAPI_OK)
         rc = commit(&sd);
-    store_unlock(&srv->store);
-    objvec_release(&sd.objs);
+    fakeapi__store_unlock(&srv->store);
+    fakeapi__objvec_release(&sd.objs);
 #if defined(__GLIBC__)
     malloc_trim(0);
 #endif

@@ -517,7 +517,7 @@ static uint64_t expire_watches(struct fakeapi *srv, uint64_t now, bool bookmark,
     uint64_t next = UINT64_MAX;
     size_t i;
 
-    store_rdlock(st);
+    fakeapi__store_rdlock(st);
     *any = st->nwatchers > 0;
     for (i = 0; i < st->nwatchers; i++) {
         struct watcher *w = st->watchers[i];
@@ -532,7 +532,7 @@ static uint64_t expire_watches(struct fakeapi *srv, uint64_t now, bool bookmark,
         if (probe)
             fakeapi__watch_probe(w);
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     return next;
 }
 
@@ -710,7 +710,7 @@ static void srv_free(struct fakeapi *srv)
         free(d);
     }
     fakeapi__reqlog_free(srv->log);
-    store_release(&srv->store);
+    fakeapi__store_release(&srv->store);
     pthread_mutex_destroy(&srv->fault_mu);
     pthread_mutex_destroy(&srv->tick_mu);
     pthread_cond_destroy(&srv->tick_cv);
@@ -732,7 +732,7 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     srv = calloc(1, sizeof(*srv));
     if (!srv)
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
-    if (store_init(&srv->store, o->history) != 0) {
+    if (fakeapi__store_init(&srv->store, o->history) != 0) {
         free(srv);
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
     }
@@ -784,10 +784,10 @@ void fakeapi_stop(fakeapi *srv)
         MHD_resume_connection(d->conn);
         free(d);
     }
-    store_rdlock(&srv->store);
+    fakeapi__store_rdlock(&srv->store);
     for (i = 0; i < srv->store.nwatchers; i++)
         fakeapi__watch_close(srv->store.watchers[i]);
-    store_unlock(&srv->store);
+    fakeapi__store_unlock(&srv->store);
     MHD_stop_daemon(srv->daemon);
     srv_free(srv);
 }

@@ -10,13 +10,13 @@
 
 /* ---- events ---- */
 
-struct event *event_ref(struct event *ev)
+struct event *fakeapi__event_ref(struct event *ev)
 {
     atomic_fetch_add_explicit(&ev->refs, 1, memory_order_relaxed);
     return ev;
 }
 
-void event_unref(struct event *ev)
+void fakeapi__event_unref(struct event *ev)
 {
     if (!ev ||
         atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) != 1)
@@ -127,25 +127,25 @@ struct lkey {
 static struct sarr *label_set(struct store *st, const char *key,
                               const char *value, bool create)
 {
-    struct lkey *lk = hmap_get(&st->labels, key);
+    struct lkey *lk = fakeapi__hmap_get(&st->labels, key);
     struct sarr *s;
 
     if (!lk) {
         if (!create)
             return NULL;
         lk = calloc(1, sizeof(*lk));
-        if (!lk || hmap_put(&st->labels, key, lk, NULL) != 0) {
+        if (!lk || fakeapi__hmap_put(&st->labels, key, lk, NULL) != 0) {
             free(lk);
             return NULL;
         }
-        hmap_init(&lk->values);
+        fakeapi__hmap_init(&lk->values);
     }
     if (!value)
         return &lk->all;
-    s = hmap_get(&lk->values, value);
+    s = fakeapi__hmap_get(&lk->values, value);
     if (!s && create) {
         s = calloc(1, sizeof(*s));
-        if (!s || hmap_put(&lk->values, value, s, NULL) != 0) {
+        if (!s || fakeapi__hmap_put(&lk->values, value, s, NULL) != 0) {
             free(s);
             return NULL;
         }
@@ -190,32 +190,32 @@ static void labels_release(struct store *st)
     size_t pos = 0;
     void *p;
 
-    while (hmap_next(&st->labels, &pos, NULL, &p)) {
+    while (fakeapi__hmap_next(&st->labels, &pos, NULL, &p)) {
         struct lkey *lk = p;
         size_t vpos = 0;
         void *s;
 
-        while (hmap_next(&lk->values, &vpos, NULL, &s)) {
+        while (fakeapi__hmap_next(&lk->values, &vpos, NULL, &s)) {
             sarr_release(s);
             free(s);
         }
-        hmap_release(&lk->values);
+        fakeapi__hmap_release(&lk->values);
         sarr_release(&lk->all);
         free(lk);
     }
-    hmap_release(&st->labels);
+    fakeapi__hmap_release(&st->labels);
 }
 
 /* ---- life cycle and locking ---- */
 
-int store_init(struct store *st, size_t history)
+int fakeapi__store_init(struct store *st, size_t history)
 {
     memset(st, 0, sizeof(*st));
     if (pthread_rwlock_init(&st->lock, NULL) != 0)
         return -1;
-    hmap_init(&st->pods);
-    hmap_init(&st->nss);
-    hmap_init(&st->labels);
+    fakeapi__hmap_init(&st->pods);
+    fakeapi__hmap_init(&st->nss);
+    fakeapi__hmap_init(&st->labels);
     st->hist_cap = history ? history : 10000;
     st->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)st << 16) ^
               0x9E3779B97F4A7C15ULL;
@@ -236,15 +236,15 @@ static void entry_free(struct entry *e)
     free(e);
 }
 
-void store_release(struct store *st)
+void fakeapi__store_release(struct store *st)
 {
     size_t pos = 0;
     void *p;
     size_t i;
 
-    while (hmap_next(&st->pods, &pos, NULL, &p))
+    while (fakeapi__hmap_next(&st->pods, &pos, NULL, &p))
         entry_free(p);
-    hmap_release(&st->pods);
+    fakeapi__hmap_release(&st->pods);
     for (i = 0; i < st->nns; i++) {
         fakeapi__obj_unref(st->nsv[i]->obj);
         sarr_release(&st->nsv[i]->pods);
@@ -252,31 +252,31 @@ void store_release(struct store *st)
         free(st->nsv[i]);
     }
     free(st->nsv);
-    hmap_release(&st->nss);
+    fakeapi__hmap_release(&st->nss);
     labels_release(st);
     for (i = 0; i < st->hist_len; i++)
-        event_unref(st->hist[(st->hist_start + i) % st->hist_cap]);
+        fakeapi__event_unref(st->hist[(st->hist_start + i) % st->hist_cap]);
     free(st->hist);
     free(st->watchers);
     pthread_rwlock_destroy(&st->lock);
 }
 
-void store_rdlock(struct store *st)
+void fakeapi__store_rdlock(struct store *st)
 {
     pthread_rwlock_rdlock(&st->lock);
 }
 
-void store_wrlock(struct store *st)
+void fakeapi__store_wrlock(struct store *st)
 {
     pthread_rwlock_wrlock(&st->lock);
 }
 
-void store_unlock(struct store *st)
+void fakeapi__store_unlock(struct store *st)
 {
     pthread_rwlock_unlock(&st->lock);
 }
 
-uint64_t store_next_rv(struct store *st)
+uint64_t fakeapi__store_next_rv(struct store *st)
 {
     return ++st->rv;
 }
@@ -291,29 +291,29 @@ static struct entry *pod_entry(struct store *st, const char *ns,
 
     if (n < 0 || (size_t)n >= sizeof(key))
         return NULL;
-    return hmap_get(&st->pods, key);
+    return fakeapi__hmap_get(&st->pods, key);
 }
 
-struct fakeapi_obj *store_pod(struct store *st, const char *ns,
-                              const char *name)
+struct fakeapi_obj *fakeapi__store_pod(struct store *st, const char *ns,
+                                       const char *name)
 {
     struct entry *e = pod_entry(st, ns, name);
 
     return e ? e->obj : NULL;
 }
 
-struct nsent *store_ns(struct store *st, const char *name)
+struct nsent *fakeapi__store_ns(struct store *st, const char *name)
 {
-    return hmap_get(&st->nss, name);
+    return fakeapi__hmap_get(&st->nss, name);
 }
 
 /* O(1) on every list: only bulk puts (a seed) append out of order. */
-bool store_needs_sort(const struct store *st)
+bool fakeapi__store_needs_sort(const struct store *st)
 {
     return st->unsorted;
 }
 
-void store_sort(struct store *st)
+void fakeapi__store_sort(struct store *st)
 {
     size_t pos = 0;
     void *p;
@@ -321,13 +321,13 @@ void store_sort(struct store *st)
 
     for (i = 0; i < st->nns; i++)
         sarr_sort(&st->nsv[i]->pods);
-    while (hmap_next(&st->labels, &pos, NULL, &p)) {
+    while (fakeapi__hmap_next(&st->labels, &pos, NULL, &p)) {
         struct lkey *lk = p;
         size_t vpos = 0;
         void *s;
 
         sarr_sort(&lk->all);
-        while (hmap_next(&lk->values, &vpos, NULL, &s))
+        while (fakeapi__hmap_next(&lk->values, &vpos, NULL, &s))
             sarr_sort(s);
     }
     st->unsorted = false;
@@ -371,7 +371,7 @@ static int take_from(const struct listq *q, const struct sarr *a,
             *q->more = true;
             return 1;
         }
-        if (objvec_push(q->out, a->v[i]->obj) != 0)
+        if (fakeapi__objvec_push(q->out, a->v[i]->obj) != 0)
             return -1;
     }
     return 0;
@@ -415,9 +415,10 @@ static const struct sarr *best_set(struct store *st,
     return best;
 }
 
-int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
-               const struct fakeapi_fsel *fs, const char *after, size_t limit,
-               struct objvec *out, bool *more)
+int fakeapi__store_list(struct store *st, const char *ns,
+                        const struct fakeapi_lsel *ls,
+                        const struct fakeapi_fsel *fs, const char *after,
+                        size_t limit, struct objvec *out, bool *more)
 {
     struct listq q = {ns, ls, fs, limit, out, more};
     const char *fname = fs ? fakeapi__fsel_exact(fs, "metadata.name") : NULL;
@@ -450,7 +451,7 @@ int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
                 *more = true;
                 break;
             }
-            if (objvec_push(out, e->obj) != 0)
+            if (fakeapi__objvec_push(out, e->obj) != 0)
                 rc = -1;
         }
         return rc;
@@ -461,7 +462,7 @@ int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
     if (best)
         return take_from(&q, best, after) < 0 ? -1 : 0;
     if (q.ns) {
-        struct nsent *n = store_ns(st, q.ns);
+        struct nsent *n = fakeapi__store_ns(st, q.ns);
 
         return n && take_from(&q, &n->pods, after) < 0 ? -1 : 0;
     }
@@ -481,25 +482,26 @@ static void history_push(struct store *st, struct event *ev)
         struct event *old = st->hist[st->hist_start];
 
         st->compacted_rv = old->rv;
-        event_unref(old);
+        fakeapi__event_unref(old);
         st->hist_start = (st->hist_start + 1) % st->hist_cap;
         st->hist_len--;
     }
-    st->hist[(st->hist_start + st->hist_len) % st->hist_cap] = event_ref(ev);
+    st->hist[(st->hist_start + st->hist_len) % st->hist_cap] =
+        fakeapi__event_ref(ev);
     st->hist_len++;
 }
 
-void store_compact(struct store *st)
+void fakeapi__store_compact(struct store *st)
 {
     while (st->hist_len > 0) {
-        event_unref(st->hist[st->hist_start]);
+        fakeapi__event_unref(st->hist[st->hist_start]);
         st->hist_start = (st->hist_start + 1) % st->hist_cap;
         st->hist_len--;
     }
     st->compacted_rv = st->rv;
 }
 
-bool store_replay(struct store *st, uint64_t from, struct watcher *w)
+bool fakeapi__store_replay(struct store *st, uint64_t from, struct watcher *w)
 {
     size_t i;
 
@@ -534,11 +536,11 @@ static int publish(struct store *st, enum ev_type type, struct fakeapi_obj *old,
     history_push(st, ev);
     for (i = 0; i < st->nwatchers; i++)
         fakeapi__watch_deliver(st->watchers[i], ev);
-    event_unref(ev);
+    fakeapi__event_unref(ev);
     return 0;
 }
 
-int store_add_watcher(struct store *st, struct watcher *w)
+int fakeapi__store_add_watcher(struct store *st, struct watcher *w)
 {
     if (st->nwatchers == st->watchers_cap) {
         size_t cap = st->watchers_cap ? st->watchers_cap * 2 : 16;
@@ -553,7 +555,7 @@ int store_add_watcher(struct store *st, struct watcher *w)
     return 0;
 }
 
-void store_remove_watcher(struct store *st, struct watcher *w)
+void fakeapi__store_remove_watcher(struct store *st, struct watcher *w)
 {
     size_t i;
 
@@ -567,14 +569,14 @@ void store_remove_watcher(struct store *st, struct watcher *w)
 
 /* ---- writes ---- */
 
-int store_put_pod(struct store *st, json_t *json, bool bulk,
-                  struct fakeapi_obj **out)
+int fakeapi__store_put_pod(struct store *st, json_t *json, bool bulk,
+                           struct fakeapi_obj **out)
 {
-    return store_put_obj(st, fakeapi__obj_new(json), bulk, out);
+    return fakeapi__store_put_obj(st, fakeapi__obj_new(json), bulk, out);
 }
 
-int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
-                  struct fakeapi_obj **out)
+int fakeapi__store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
+                           struct fakeapi_obj **out)
 {
     struct nsent *n;
     struct entry *e;
@@ -584,12 +586,12 @@ int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
         return -1;
     if (bulk)
         st->unsorted = true;
-    n = store_ns(st, o->ns);
+    n = fakeapi__store_ns(st, o->ns);
     if (!n) {
         fakeapi__obj_unref(o);
         return -1;
     }
-    e = hmap_get(&st->pods, o->key);
+    e = fakeapi__hmap_get(&st->pods, o->key);
     if (e) {
         old = e->obj;
         unindex_labels(st, e, &old->labels);
@@ -597,7 +599,7 @@ int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
     } else {
         e = calloc(1, sizeof(*e));
         if (!e || !(e->key = strdup(o->key)) ||
-            hmap_put(&st->pods, e->key, e, NULL) != 0) {
+            fakeapi__hmap_put(&st->pods, e->key, e, NULL) != 0) {
             if (e)
                 free(e->key);
             free(e);
@@ -615,7 +617,7 @@ int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
     return publish(st, old ? EV_MODIFIED : EV_ADDED, old, fakeapi__obj_ref(o));
 }
 
-int store_delete_pod(struct store *st, json_t *last)
+int fakeapi__store_delete_pod(struct store *st, json_t *last)
 {
     struct fakeapi_obj *o = fakeapi__obj_new(last);
     struct entry *e;
@@ -624,16 +626,16 @@ int store_delete_pod(struct store *st, json_t *last)
 
     if (!o)
         return -1;
-    e = hmap_get(&st->pods, o->key);
+    e = fakeapi__hmap_get(&st->pods, o->key);
     if (!e) {
         fakeapi__obj_unref(o);
         return -1;
     }
-    n = store_ns(st, o->ns);
+    n = fakeapi__store_ns(st, o->ns);
     unindex_labels(st, e, &e->obj->labels);
     if (n)
         sarr_remove(&n->pods, e);
-    hmap_del(&st->pods, e->key);
+    fakeapi__hmap_del(&st->pods, e->key);
     old = e->obj;
     e->obj = NULL;
     entry_free(e);
@@ -648,7 +650,7 @@ static int nsent_cmp(const void *a, const void *b)
     return strcmp(x->key, y->key);
 }
 
-int store_put_ns(struct store *st, json_t *json)
+int fakeapi__store_put_ns(struct store *st, json_t *json)
 {
     struct fakeapi_obj *o = fakeapi__obj_new(json);
     struct nsent *n;
@@ -657,7 +659,7 @@ int store_put_ns(struct store *st, json_t *json)
 
     if (!o)
         return -1;
-    n = store_ns(st, o->name);
+    n = fakeapi__store_ns(st, o->name);
     if (n) {
         fakeapi__obj_unref(n->obj);
         n->obj = o;
@@ -668,7 +670,8 @@ int store_put_ns(struct store *st, json_t *json)
     klen = strlen(o->name);
     if (n)
         n->key = malloc(klen + 2);
-    if (!n || !v || !n->key || hmap_put(&st->nss, o->name, n, NULL) != 0) {
+    if (!n || !v || !n->key ||
+        fakeapi__hmap_put(&st->nss, o->name, n, NULL) != 0) {
         if (v)
             st->nsv = v;
         if (n)
@@ -686,9 +689,9 @@ int store_put_ns(struct store *st, json_t *json)
     return 0;
 }
 
-void store_delete_ns(struct store *st, const char *name)
+void fakeapi__store_delete_ns(struct store *st, const char *name)
 {
-    struct nsent *n = hmap_del(&st->nss, name);
+    struct nsent *n = fakeapi__hmap_del(&st->nss, name);
     size_t i;
 
     if (!n)
@@ -707,7 +710,8 @@ void store_delete_ns(struct store *st, const char *name)
     free(n);
 }
 
-size_t store_count_after(struct store *st, const char *ns, const char *after)
+size_t fakeapi__store_count_after(struct store *st, const char *ns,
+                                  const char *after)
 {
     size_t total = 0;
     size_t i;
@@ -734,7 +738,7 @@ static uint64_t next_rand(struct store *st)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-void store_uuid(struct store *st, char out[37])
+void fakeapi__store_uuid(struct store *st, char out[37])
 {
     uint64_t a = next_rand(st);
     uint64_t b = next_rand(st);
@@ -748,7 +752,7 @@ void store_uuid(struct store *st, char out[37])
              (unsigned long long)(b & 0xFFFFFFFFFFFFULL));
 }
 
-void store_random_suffix(struct store *st, char *out, size_t n)
+void fakeapi__store_random_suffix(struct store *st, char *out, size_t n)
 {
     /* k8s-api.md §2: apiserver/pkg/storage/names alphabet */
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";

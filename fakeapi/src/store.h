@@ -56,8 +56,8 @@ struct event {
                                       watchers that stop matching) */
 };
 
-struct event *event_ref(struct event *ev);
-void event_unref(struct event *ev);
+struct event *fakeapi__event_ref(struct event *ev);
+void fakeapi__event_unref(struct event *ev);
 
 /* A namespace and its pods. */
 struct nsent {
@@ -88,83 +88,86 @@ struct store {
     size_t watchers_cap;
 };
 
-int store_init(struct store *st, size_t history);
-void store_release(struct store *st);
+int fakeapi__store_init(struct store *st, size_t history);
+void fakeapi__store_release(struct store *st);
 
-void store_rdlock(struct store *st);
-void store_wrlock(struct store *st);
-void store_unlock(struct store *st);
+void fakeapi__store_rdlock(struct store *st);
+void fakeapi__store_wrlock(struct store *st);
+void fakeapi__store_unlock(struct store *st);
 
 /* ---- reads (any lock) ---- */
 
 /* Current pod snapshot (borrowed while locked), or NULL. */
-struct fakeapi_obj *store_pod(struct store *st, const char *ns,
-                              const char *name);
+struct fakeapi_obj *fakeapi__store_pod(struct store *st, const char *ns,
+                                       const char *name);
 
 /* Namespace entry, or NULL. */
-struct nsent *store_ns(struct store *st, const char *name);
+struct nsent *fakeapi__store_ns(struct store *st, const char *name);
 
 /* Collect pods in key order: namespace @p ns (NULL = all), matching the
  * selectors (NULL = all), with key > @p after (NULL = from the start), at
  * most @p limit (0 = no limit). *more tells whether matches remain.
  * Returns 0, or -1 when out of memory. Needs the write lock if
- * store_needs_sort() says so, else a read lock is enough. */
-int store_list(struct store *st, const char *ns, const struct fakeapi_lsel *ls,
-               const struct fakeapi_fsel *fs, const char *after, size_t limit,
-               struct objvec *out, bool *more);
+ * fakeapi__store_needs_sort() says so, else a read lock is enough. */
+int fakeapi__store_list(struct store *st, const char *ns,
+                        const struct fakeapi_lsel *ls,
+                        const struct fakeapi_fsel *fs, const char *after,
+                        size_t limit, struct objvec *out, bool *more);
 
 /* True when an index is dirty (a bulk seed appended out of order). */
-bool store_needs_sort(const struct store *st);
+bool fakeapi__store_needs_sort(const struct store *st);
 /* Sort dirty indexes (write lock). */
-void store_sort(struct store *st);
+void fakeapi__store_sort(struct store *st);
 
 /* Number of pods in namespace @p ns (NULL = all) with key > @p after. */
-size_t store_count_after(struct store *st, const char *ns, const char *after);
+size_t fakeapi__store_count_after(struct store *st, const char *ns,
+                                  const char *after);
 
 /* ---- writes (write lock) ---- */
 
 /* A fresh random UUID (version 4) into @p out. */
-void store_uuid(struct store *st, char out[37]);
+void fakeapi__store_uuid(struct store *st, char out[37]);
 
 /* @p n random characters from the generateName alphabet into @p out. */
-void store_random_suffix(struct store *st, char *out, size_t n);
+void fakeapi__store_random_suffix(struct store *st, char *out, size_t n);
 
 /* Next resourceVersion; the counter is bumped. */
-uint64_t store_next_rv(struct store *st);
+uint64_t fakeapi__store_next_rv(struct store *st);
 
 /*
  * Store @p json (consumed) as the current state of its pod; its
- * metadata.resourceVersion must already be set to a fresh store_next_rv().
- * Creates the entry if needed (ADDED) or replaces it (MODIFIED). @p bulk
- * appends to indexes unsorted (seeding; call store_sort() after).
- * Returns 0 and (optional) a borrowed *out, or -1 when out of memory.
+ * metadata.resourceVersion must already be set to a fresh
+ * fakeapi__store_next_rv(). Creates the entry if needed (ADDED) or replaces it
+ * (MODIFIED). @p bulk appends to indexes unsorted (seeding; call
+ * fakeapi__store_sort() after). Returns 0 and (optional) a borrowed *out, or -1
+ * when out of memory.
  */
-int store_put_pod(struct store *st, json_t *json, bool bulk,
-                  struct fakeapi_obj **out);
+int fakeapi__store_put_pod(struct store *st, json_t *json, bool bulk,
+                           struct fakeapi_obj **out);
 
-/* As store_put_pod(), for a snapshot already built (@p o consumed). */
-int store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
-                  struct fakeapi_obj **out);
+/* As fakeapi__store_put_pod(), for a snapshot already built (@p o consumed). */
+int fakeapi__store_put_obj(struct store *st, struct fakeapi_obj *o, bool bulk,
+                           struct fakeapi_obj **out);
 
 /* Remove a pod; @p last (consumed) is its final state carrying the
  * deletion's resourceVersion (DELETED event). Returns 0 or -1. */
-int store_delete_pod(struct store *st, json_t *last);
+int fakeapi__store_delete_pod(struct store *st, json_t *last);
 
 /* Create or replace a namespace object (consumed; rv set). */
-int store_put_ns(struct store *st, json_t *json);
+int fakeapi__store_put_ns(struct store *st, json_t *json);
 
 /* Remove a namespace entry (its pods must be deleted first). */
-void store_delete_ns(struct store *st, const char *name);
+void fakeapi__store_delete_ns(struct store *st, const char *name);
 
 /* Forget the history: resumed watches older than now get 410. */
-void store_compact(struct store *st);
+void fakeapi__store_compact(struct store *st);
 
 /* Replay history events with rv > @p from to @p w (write lock).
  * Returns false when @p from is older than the history (410). */
-bool store_replay(struct store *st, uint64_t from, struct watcher *w);
+bool fakeapi__store_replay(struct store *st, uint64_t from, struct watcher *w);
 
 /* Register / unregister a watcher (write lock). */
-int store_add_watcher(struct store *st, struct watcher *w);
-void store_remove_watcher(struct store *st, struct watcher *w);
+int fakeapi__store_add_watcher(struct store *st, struct watcher *w);
+void fakeapi__store_remove_watcher(struct store *st, struct watcher *w);
 
 #endif

@@ -293,9 +293,9 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
             pthread_mutex_unlock(&w->mu);
             /* unregister now, so the count is right once the client sees
              * the end (lock order: store, then watcher) */
-            store_wrlock(&w->srv->store);
-            store_remove_watcher(&w->srv->store, w);
-            store_unlock(&w->srv->store);
+            fakeapi__store_wrlock(&w->srv->store);
+            fakeapi__store_remove_watcher(&w->srv->store, w);
+            fakeapi__store_unlock(&w->srv->store);
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
         w->suspended = true;
@@ -329,9 +329,9 @@ static void reader_free(void *cls)
 {
     struct watcher *w = cls;
 
-    store_wrlock(&w->srv->store);
-    store_remove_watcher(&w->srv->store, w);
-    store_unlock(&w->srv->store);
+    fakeapi__store_wrlock(&w->srv->store);
+    fakeapi__store_remove_watcher(&w->srv->store, w);
+    fakeapi__store_unlock(&w->srv->store);
     watcher_free(w);
 }
 
@@ -376,9 +376,9 @@ static void initial_events(struct watcher *w)
     bool more;
     size_t i;
 
-    objvec_init(&ov);
-    if (store_list(&w->srv->store, w->ns, w->ls, w->fs, NULL, 0, &ov, &more) ==
-        0) {
+    fakeapi__objvec_init(&ov);
+    if (fakeapi__store_list(&w->srv->store, w->ns, w->ls, w->fs, NULL, 0, &ov,
+                            &more) == 0) {
         pthread_mutex_lock(&w->mu);
         for (i = 0; i < ov.n; i++) {
             struct witem it = {EV_ADDED, fakeapi__obj_ref(ov.v[i]), ov.v[i]->rv,
@@ -388,7 +388,7 @@ static void initial_events(struct watcher *w)
         }
         pthread_mutex_unlock(&w->mu);
     }
-    objvec_release(&ov);
+    fakeapi__objvec_release(&ov);
 }
 
 /* The too-old answer: 200 with one ERROR event, then the end. */
@@ -415,9 +415,9 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
     struct MHD_Response *resp;
 
     *status = NULL;
-    store_wrlock(st);
+    fakeapi__store_wrlock(st);
     if (st->nwatchers >= srv->max_watchers) {
-        store_unlock(st);
+        fakeapi__store_unlock(st);
         *status = fakeapi__status_new(
             429, "TooManyRequests",
             "too many open watches: limit is %u, please try again later",
@@ -425,11 +425,11 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
         fakeapi__status_retry_after(*status, 1);
         return NULL;
     }
-    if (store_needs_sort(st))
-        store_sort(st);
+    if (fakeapi__store_needs_sort(st))
+        fakeapi__store_sort(st);
     w = watcher_new(srv, conn, p);
-    if (!w || store_add_watcher(st, w) != 0) {
-        store_unlock(st);
+    if (!w || fakeapi__store_add_watcher(st, w) != 0) {
+        fakeapi__store_unlock(st);
         if (w)
             watcher_free(w);
         *status = fakeapi__status_new(500, "InternalError",
@@ -441,13 +441,13 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
         w->from_rv = st->rv;
     } else if (p->rv >= st->rv) {
         w->from_rv = p->rv; /* newer than the store: just wait */
-    } else if (!store_replay(st, p->rv, w)) {
+    } else if (!fakeapi__store_replay(st, p->rv, w)) {
         expired(w, p->rv, st->compacted_rv + 1);
         w->from_rv = UINT64_MAX;
     } else {
         w->from_rv = st->rv;
     }
-    store_unlock(st);
+    fakeapi__store_unlock(st);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
                                              reader, w, reader_free);
     if (!resp) {
