@@ -257,6 +257,12 @@ struct kreg_options {
     unsigned retries;            /**< retries of idempotent requests, 3 */
     unsigned retry_base_ms;      /**< first backoff, default 100 */
     int wire;                    /**< enum kreg_wire | flags */
+    /** Each watch stream asks the server to end it after this many
+     *  seconds (timeoutSeconds), default 300; the watcher then resumes.
+     *  A stream that stays silent (no event, no bookmark) that long plus
+     *  min(that, 30) seconds is dropped and resumed too, so a server or
+     *  proxy that stops sending cannot freeze the watcher's view. */
+    unsigned watch_timeout_s;
 };
 
 /**

@@ -96,12 +96,15 @@ void kreg__http_waker_init(struct kreg__http_waker *w);
 void kreg__http_waker_release(struct kreg__http_waker *w);
 void kreg__http_wake(struct kreg__http_waker *w);
 
-/* kreg__http_stream() that registers its transfer in @p waker (may be
- * NULL). */
+/*
+ * kreg__http_stream() that registers its transfer in @p waker (may be
+ * NULL) and, when @p idle_s is not 0, drops a stream on which no byte
+ * arrived for @p idle_s seconds (headers included): KREG_E_TIMEOUT.
+ */
 int kreg__http_stream_ex(struct kreg__http *h, const char *path,
                          int (*on_data)(void *ctx, const char *p, size_t n),
                          void *ctx, atomic_bool *stop,
-                         struct kreg__http_waker *waker,
+                         struct kreg__http_waker *waker, unsigned idle_s,
                          struct kreg_error *err);
 
 /* URL-escape @p s for a query value (new string, free()), NULL if OOM. */

@@ -86,13 +86,14 @@ int kreg__http_stream(struct kreg__http *h, const char *path,
                       int (*on_data)(void *ctx, const char *p, size_t n),
                       void *ctx, atomic_bool *stop, struct kreg_error *err)
 {
-    return kreg__http_stream_ex(h, path, on_data, ctx, stop, NULL, err);
+    return kreg__http_stream_ex(h, path, on_data, ctx, stop, NULL, 0, err);
 }
 
 int kreg__http_stream_ex(struct kreg__http *h, const char *path,
                          int (*on_data)(void *ctx, const char *p, size_t n),
                          void *ctx, atomic_bool *stop,
-                         struct kreg__http_waker *waker, struct kreg_error *err)
+                         struct kreg__http_waker *waker, unsigned idle_s,
+                         struct kreg_error *err)
 {
     struct kreg__http_call c;
     CURLM *m = NULL;
@@ -112,9 +113,15 @@ int kreg__http_stream_ex(struct kreg__http *h, const char *path,
         goto out;
     }
     /* No total timeout: a watch lasts as long as the server keeps it;
-     * TCP keep-alive (http_call.c) notices a dead peer. */
+     * TCP keep-alive (http_call.c) notices a dead peer, the idle bound
+     * (below 1 byte/s for idle_s) a live peer that went silent. */
     rc = kreg__http_call_prepare(&c, h, e, path, NULL, NULL,
                                  KREG__HTTP_ERROR_BODY_MAX, err);
+    if (rc == KREG_OK && idle_s > 0 &&
+        (curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)idle_s) != CURLE_OK))
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL,
+                         "libcurl: cannot set the stream's idle bound");
     if (rc != KREG_OK)
         goto out;
     c.on_data = on_data;

@@ -39,6 +39,8 @@ int kreg_new(const struct kreg_options *opt, kreg **out, struct kreg_error *err)
         return rc;
     }
     r->wire = o->wire;
+    r->watch_timeout_s =
+        o->watch_timeout_s ? o->watch_timeout_s : KREG__WATCH_TIMEOUT_S;
     *out = r;
     return KREG_OK;
 }

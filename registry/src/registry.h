@@ -12,10 +12,15 @@
 #include "http.h"
 #include "kreg.h"
 
+/* kreg_options.watch_timeout_s by default (client-go's reflectors ask
+ * for 5 to 10 minutes). */
+#define KREG__WATCH_TIMEOUT_S 300u
+
 struct kreg {
     struct kreg__config cfg;
     struct kreg__http *http;
     int wire;
+    unsigned watch_timeout_s; /* kreg_options: the default applied */
 };
 
 /*

@@ -12,6 +12,7 @@
  * and emits the difference between the old view and the listed one, so
  * the consumer's state never loses or repeats a change.
  */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -271,6 +272,14 @@ static int on_data(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* kreg_options.watch_timeout_s: how long a stream may stay silent. */
+static unsigned idle_bound_s(unsigned timeout_s)
+{
+    unsigned grace = timeout_s < 30 ? timeout_s : 30;
+
+    return timeout_s <= UINT_MAX - grace ? timeout_s + grace : UINT_MAX;
+}
+
 static int watch_once(struct kreg_watch *w, struct kreg_error *err)
 {
     char *ns = kreg__http_escape(w->r->cfg.namespace_);
@@ -282,11 +291,13 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
     kbuf_init(&path, 16384);
     kbuf_addf(&path,
               "/api/v1/namespaces/%s/pods?labelSelector=%s&watch=true&"
-              "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=300",
-              ns ? ns : "", sel ? sel : "", rv ? rv : "");
+              "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+              ns ? ns : "", sel ? sel : "", rv ? rv : "",
+              w->r->watch_timeout_s);
     kbuf_reset(&w->line);
     rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
-                              &w->waker, err);
+                              &w->waker, idle_bound_s(w->r->watch_timeout_s),
+                              err);
     kbuf_release(&path);
     free(ns);
     free(sel);

@@ -404,6 +404,48 @@ static void test_e2e_watch_free_ends_an_open_stream(void **state)
     kreg_watch_free(NULL);
 }
 
+/*
+ * A server that accepts the watch request and then says nothing (here:
+ * a latency fault far beyond the hang guard) cannot freeze the watcher:
+ * with watch_timeout_s 1 a stream silent for 2 s is dropped and resumed.
+ */
+static void test_e2e_watch_resumes_after_a_silent_stream(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_options o;
+    struct kreg_error err;
+    struct fakeapi_fault f;
+    kreg_watch *w;
+
+    memset(&o, 0, sizeof(o));
+    memset(&err, 0, sizeof(err));
+    o.server = fakeapi_url(t->srv);
+    o.namespace_ = E2E_NS;
+    o.no_in_cluster = true;
+    o.retry_base_ms = 1;
+    o.watch_timeout_s = 1;
+    kreg_free(t->r);
+    t->r = NULL;
+    if (kreg_new(&o, &t->r, &err) != KREG_OK)
+        fail_msg("kreg_new: %s", err.text);
+    seed_pods(t->srv, 1);
+    w = e2e_watch(t, NULL);
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+
+    /* the next GET, a watch request (nothing else lists from now on;
+     * the change below is a PATCH), is held for twice the hang guard */
+    memset(&f, 0, sizeof(f));
+    f.kind = FAKEAPI_FAULT_LATENCY;
+    f.method = "GET";
+    f.path = PODS_PATH;
+    f.latency_ms = 2 * E2E_GUARD_MS;
+    assert_int_equal(fakeapi_fault_add(t->srv, &f, NULL), FAKEAPI_OK);
+    fakeapi_close_watches(t->srv);
+    e2e_put_raw(t->srv, "pod-a", "greeter", "10.0.0.1:81");
+    e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, e2e_setup, e2e_teardown)
 
 int main(void)
@@ -421,6 +463,7 @@ int main(void)
         T(test_e2e_watch_relists_after_http_410),
         T(test_e2e_watch_stop_from_another_thread_wakes_next),
         T(test_e2e_watch_free_ends_an_open_stream),
+        T(test_e2e_watch_resumes_after_a_silent_stream),
     };
 
     return cmocka_run_group_tests_name("e2e_watch", tests, NULL, NULL);

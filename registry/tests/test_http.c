@@ -268,6 +268,8 @@ struct raw {
     pthread_t th;
     const char *head;
     size_t body_bytes;
+    bool hold; /* after answering, keep the connection until the client
+                  closes it (a live peer that went silent) */
     bool served;
 };
 
@@ -311,18 +313,25 @@ static void *raw_main(void *arg)
     }
     if (send(c, r->head, strlen(r->head), MSG_NOSIGNAL) > 0)
         raw_send_body(c, r->body_bytes);
+    if (r->hold) {
+        p.fd = c;
+        while (poll(&p, 1, GUARD_S * 1000) == 1 && recv(c, req, 1, 0) > 0)
+            ;
+    }
     close(c);
     r->served = true;
     return NULL;
 }
 
-static void raw_start(struct raw *r, const char *head, size_t body_bytes)
+static void raw_start_ex(struct raw *r, const char *head, size_t body_bytes,
+                         bool hold)
 {
     struct sockaddr_in a = {0};
     socklen_t alen = sizeof(a);
 
     r->head = head;
     r->body_bytes = body_bytes;
+    r->hold = hold;
     r->served = false;
     r->fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(r->fd >= 0);
@@ -333,6 +342,18 @@ static void raw_start(struct raw *r, const char *head, size_t body_bytes)
     assert_int_equal(getsockname(r->fd, (struct sockaddr *)&a, &alen), 0);
     r->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&r->th, NULL, raw_main, r), 0);
+}
+
+static void raw_start(struct raw *r, const char *head, size_t body_bytes)
+{
+    raw_start_ex(r, head, body_bytes, false);
+}
+
+/* A server that sends @p head ("" for nothing at all), then holds the
+ * connection open, silent, until the client closes it. */
+static void raw_start_holding(struct raw *r, const char *head)
+{
+    raw_start_ex(r, head, 0, true);
 }
 
 /* Join the server thread; true when it served its connection. */
@@ -1384,6 +1405,40 @@ static void test_http_stream_unreachable_server_is_connect(void **state)
     assert_non_null(strstr(s->err.text, url));
 }
 
+/* A live peer that stops sending, before or after the headers: the
+ * stream's idle bound ends it (the watcher then resumes). */
+static void stream_from_a_silent_server(struct st *s, const char *head)
+{
+    struct raw r;
+    char url[URL_LEN];
+    atomic_bool stop;
+
+    raw_start_holding(&r, head);
+    loopback_url(url, "", r.port);
+    s->opt.server = url;
+    client(s);
+    atomic_init(&stop, false);
+    assert_int_equal(kreg__http_stream_ex(s->h, WATCH_PATH, never_called, NULL,
+                                          &stop, NULL, 1, &s->err),
+                     KREG_E_TIMEOUT);
+    assert_true(raw_stop(&r));
+    assert_non_null(strstr(s->err.text, "timed out"));
+    assert_non_null(strstr(s->err.text, url));
+}
+
+static void test_http_stream_idle_bound_drops_a_silent_stream(void **state)
+{
+    stream_from_a_silent_server(*state, "HTTP/1.1 200 OK\r\n"
+                                        "Content-Type: application/json\r\n"
+                                        "Transfer-Encoding: chunked\r\n\r\n");
+}
+
+static void
+test_http_stream_idle_bound_drops_a_server_that_never_answers(void **state)
+{
+    stream_from_a_silent_server(*state, "");
+}
+
 /* A stream is not retried, but its 401 drops the cached token so the
  * caller's reconnect (here: the next request) uses the new one. */
 static void test_http_stream_401_drops_the_cached_token(void **state)
@@ -1477,6 +1532,8 @@ int main(void)
         T(test_http_stream_decodes_a_403_status),
         T(test_http_stream_unreachable_server_is_connect),
         T(test_http_stream_401_drops_the_cached_token),
+        T(test_http_stream_idle_bound_drops_a_silent_stream),
+        T(test_http_stream_idle_bound_drops_a_server_that_never_answers),
         T(test_http_escape_encodes_query_values),
 #undef T
     };
