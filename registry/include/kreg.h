@@ -311,11 +311,25 @@ KREG_API KREG_NODISCARD int kreg_register(kreg *r, const struct kreg_service *s,
 KREG_API KREG_NODISCARD int
 kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
 
-/** Options for kreg_get_service_ex() and kreg_list_services_ex(). */
+/**
+ * Options for kreg_get_service_ex(), kreg_list_services_ex() and
+ * kreg_watch_new_ex(). The strings a callback gets are borrowed for the
+ * call only. A watcher calls them on the thread of kreg_watch_new_ex()
+ * for its first list, then on its own thread: they must not block for
+ * long, nor stop or free that watcher.
+ */
 struct kreg_query {
+    /** Called per annotation skipped: it does not decode, has no name,
+     *  or is another service's (names that encode alike); a watcher
+     *  reports each once, and again only when its text changes. */
     void (*on_skip)(void *ctx, const char *pod, const char *key,
-                    const char *why); /**< called per skipped annotation */
-    void *ctx;
+                    const char *why);
+    void *ctx; /**< passed to the callbacks */
+    /** Watch only: called per problem the watcher rode out, @p what one
+     *  line: an undecodable stream line or event, an ERROR event (but
+     *  410, which just re-lists), a failed request it retries. After a
+     *  bad line or event it re-lists, so no change is lost. */
+    void (*on_problem)(void *ctx, const char *what);
 };
 
 /**
@@ -379,6 +393,12 @@ struct kreg_result {
 KREG_API KREG_NODISCARD int kreg_watch_new(kreg *r, const char *name,
                                            kreg_watch **out,
                                            struct kreg_error *err);
+
+/** kreg_watch_new() with query options (@p q may be NULL; copied). */
+KREG_API KREG_NODISCARD int kreg_watch_new_ex(kreg *r, const char *name,
+                                              const struct kreg_query *q,
+                                              kreg_watch **out,
+                                              struct kreg_error *err);
 
 /**
  * Wait for the next result.

@@ -10,11 +10,16 @@
  * create, one whose text changed an update, one that went a delete. A
  * stream that ends is resumed from the last resourceVersion; a 410 re-lists
  * and emits the difference between the old view and the listed one, so
- * the consumer's state never loses or repeats a change.
+ * the consumer's state never loses or repeats a change. A line or event
+ * it cannot read may have hidden a change: it is reported, and the
+ * watcher re-lists (after a backoff, so a server that keeps sending
+ * garbage is not hammered).
  */
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,6 +31,9 @@
 #include "registry.h"
 #include "service.h"
 
+/* The longest watch line (one event) read; a longer one is unreadable. */
+#define KREG__WATCH_LINE_MAX (8u << 20)
+
 struct qitem {
     struct qitem *next;
     struct kreg_result *res;
@@ -33,13 +41,16 @@ struct qitem {
 
 struct kreg_watch {
     kreg *r;
-    char *name;       /* NULL: every service */
-    char *selector;   /* label selector of the list and watch */
-    char *key;        /* exact annotation key, or NULL (prefix) */
-    json_t *view;     /* pod name -> {annotation key -> text} */
+    char *name;     /* NULL: every service */
+    char *selector; /* label selector of the list and watch */
+    char *key;      /* exact annotation key, or NULL (prefix) */
+    json_t *view;   /* pod name -> {annotation key -> text} */
+    json_t *skips;  /* pod name -> {key -> text} skipped and reported */
+    struct kreg_query q;
     char *rv;         /* last resourceVersion seen */
     struct kbuf line; /* partial watch line */
-    bool relist;      /* the stream said 410 */
+    bool relist;      /* the stream said 410, or could not be read */
+    bool trouble;     /* the stream was ended for a problem: back off */
     int fatal;        /* a non-retryable error ended the watch */
     struct kreg_error fatal_err;
     pthread_t th;
@@ -89,43 +100,115 @@ static void emit(struct kreg_watch *w, enum kreg_action action, const char *pod,
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Report a problem the watcher rides out (kreg_query.on_problem). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+problem(const struct kreg_watch *w, const char *fmt, ...)
+{
+    char what[512];
+    va_list ap;
+
+    if (!w->q.on_problem)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    w->q.on_problem(w->q.ctx, what);
+}
+
 /* ---- the view ---- */
 
-/* Does annotation @p k of @p text belong to this watch? */
-static bool wanted(const struct kreg_watch *w, const char *k, const char *text)
+enum verdict {
+    NOT_OURS, /* another key: not this watch's business */
+    KEEP,     /* one of the watched services */
+    SKIP,     /* a service key that cannot be used; @p why says why */
+};
+
+/* What annotation @p k of @p text is to this watch: only what decodes,
+ * with a name, and for one service only that name (names that encode
+ * alike share a key), as kreg_get_service() and kreg_list_services(). */
+static enum verdict judge(const struct kreg_watch *w, const char *k,
+                          const char *text, struct kreg_error *why)
 {
     struct kreg_service *s = NULL;
-    bool ok;
+    enum verdict v = KEEP;
 
     if (w->key ? strcmp(k, w->key) != 0
                : strncmp(k, KREG__NAMES_ANNOTATION_PREFIX,
                          strlen(KREG__NAMES_ANNOTATION_PREFIX)) != 0)
-        return false;
-    /* only what decodes; for one service, only that name (collisions) */
-    if (kreg_service_decode(text, strlen(text), &s, NULL) != KREG_OK)
-        return false;
-    ok = s->name && (!w->name || strcmp(s->name, w->name) == 0);
+        return NOT_OURS;
+    if (kreg_service_decode(text, strlen(text), &s, why) != KREG_OK)
+        return SKIP;
+    if (!s->name) {
+        kreg__error(why, KREG_E_INVALID, 0, NULL,
+                    "annotation has no service name");
+        v = SKIP;
+    } else if (w->name && strcmp(s->name, w->name) != 0) {
+        kreg__error(why, KREG_E_INVALID, 0, NULL,
+                    "annotation is for another service name");
+        v = SKIP;
+    }
     kreg_service_free(s);
-    return ok;
+    return v;
 }
 
-/* The entry a pod contributes to the view (new reference; maybe empty). */
-static json_t *entry_of(const struct kreg_watch *w, const json_t *pod)
+/*
+ * The entry a pod contributes to the view (new reference; maybe empty),
+ * and in *@p skips the service annotations it has that cannot be used
+ * (new reference: {key -> text}).
+ */
+static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
+                        json_t **skips)
 {
     json_t *e = json_object();
     json_t *ann;
     const char *k;
     json_t *v;
 
-    if (!e || !kreg__pod_usable(pod))
+    *skips = json_object();
+    if (!e || !*skips || !kreg__pod_usable(pod))
         return e;
     ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
     json_object_foreach(ann, k, v)
     {
-        if (json_is_string(v) && wanted(w, k, json_string_value(v)))
+        enum verdict d = json_is_string(v)
+                             ? judge(w, k, json_string_value(v), NULL)
+                             : NOT_OURS;
+
+        if (d == KEEP)
             json_object_set(e, k, v);
+        else if (d == SKIP)
+            json_object_set(*skips, k, v);
     }
     return e;
+}
+
+/* Set pod @p pod's skipped annotations to @p cur (consumed; NULL = none),
+ * reporting each that is new or whose text changed (kreg_query.on_skip). */
+static void note_skips(struct kreg_watch *w, const char *pod, json_t *cur)
+{
+    json_t *old = json_object_get(w->skips, pod);
+    const char *k;
+    json_t *v;
+
+    json_object_foreach(cur, k, v)
+    {
+        json_t *was = json_object_get(old, k);
+        struct kreg_error why = {0};
+
+        if (!w->q.on_skip || (was && json_equal(was, v)))
+            continue;
+        (void)judge(w, k, json_string_value(v), &why);
+        w->q.on_skip(w->q.ctx, pod, k, why.text);
+    }
+    if (cur && json_object_size(cur) > 0)
+        json_object_set_new(w->skips, pod, cur);
+    else {
+        json_object_del(w->skips, pod);
+        json_decref(cur);
+    }
 }
 
 /* Emit the difference between two entries of one pod. */
@@ -151,13 +234,15 @@ static void diff(struct kreg_watch *w, const char *pod, json_t *old,
     }
 }
 
-/* Set pod @p name's entry to @p cur (consumed; NULL = gone) and emit. */
+/* Set pod @p name's entry to @p cur and its skipped annotations to
+ * @p skips (both consumed; NULL = gone) and emit. */
 static void update_pod(struct kreg_watch *w, const char *name, json_t *cur,
-                       bool report)
+                       json_t *skips, bool report)
 {
     json_t *old = json_object_get(w->view, name);
     json_t *empty = json_object();
 
+    note_skips(w, name, skips);
     if (report)
         diff(w, name, old ? old : empty, cur ? cur : empty);
     json_decref(empty);
@@ -203,15 +288,27 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
         return rc;
     listed = json_object();
     json_array_foreach(pods, i, pod)
-        json_object_set_new(listed, kreg__pod_name(pod), entry_of(w, pod));
+    {
+        json_t *skips;
+        json_t *e = entry_of(w, pod, &skips);
+
+        json_object_set_new(listed, kreg__pod_name(pod),
+                            json_pack("[oo]", e, skips));
+    }
     /* pods gone from the list */
     json_object_foreach_safe(w->view, tmp, name, v)
     {
         if (!json_object_get(listed, name))
-            update_pod(w, name, NULL, report);
+            update_pod(w, name, NULL, NULL, report);
+    }
+    json_object_foreach_safe(w->skips, tmp, name, v)
+    {
+        if (!json_object_get(listed, name))
+            note_skips(w, name, NULL);
     }
     json_object_foreach(listed, name, v)
-        update_pod(w, name, json_incref(v), report);
+        update_pod(w, name, json_incref(json_array_get(v, 0)),
+                   json_incref(json_array_get(v, 1)), report);
     json_decref(listed);
     json_decref(pods);
     set_rv(w, rv);
@@ -222,28 +319,73 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
 
 /* ---- the stream ---- */
 
-static void handle_event(struct kreg_watch *w, json_t *ev)
+/* Borrowed string member @p k of @p obj, "" when absent. */
+static const char *member_text(const json_t *obj, const char *k)
+{
+    const char *s = json_string_value(json_object_get(obj, k));
+
+    return s ? s : "";
+}
+
+/* A line or event that cannot be read may have hidden a change: report
+ * it, re-list, and back off before the next stream. Returns 1 (stop). */
+static int unreadable(struct kreg_watch *w)
+{
+    w->relist = true;
+    w->trouble = true;
+    return 1;
+}
+
+/* One event (k8s-api.md §7). Returns 1 to end the stream, else 0. */
+static int handle_event(struct kreg_watch *w, json_t *ev)
 {
     const char *type = json_string_value(json_object_get(ev, "type"));
     json_t *obj = json_object_get(ev, "object");
     const char *rv = json_string_value(
         json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    const char *pod = kreg__pod_name(obj);
+    json_t *skips = NULL;
+    json_t *e;
 
-    if (!type)
-        return;
-    if (strcmp(type, "ERROR") == 0) {
-        json_t *code = json_object_get(obj, "code");
-
-        /* k8s-api.md §7: too old is an ERROR event with code 410 */
-        if (json_integer_value(code) == 410)
-            w->relist = true;
-        return;
+    if (!type || !json_is_object(obj)) {
+        problem(w, "watch stream: an event without %s; re-listing",
+                type ? "an object" : "a type");
+        return unreadable(w);
     }
-    if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0)
-        update_pod(w, kreg__pod_name(obj), entry_of(w, obj), true);
-    else if (strcmp(type, "DELETED") == 0)
-        update_pod(w, kreg__pod_name(obj), NULL, true);
-    set_rv(w, rv); /* BOOKMARK too */
+    if (strcmp(type, "ERROR") == 0) {
+        json_int_t code = json_integer_value(json_object_get(obj, "code"));
+
+        /* too old is an ERROR event with code 410: re-list at once */
+        w->relist = true;
+        if (code == 410)
+            return 1;
+        problem(w,
+                "watch stream: ERROR event: %" JSON_INTEGER_FORMAT " %s: %s"
+                "; re-listing",
+                code, member_text(obj, "reason"), member_text(obj, "message"));
+        return unreadable(w);
+    }
+    if (strcmp(type, "BOOKMARK") == 0) {
+        set_rv(w, rv);
+        return 0;
+    }
+    if (strcmp(type, "ADDED") != 0 && strcmp(type, "MODIFIED") != 0 &&
+        strcmp(type, "DELETED") != 0) {
+        problem(w, "watch stream: unknown event type \"%.64s\"; re-listing",
+                type);
+        return unreadable(w);
+    }
+    if (!*pod) {
+        problem(w,
+                "watch stream: %s event for a pod without a name; "
+                "re-listing",
+                type);
+        return unreadable(w);
+    }
+    e = strcmp(type, "DELETED") == 0 ? NULL : entry_of(w, obj, &skips);
+    update_pod(w, pod, e, skips, true);
+    set_rv(w, rv);
+    return 0;
 }
 
 static int on_data(void *ctx, const char *p, size_t n)
@@ -252,21 +394,31 @@ static int on_data(void *ctx, const char *p, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++) {
-        if (p[i] != '\n') {
-            if (kbuf_addc(&w->line, p[i]) != KBUF_OK)
-                return 1; /* a line over the cap: reconnect */
-            continue;
-        }
-        if (kbuf_len(&w->line) > 0) {
-            json_t *ev =
-                json_loadb(kbuf_str(&w->line), kbuf_len(&w->line), 0, NULL);
+        json_error_t jerr;
+        json_t *ev;
+        int stop;
 
-            if (ev)
-                handle_event(w, ev);
-            json_decref(ev);
+        if (p[i] != '\n') {
+            if (kbuf_addc(&w->line, p[i]) == KBUF_OK)
+                continue;
+            problem(w, "watch stream: a line over %u MiB; re-listing",
+                    (unsigned)(KREG__WATCH_LINE_MAX >> 20));
+            return unreadable(w);
         }
+        if (kbuf_len(&w->line) == 0)
+            continue;
+        ev = json_loadb(kbuf_str(&w->line), kbuf_len(&w->line), 0, &jerr);
         kbuf_reset(&w->line);
-        if (w->relist)
+        if (!ev) {
+            problem(w,
+                    "watch stream: undecodable line: %s at byte %d; "
+                    "re-listing",
+                    jerr.text, jerr.position);
+            return unreadable(w);
+        }
+        stop = handle_event(w, ev);
+        json_decref(ev);
+        if (stop)
             return 1;
     }
     return 0;
@@ -355,6 +507,7 @@ static void *watch_main(void *arg)
         /* http.h: a 401 dropped the cached token; retry once with a new
          * one (a rotated service-account token) */
         if (rc == KREG_E_UNAUTHORIZED && !reauth) {
+            problem(w, "watch: %s; reading the credentials again", err.text);
             reauth = true;
             continue;
         }
@@ -364,10 +517,17 @@ static void *watch_main(void *arg)
             w->fatal_err = err;
             break;
         }
-        if (rc == KREG_OK) {
+        if (rc == KREG_OK && !w->trouble) {
             backoff = 100;
             continue; /* the server ended the stream: resume */
         }
+        if (rc != KREG_OK && err.http_status > 0)
+            problem(w, "watch: HTTP %d%s%s: %s; retrying in %u ms",
+                    err.http_status, err.reason[0] ? " " : "", err.reason,
+                    err.text, backoff);
+        else if (rc != KREG_OK)
+            problem(w, "watch: %s; retrying in %u ms", err.text, backoff);
+        w->trouble = false;
         pause_ms(w, backoff);
         backoff = backoff < 5000 ? backoff * 2 : 5000;
     }
@@ -392,6 +552,7 @@ static void watch_free_parts(struct kreg_watch *w)
         it = next;
     }
     json_decref(w->view);
+    json_decref(w->skips);
     kbuf_release(&w->line);
     free(w->name);
     free(w->selector);
@@ -404,19 +565,22 @@ static void watch_free_parts(struct kreg_watch *w)
 }
 
 static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
-                      struct kreg_error *err)
+                      const struct kreg_query *q, struct kreg_error *err)
 {
     char sel[KREG__NAMES_KEY_SIZE];
     char key[KREG__NAMES_KEY_SIZE];
     int rc = KREG_OK;
 
     w->r = r;
-    kbuf_init(&w->line, 8u << 20);
+    if (q)
+        w->q = *q;
+    kbuf_init(&w->line, KREG__WATCH_LINE_MAX);
     atomic_init(&w->stop, false);
     kreg__http_waker_init(&w->waker);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     w->view = json_object();
+    w->skips = json_object();
     if (name) {
         rc = kreg__names_selector(name, sel, sizeof(sel), err);
         if (rc == KREG_OK)
@@ -429,13 +593,14 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     } else {
         w->selector = strdup(KREG__NAMES_TYPE_SELECTOR);
     }
-    if (!w->view || !w->selector || (name && (!w->name || !w->key)))
+    if (!w->view || !w->skips || !w->selector ||
+        (name && (!w->name || !w->key)))
         return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
     return KREG_OK;
 }
 
-int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,
-                   struct kreg_error *err)
+int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
+                      kreg_watch **out, struct kreg_error *err)
 {
     struct kreg_watch *w = calloc(1, sizeof(*w));
     int rc;
@@ -443,7 +608,7 @@ int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,
     *out = NULL;
     if (!w)
         return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
-    rc = watch_init(w, r, name, err);
+    rc = watch_init(w, r, name, q, err);
     /* the current state is listed and not reported, as go-micro does */
     if (rc == KREG_OK)
         rc = relist(w, false, err);
@@ -456,6 +621,12 @@ int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,
     }
     *out = w;
     return KREG_OK;
+}
+
+int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,
+                   struct kreg_error *err)
+{
+    return kreg_watch_new_ex(r, name, NULL, out, err);
 }
 
 int kreg_watch_next(kreg_watch *w, int timeout_ms, struct kreg_result **out,

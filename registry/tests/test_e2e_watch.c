@@ -18,17 +18,23 @@
 
 /* ---- Helpers -----------------------------------------------------------*/
 
-/* Seed Running pods "pod-a", "pod-b", ... (@p n of them). */
-static void seed_pods(fakeapi *srv, int n)
+/* Seed Running pods "pod-<first>", ... (@p n of them). */
+static void seed_pods_from(fakeapi *srv, char first, int n)
 {
     int i;
 
     for (i = 0; i < n; i++) {
         char pod[32];
 
-        snprintf(pod, sizeof(pod), "pod-%c", 'a' + i);
+        snprintf(pod, sizeof(pod), "pod-%c", first + i);
         e2e_seed(srv, pod, "Running", NULL);
     }
+}
+
+/* Seed Running pods "pod-a", "pod-b", ... (@p n of them). */
+static void seed_pods(fakeapi *srv, int n)
+{
+    seed_pods_from(srv, 'a', n);
 }
 
 /* Make the server refuse list and watch requests by closing the
@@ -404,6 +410,96 @@ static void test_e2e_watch_free_ends_an_open_stream(void **state)
     kreg_watch_free(NULL);
 }
 
+/* Skipped annotations a watcher reported (kreg_query.on_skip). */
+struct skips {
+    pthread_mutex_t mu;
+    size_t n;
+    char last[256]; /* "pod key: why" */
+};
+
+static void count_skip(void *ctx, const char *pod, const char *key,
+                       const char *why)
+{
+    struct skips *k = ctx;
+
+    pthread_mutex_lock(&k->mu);
+    k->n++;
+    snprintf(k->last, sizeof(k->last), "%s %s: %s", pod, key, why);
+    pthread_mutex_unlock(&k->mu);
+}
+
+static size_t skips_seen(struct skips *k)
+{
+    size_t n;
+
+    pthread_mutex_lock(&k->mu);
+    n = k->n;
+    pthread_mutex_unlock(&k->mu);
+    return n;
+}
+
+/* Set annotation micro.mu/service-broken of pod-a to @p text. */
+static void put_broken(fakeapi *srv, const char *text)
+{
+    json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
+                              "micro.mu/service-broken", text);
+    char *body = json_dumps(patch, JSON_COMPACT);
+
+    json_decref(patch);
+    assert_non_null(body);
+    assert_int_equal(e2e_http(srv, "PATCH", PODS_PATH "/pod-a",
+                              "application/merge-patch+json", body),
+                     200);
+    free(body);
+}
+
+/*
+ * An annotation that does not decode is reported once, when first seen
+ * (here: in the first list), not again when the pod changes otherwise,
+ * and again when its text changes; the watch goes on meanwhile.
+ */
+static void test_e2e_watch_reports_a_skipped_annotation_once(void **state)
+{
+    struct e2e *t = *state;
+    struct skips k;
+    struct kreg_query q;
+    struct kreg_error err;
+    kreg_watch *w = NULL;
+    size_t i;
+
+    memset(&k, 0, sizeof(k));
+    pthread_mutex_init(&k.mu, NULL);
+    memset(&q, 0, sizeof(q));
+    q.on_skip = count_skip;
+    q.ctx = &k;
+    memset(&err, 0, sizeof(err));
+    e2e_seed(t->srv, "pod-a", "Running",
+             "{\"labels\":{\"micro.mu/type\":\"service\"},\"annotations\":"
+             "{\"micro.mu/service-broken\":\"{not json\"}}");
+    seed_pods_from(t->srv, 'b', 2);
+    if (kreg_watch_new_ex(t->r, NULL, &q, &w, &err) != KREG_OK)
+        fail_msg("watch: %s", err.text);
+    for (i = 0; i < E2E_WATCHES && t->watches[i]; i++)
+        ;
+    t->watches[i] = w; /* the teardown frees it */
+    assert_int_equal(skips_seen(&k), 1);
+    assert_string_equal(k.last, "pod-a micro.mu/service-broken: service json: "
+                                "offset 1: invalid character 'n' looking for "
+                                "beginning of object key string");
+
+    /* pod-a changes, not its annotation: no report (the create after it
+     * shows the change was seen: results come in order) */
+    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    assert_int_equal(skips_seen(&k), 1);
+
+    put_broken(t->srv, "{\"name\":");
+    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+    assert_int_equal(skips_seen(&k), 2);
+    pthread_mutex_destroy(&k.mu);
+}
+
 /*
  * A server that accepts the watch request and then says nothing (here:
  * a latency fault far beyond the hang guard) cannot freeze the watcher:
@@ -464,6 +560,7 @@ int main(void)
         T(test_e2e_watch_stop_from_another_thread_wakes_next),
         T(test_e2e_watch_free_ends_an_open_stream),
         T(test_e2e_watch_resumes_after_a_silent_stream),
+        T(test_e2e_watch_reports_a_skipped_annotation_once),
     };
 
     return cmocka_run_group_tests_name("e2e_watch", tests, NULL, NULL);

@@ -67,6 +67,10 @@ int cli_out_fail(int code, const char *fmt, ...)
  * @p what may be NULL. Returns CLI_EXIT_ERROR. */
 int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err);
 
+/* Warnings on stderr for what get, list and watch skip or ride out:
+ * "kreg: warning: pod P: KEY skipped: WHY", "kreg: warning: WHAT". */
+extern const struct kreg_query cli_out_warnings;
+
 /* Append @p s as a JSON string the way Go's encoding/json writes it. */
 int cli_out_json_string(struct kbuf *b, const char *s);
 

@@ -151,15 +151,6 @@ int cli_cmd_deregister(const struct cli_args *a)
 /* ---- get and list ---- */
 
 /* Skipped annotations are worth a warning, not a failure (§6 item 9). */
-static void on_skip(void *ctx, const char *pod, const char *key,
-                    const char *why)
-{
-    (void)ctx;
-    cli_out_fail(0, "warning: pod %s: %s skipped: %s", pod, key, why);
-}
-
-static const struct kreg_query skip_query = {on_skip, NULL};
-
 /* go-micro's GetService result as JSON: the services exactly as
  * kreg_service_encode() writes them, in an array. */
 static int print_services_json(const struct kreg_service_list *l)
@@ -233,7 +224,7 @@ int cli_cmd_get(const struct cli_args *a)
     rc = cli_cmd_open(a, &r);
     if (rc != CLI_EXIT_OK)
         return rc;
-    krc = kreg_get_service_ex(r, name, &skip_query, &l, &err);
+    krc = kreg_get_service_ex(r, name, &cli_out_warnings, &l, &err);
     if (krc == KREG_E_NOT_FOUND) {
         cli_out_kreg_error(NULL, krc, &err);
         rc = CLI_EXIT_NOT_FOUND;
@@ -314,7 +305,7 @@ int cli_cmd_list(const struct cli_args *a)
     rc = cli_cmd_open(a, &r);
     if (rc != CLI_EXIT_OK)
         return rc;
-    krc = kreg_list_services_ex(r, &skip_query, &l, &err);
+    krc = kreg_list_services_ex(r, &cli_out_warnings, &l, &err);
     if (krc != KREG_OK)
         rc = cli_out_kreg_error(NULL, krc, &err);
     else if (a->format == CLI_FORMAT_JSON)

@@ -35,6 +35,21 @@ int cli_out_fail(int code, const char *fmt, ...)
     return code;
 }
 
+static void warn_skip(void *ctx, const char *pod, const char *key,
+                      const char *why)
+{
+    (void)ctx;
+    cli_out_fail(0, "warning: pod %s: %s skipped: %s", pod, key, why);
+}
+
+static void warn_problem(void *ctx, const char *what)
+{
+    (void)ctx;
+    cli_out_fail(0, "warning: %s", what);
+}
+
+const struct kreg_query cli_out_warnings = {warn_skip, NULL, warn_problem};
+
 int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err)
 {
     const char *text = err && err->text[0] ? err->text : kreg_strerror(rc);

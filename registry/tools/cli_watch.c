@@ -129,7 +129,8 @@ int cli_cmd_watch(const struct cli_args *a)
     pthread_sigmask(SIG_BLOCK, &st.set, NULL);
     rc = cli_cmd_open(a, &r);
     if (rc == CLI_EXIT_OK) {
-        krc = kreg_watch_new(r, a->nargs > 0 ? a->args[0] : NULL, &w, &err);
+        krc = kreg_watch_new_ex(r, a->nargs > 0 ? a->args[0] : NULL,
+                                &cli_out_warnings, &w, &err);
         if (krc != KREG_OK)
             rc = cli_out_kreg_error("watch", krc, &err);
     }

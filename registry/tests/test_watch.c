@@ -1,0 +1,524 @@
+/*
+ * kreg_watch_*() against a scripted API server that answers what the
+ * fakeapi never sends: undecodable lines, events without a type, an
+ * object or a pod name, unknown event types, ERROR events other than
+ * 410, lines over the cap, failed watch requests. Each is reported once
+ * through kreg_query.on_problem, and the watcher re-lists, so a change
+ * the bad line hid still arrives (no loss) and nothing arrives twice.
+ *
+ * The server answers the Nth list with lists[N] and the Nth watch
+ * request with watches[N] (the last entry of each repeats), then keeps
+ * the connection open, silent, until the client closes it.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "kreg.h"
+
+#define GUARD_MS 30000 /* hang guard for waits: never reached when it works */
+#define SCRIPT   4
+
+/* ---- The scripted server ------------------------------------------------*/
+
+struct script {
+    int fd;      /* listening socket */
+    int wake[2]; /* a byte on wake[1] ends the server thread */
+    uint16_t port;
+    pthread_t th;
+    char *lists[SCRIPT];   /* PodList bodies, owned */
+    char *watches[SCRIPT]; /* whole answers (head and body), owned */
+    size_t nlists;
+    size_t nwatches;
+    size_t lists_served; /* read after the thread is joined */
+    size_t watches_served;
+};
+
+/* Read one request head; true when it arrived whole. */
+static bool read_head(int c, char *req, size_t size)
+{
+    size_t len = 0;
+
+    while (len < size - 1) {
+        ssize_t n = recv(c, req + len, size - 1 - len, 0);
+
+        if (n <= 0)
+            return false;
+        len += (size_t)n;
+        req[len] = '\0';
+        if (strstr(req, "\r\n\r\n"))
+            return true;
+    }
+    return false;
+}
+
+static void send_all(int c, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = send(c, p, n, MSG_NOSIGNAL);
+
+        if (w <= 0)
+            return; /* the client went away */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Answer one connection, then hold it until the client closes it or the
+ * server is told to end; false when told to end. */
+static bool serve(struct script *s, int c)
+{
+    struct pollfd p[2] = {{c, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+    char req[8192];
+    char head[256];
+    const char *body;
+    size_t i;
+
+    if (!read_head(c, req, sizeof(req)))
+        return true;
+    if (strstr(req, "watch=true")) {
+        i = s->watches_served++;
+        body = s->watches[i < s->nwatches ? i : s->nwatches - 1];
+        send_all(c, body, strlen(body));
+    } else {
+        i = s->lists_served++;
+        body = s->lists[i < s->nlists ? i : s->nlists - 1];
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                 strlen(body));
+        send_all(c, head, strlen(head));
+        send_all(c, body, strlen(body));
+    }
+    for (;;) {
+        if (poll(p, 2, GUARD_MS) != 1 || (p[1].revents & POLLIN))
+            return false;
+        if (recv(c, req, sizeof(req), 0) <= 0)
+            return true;
+    }
+}
+
+static void *script_main(void *arg)
+{
+    struct script *s = arg;
+    struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
+    bool go_on = true;
+
+    while (go_on && poll(p, 2, GUARD_MS) >= 1 && !(p[1].revents & POLLIN)) {
+        int c = accept(s->fd, NULL, NULL);
+
+        if (c < 0)
+            break;
+        go_on = serve(s, c);
+        close(c);
+    }
+    return NULL;
+}
+
+static void script_start(struct script *s)
+{
+    struct sockaddr_in a;
+    socklen_t alen = sizeof(a);
+
+    memset(&a, 0, sizeof(a));
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    assert_int_equal(pipe(s->wake), 0);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(listen(s->fd, 8), 0);
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &alen), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(pthread_create(&s->th, NULL, script_main, s), 0);
+}
+
+static void script_stop(struct script *s)
+{
+    size_t i;
+
+    assert_int_equal(write(s->wake[1], "x", 1), 1);
+    pthread_join(s->th, NULL);
+    close(s->fd);
+    close(s->wake[0]);
+    close(s->wake[1]);
+    for (i = 0; i < s->nlists; i++)
+        free(s->lists[i]);
+    for (i = 0; i < s->nwatches; i++)
+        free(s->watches[i]);
+}
+
+/* ---- Pods, lists and streams -------------------------------------------*/
+
+/* A Running pod serving greeter at @p address (new reference). */
+static json_t *pod(const char *name, const char *address, const char *rv)
+{
+    char svc[256];
+
+    snprintf(svc, sizeof(svc),
+             "{\"name\":\"greeter\",\"version\":\"1\",\"metadata\":null,"
+             "\"endpoints\":null,\"nodes\":[{\"id\":\"%s\",\"address\":\"%s\","
+             "\"metadata\":null}]}",
+             name, address);
+    return json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s},s:{s:s}},s:{s:s}}",
+                     "kind", "Pod", "apiVersion", "v1", "metadata", "name",
+                     name, "resourceVersion", rv, "labels", "micro.mu/type",
+                     "service", "micro.mu/selector-greeter", "service",
+                     "annotations", "micro.mu/service-greeter", svc, "status",
+                     "phase", "Running");
+}
+
+static void add_list(struct script *s, const char *address, const char *rv)
+{
+    json_t *l = json_pack("{s:s,s:s,s:{s:s},s:[o]}", "kind", "PodList",
+                          "apiVersion", "v1", "metadata", "resourceVersion", rv,
+                          "items", pod("pod-a", address, rv));
+
+    assert_non_null(l);
+    assert_true(s->nlists < SCRIPT);
+    s->lists[s->nlists] = json_dumps(l, JSON_COMPACT);
+    assert_non_null(s->lists[s->nlists]);
+    s->nlists++;
+    json_decref(l);
+}
+
+/* One watch event line for pod-a at @p address. */
+static char *event(const char *type, const char *address, const char *rv)
+{
+    json_t *e = json_pack("{s:s,s:o}", "type", type, "object",
+                          pod("pod-a", address, rv));
+    char *text;
+
+    assert_non_null(e);
+    text = json_dumps(e, JSON_COMPACT);
+    json_decref(e);
+    assert_non_null(text);
+    return text;
+}
+
+/* A watch answer: a 200 head, then the lines given (NULL-terminated),
+ * each followed by '\n'. */
+static void add_watch(struct script *s, const char *first, ...)
+{
+    static const char head[] = "HTTP/1.1 200 OK\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Connection: close\r\n\r\n";
+    size_t len = sizeof(head);
+    size_t at = sizeof(head) - 1;
+    const char *line;
+    va_list ap;
+    char *text;
+
+    va_start(ap, first);
+    for (line = first; line; line = va_arg(ap, const char *))
+        len += strlen(line) + 1;
+    va_end(ap);
+    text = malloc(len);
+    assert_non_null(text);
+    memcpy(text, head, at);
+    va_start(ap, first);
+    for (line = first; line; line = va_arg(ap, const char *)) {
+        memcpy(text + at, line, strlen(line));
+        at += strlen(line);
+        text[at++] = '\n';
+    }
+    va_end(ap);
+    text[at] = '\0';
+    assert_true(s->nwatches < SCRIPT);
+    s->watches[s->nwatches++] = text;
+}
+
+/* A watch answer with status line @p status and JSON body @p body. */
+static void add_watch_status(struct script *s, const char *status,
+                             const char *body)
+{
+    size_t len = strlen(status) + strlen(body) + 128;
+    char *text = malloc(len);
+    int n;
+
+    assert_non_null(text);
+    n = snprintf(text, len,
+                 "%s\r\nContent-Type: application/json\r\n"
+                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                 status, strlen(body), body);
+    assert_true(n > 0 && (size_t)n < len);
+    assert_true(s->nwatches < SCRIPT);
+    s->watches[s->nwatches++] = text;
+}
+
+/* ---- What the watcher reports ------------------------------------------*/
+
+struct seen {
+    pthread_mutex_t mu;
+    char problems[SCRIPT][512];
+    size_t nproblems;
+    size_t nskips;
+};
+
+static void on_problem(void *ctx, const char *what)
+{
+    struct seen *v = ctx;
+
+    pthread_mutex_lock(&v->mu);
+    if (v->nproblems < SCRIPT)
+        snprintf(v->problems[v->nproblems], sizeof(v->problems[0]), "%s", what);
+    v->nproblems++;
+    pthread_mutex_unlock(&v->mu);
+}
+
+static void on_skip(void *ctx, const char *p, const char *key, const char *why)
+{
+    struct seen *v = ctx;
+
+    (void)p;
+    (void)key;
+    (void)why;
+    pthread_mutex_lock(&v->mu);
+    v->nskips++;
+    pthread_mutex_unlock(&v->mu);
+}
+
+struct st {
+    struct script srv;
+    struct seen seen;
+    kreg *r;
+    kreg_watch *w;
+};
+
+static int setup(void **state)
+{
+    struct st *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return -1;
+    pthread_mutex_init(&t->seen.mu, NULL);
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct st *t = *state;
+
+    kreg_watch_free(t->w);
+    kreg_free(t->r);
+    if (t->srv.fd > 0)
+        script_stop(&t->srv);
+    pthread_mutex_destroy(&t->seen.mu);
+    free(t);
+    return 0;
+}
+
+/* Start the server with its script, then a watch on every service. */
+static void start(struct st *t)
+{
+    struct kreg_options o;
+    struct kreg_query q;
+    struct kreg_error err;
+    char url[64];
+
+    script_start(&t->srv);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", (unsigned)t->srv.port);
+    memset(&o, 0, sizeof(o));
+    memset(&err, 0, sizeof(err));
+    o.server = url;
+    o.namespace_ = "default";
+    o.no_in_cluster = true;
+    o.retry_base_ms = 1;
+    if (kreg_new(&o, &t->r, &err) != KREG_OK)
+        fail_msg("kreg_new: %s", err.text);
+    memset(&q, 0, sizeof(q));
+    q.on_skip = on_skip;
+    q.on_problem = on_problem;
+    q.ctx = &t->seen;
+    if (kreg_watch_new_ex(t->r, NULL, &q, &t->w, &err) != KREG_OK)
+        fail_msg("kreg_watch_new_ex: %s", err.text);
+}
+
+/* The next result must be @p action on pod-a at @p address. */
+static void expect(struct st *t, enum kreg_action action, const char *address)
+{
+    struct kreg_result *res = NULL;
+    struct kreg_error err;
+    int rc;
+
+    memset(&err, 0, sizeof(err));
+    rc = kreg_watch_next(t->w, GUARD_MS, &res, &err);
+    if (rc != KREG_OK)
+        fail_msg("kreg_watch_next: %s (%s)", kreg_strerror(rc), err.text);
+    assert_int_equal(res->action, action);
+    assert_string_equal(res->pod, "pod-a");
+    assert_true(res->service->nnodes == 1);
+    assert_string_equal(res->service->nodes[0]->address, address);
+    kreg_result_free(res);
+}
+
+/* Exactly one problem was reported, and it says @p what. */
+static void one_problem(struct st *t, const char *what)
+{
+    pthread_mutex_lock(&t->seen.mu);
+    if (t->seen.nproblems != 1 || !strstr(t->seen.problems[0], what))
+        fail_msg("want one problem saying \"%s\", got %zu: \"%s\"", what,
+                 t->seen.nproblems,
+                 t->seen.nproblems ? t->seen.problems[0] : "");
+    assert_int_equal(t->seen.nskips, 0);
+    pthread_mutex_unlock(&t->seen.mu);
+}
+
+/*
+ * The common script: the first list has pod-a at :1; the first stream
+ * moves it to :2, then sends the line @p bad; the second list has it at
+ * :3, a change
+ * the bad line stands for; the second stream stays silent. The watcher
+ * must report :2 then :3, each once, and one problem saying @p what.
+ */
+static void bad_line_is_reported_and_relisted(struct st *t, const char *bad,
+                                              const char *what)
+{
+    char *moved = event("MODIFIED", "10.0.0.1:2", "11");
+
+    add_list(&t->srv, "10.0.0.1:1", "10");
+    add_list(&t->srv, "10.0.0.1:3", "13");
+    add_watch(&t->srv, moved, bad, (const char *)NULL);
+    add_watch(&t->srv, (const char *)NULL);
+    free(moved);
+    start(t);
+    expect(t, KREG_ACTION_UPDATE, "10.0.0.1:2");
+    expect(t, KREG_ACTION_UPDATE, "10.0.0.1:3");
+    one_problem(t, what);
+}
+
+/* ---- Tests -------------------------------------------------------------*/
+
+static void test_watch_undecodable_line_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(*state, "{\"type\":\"MODIFIED\",\"obj",
+                                      "watch stream: undecodable line: ");
+}
+
+static void test_watch_event_without_type_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(*state, "{\"object\":{}}",
+                                      "watch stream: an event without a type");
+}
+
+static void
+test_watch_event_without_object_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(*state,
+                                      "{\"type\":\"ADDED\",\"object\":5}",
+                                      "watch stream: an event without an "
+                                      "object");
+}
+
+static void test_watch_unknown_event_type_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(
+        *state, "{\"type\":\"RENAMED\",\"object\":{}}",
+        "watch stream: unknown event type \"RENAMED\"");
+}
+
+static void
+test_watch_event_without_pod_name_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(
+        *state, "{\"type\":\"MODIFIED\",\"object\":{\"metadata\":{}}}",
+        "watch stream: MODIFIED event for a pod without a name");
+}
+
+/* k8s-api.md §7: an ERROR event carries a Status; only 410 is routine */
+static void test_watch_error_event_is_reported_and_relisted(void **state)
+{
+    bad_line_is_reported_and_relisted(
+        *state,
+        "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":"
+        "\"v1\",\"status\":\"Failure\",\"message\":\"etcd is sad\","
+        "\"reason\":\"InternalError\",\"code\":500}}",
+        "watch stream: ERROR event: 500 InternalError: etcd is sad");
+}
+
+static void test_watch_line_over_the_cap_is_reported_and_relisted(void **state)
+{
+    size_t n = (8u << 20) + 16;
+    char *huge = malloc(n + 1);
+
+    assert_non_null(huge);
+    memset(huge, ' ', n);
+    huge[n] = '\0';
+    bad_line_is_reported_and_relisted(*state, huge,
+                                      "watch stream: a line over 8 MiB");
+    free(huge);
+}
+
+/* A failed watch request is retried (and said so); the change made
+ * meanwhile arrives through the resumed stream. */
+static void test_watch_failed_request_is_reported_and_retried(void **state)
+{
+    struct st *t = *state;
+    char *moved = event("MODIFIED", "10.0.0.1:2", "11");
+
+    add_list(&t->srv, "10.0.0.1:1", "10");
+    add_watch_status(&t->srv, "HTTP/1.1 500 Internal Server Error",
+                     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
+                     "\"Failure\",\"message\":\"boom\",\"reason\":"
+                     "\"InternalError\",\"code\":500}");
+    add_watch(&t->srv, moved, (const char *)NULL);
+    free(moved);
+    start(t);
+    expect(t, KREG_ACTION_UPDATE, "10.0.0.1:2");
+    one_problem(t, "watch: HTTP 500 InternalError: boom; retrying in ");
+}
+
+/* A routine 410 re-lists without being reported as a problem. */
+static void test_watch_410_relists_without_a_problem(void **state)
+{
+    struct st *t = *state;
+
+    add_list(&t->srv, "10.0.0.1:1", "10");
+    add_list(&t->srv, "10.0.0.1:3", "13");
+    add_watch(&t->srv,
+              "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+              "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
+              "\"too old resource version: 10 (12)\",\"reason\":\"Expired\","
+              "\"code\":410}}",
+              (const char *)NULL);
+    add_watch(&t->srv, (const char *)NULL);
+    start(t);
+    expect(t, KREG_ACTION_UPDATE, "10.0.0.1:3");
+    pthread_mutex_lock(&t->seen.mu);
+    assert_int_equal(t->seen.nproblems, 0);
+    pthread_mutex_unlock(&t->seen.mu);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_watch_undecodable_line_is_reported_and_relisted),
+        T(test_watch_event_without_type_is_reported_and_relisted),
+        T(test_watch_event_without_object_is_reported_and_relisted),
+        T(test_watch_unknown_event_type_is_reported_and_relisted),
+        T(test_watch_event_without_pod_name_is_reported_and_relisted),
+        T(test_watch_error_event_is_reported_and_relisted),
+        T(test_watch_line_over_the_cap_is_reported_and_relisted),
+        T(test_watch_failed_request_is_reported_and_retried),
+        T(test_watch_410_relists_without_a_problem),
+    };
+#undef T
+    return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
+}
