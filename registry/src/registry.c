@@ -240,6 +240,25 @@ static int patch_body(const char *enc, const char *json, size_t len, int wire,
     return kr != KBUF_OK || rc != KREG_OK ? KREG_E_NOMEM : KREG_OK;
 }
 
+/* A PATCH answers the patched pod (go-micro-registry.md §3.3: the plugin
+ * fails on an answer that does not decode); anything else is reported,
+ * though the server may have applied the patch. */
+static int check_patched(kreg *r, const struct kreg__response *resp,
+                         struct kreg_error *err)
+{
+    json_t *pod = json_loadb(resp->body ? resp->body : "", resp->len, 0, NULL);
+    bool ok = json_is_object(pod) &&
+              strcmp(kreg__pod_name(pod), r->cfg.pod_name) == 0;
+
+    json_decref(pod);
+    if (ok)
+        return KREG_OK;
+    return kreg__error(err, KREG_E_PROTOCOL, (int)resp->status, NULL,
+                       "pod \"%s\": the API server answered the patch with "
+                       "something else than the pod (%zu bytes)",
+                       r->cfg.pod_name, resp->len);
+}
+
 /* Register (json != NULL) or deregister (json == NULL) one name. */
 static int patch_service(kreg *r, const char *name, const char *json,
                          size_t len, struct kreg_error *err)
@@ -247,6 +266,7 @@ static int patch_service(kreg *r, const char *name, const char *json,
     char path[1024];
     char key[KREG__NAMES_KEY_SIZE];
     char enc[KREG__NAMES_KEY_SIZE];
+    struct kreg__response resp = {0};
     struct kbuf body;
     int rc;
 
@@ -268,8 +288,11 @@ static int patch_service(kreg *r, const char *name, const char *json,
     /* the same patch twice has the same result: safe to retry */
     rc = kreg__http_request(
         r->http, "PATCH", path, "application/strategic-merge-patch+json",
-        kbuf_str(&body), kbuf_len(&body), KREG__HTTP_IDEMPOTENT, NULL, err);
+        kbuf_str(&body), kbuf_len(&body), KREG__HTTP_IDEMPOTENT, &resp, err);
     kbuf_release(&body);
+    if (rc == KREG_OK)
+        rc = check_patched(r, &resp, err);
+    kreg__response_release(&resp);
     return pod_error(r, rc, err);
 }
 

@@ -6,162 +6,23 @@
  * through kreg_query.on_problem, and the watcher re-lists, so a change
  * the bad line hid still arrives (no loss) and nothing arrives twice.
  *
- * The server answers the Nth list with lists[N] and the Nth watch
- * request with watches[N] (the last entry of each repeats), then keeps
- * the connection open, silent, until the client closes it.
+ * The server (script.h) answers the Nth list and the Nth watch request
+ * as scripted, then keeps the connection open, silent: a stream that
+ * never ends by itself.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <setjmp.h>
-
-#include <cmocka.h>
 #include <jansson.h>
 
 #include "kreg.h"
+#include "script.h"
 
-#define GUARD_MS 30000 /* hang guard for waits: never reached when it works */
-#define SCRIPT   4
-
-/* ---- The scripted server ------------------------------------------------*/
-
-struct script {
-    int fd;      /* listening socket */
-    int wake[2]; /* a byte on wake[1] ends the server thread */
-    uint16_t port;
-    pthread_t th;
-    char *lists[SCRIPT];   /* PodList bodies, owned */
-    char *watches[SCRIPT]; /* whole answers (head and body), owned */
-    size_t nlists;
-    size_t nwatches;
-    size_t lists_served; /* read after the thread is joined */
-    size_t watches_served;
-};
-
-/* Read one request head; true when it arrived whole. */
-static bool read_head(int c, char *req, size_t size)
-{
-    size_t len = 0;
-
-    while (len < size - 1) {
-        ssize_t n = recv(c, req + len, size - 1 - len, 0);
-
-        if (n <= 0)
-            return false;
-        len += (size_t)n;
-        req[len] = '\0';
-        if (strstr(req, "\r\n\r\n"))
-            return true;
-    }
-    return false;
-}
-
-static void send_all(int c, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(c, p, n, MSG_NOSIGNAL);
-
-        if (w <= 0)
-            return; /* the client went away */
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Answer one connection, then hold it until the client closes it or the
- * server is told to end; false when told to end. */
-static bool serve(struct script *s, int c)
-{
-    struct pollfd p[2] = {{c, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
-    char req[8192];
-    char head[256];
-    const char *body;
-    size_t i;
-
-    if (!read_head(c, req, sizeof(req)))
-        return true;
-    if (strstr(req, "watch=true")) {
-        i = s->watches_served++;
-        body = s->watches[i < s->nwatches ? i : s->nwatches - 1];
-        send_all(c, body, strlen(body));
-    } else {
-        i = s->lists_served++;
-        body = s->lists[i < s->nlists ? i : s->nlists - 1];
-        snprintf(head, sizeof(head),
-                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                 strlen(body));
-        send_all(c, head, strlen(head));
-        send_all(c, body, strlen(body));
-    }
-    for (;;) {
-        if (poll(p, 2, GUARD_MS) != 1 || (p[1].revents & POLLIN))
-            return false;
-        if (recv(c, req, sizeof(req), 0) <= 0)
-            return true;
-    }
-}
-
-static void *script_main(void *arg)
-{
-    struct script *s = arg;
-    struct pollfd p[2] = {{s->fd, POLLIN, 0}, {s->wake[0], POLLIN, 0}};
-    bool go_on = true;
-
-    while (go_on && poll(p, 2, GUARD_MS) >= 1 && !(p[1].revents & POLLIN)) {
-        int c = accept(s->fd, NULL, NULL);
-
-        if (c < 0)
-            break;
-        go_on = serve(s, c);
-        close(c);
-    }
-    return NULL;
-}
-
-static void script_start(struct script *s)
-{
-    struct sockaddr_in a;
-    socklen_t alen = sizeof(a);
-
-    memset(&a, 0, sizeof(a));
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(s->fd >= 0);
-    assert_int_equal(pipe(s->wake), 0);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(listen(s->fd, 8), 0);
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &alen), 0);
-    s->port = ntohs(a.sin_port);
-    assert_int_equal(pthread_create(&s->th, NULL, script_main, s), 0);
-}
-
-static void script_stop(struct script *s)
-{
-    size_t i;
-
-    assert_int_equal(write(s->wake[1], "x", 1), 1);
-    pthread_join(s->th, NULL);
-    close(s->fd);
-    close(s->wake[0]);
-    close(s->wake[1]);
-    for (i = 0; i < s->nlists; i++)
-        free(s->lists[i]);
-    for (i = 0; i < s->nwatches; i++)
-        free(s->watches[i]);
-}
+#define GUARD_MS SCRIPT_GUARD_MS
+#define PROBLEMS 4
 
 /* ---- Pods, lists and streams -------------------------------------------*/
 
@@ -188,13 +49,14 @@ static void add_list(struct script *s, const char *address, const char *rv)
     json_t *l = json_pack("{s:s,s:s,s:{s:s},s:[o]}", "kind", "PodList",
                           "apiVersion", "v1", "metadata", "resourceVersion", rv,
                           "items", pod("pod-a", address, rv));
+    char *body;
 
     assert_non_null(l);
-    assert_true(s->nlists < SCRIPT);
-    s->lists[s->nlists] = json_dumps(l, JSON_COMPACT);
-    assert_non_null(s->lists[s->nlists]);
-    s->nlists++;
+    body = json_dumps(l, JSON_COMPACT);
     json_decref(l);
+    assert_non_null(body);
+    script_json(s, SCRIPT_LIST, "HTTP/1.1 200 OK", body);
+    free(body);
 }
 
 /* One watch event line for pod-a at @p address. */
@@ -239,33 +101,15 @@ static void add_watch(struct script *s, const char *first, ...)
     }
     va_end(ap);
     text[at] = '\0';
-    assert_true(s->nwatches < SCRIPT);
-    s->watches[s->nwatches++] = text;
-}
-
-/* A watch answer with status line @p status and JSON body @p body. */
-static void add_watch_status(struct script *s, const char *status,
-                             const char *body)
-{
-    size_t len = strlen(status) + strlen(body) + 128;
-    char *text = malloc(len);
-    int n;
-
-    assert_non_null(text);
-    n = snprintf(text, len,
-                 "%s\r\nContent-Type: application/json\r\n"
-                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-                 status, strlen(body), body);
-    assert_true(n > 0 && (size_t)n < len);
-    assert_true(s->nwatches < SCRIPT);
-    s->watches[s->nwatches++] = text;
+    script_add(s, SCRIPT_WATCH, text);
+    free(text);
 }
 
 /* ---- What the watcher reports ------------------------------------------*/
 
 struct seen {
     pthread_mutex_t mu;
-    char problems[SCRIPT][512];
+    char problems[PROBLEMS][512];
     size_t nproblems;
     size_t nskips;
 };
@@ -275,7 +119,7 @@ static void on_problem(void *ctx, const char *what)
     struct seen *v = ctx;
 
     pthread_mutex_lock(&v->mu);
-    if (v->nproblems < SCRIPT)
+    if (v->nproblems < PROBLEMS)
         snprintf(v->problems[v->nproblems], sizeof(v->problems[0]), "%s", what);
     v->nproblems++;
     pthread_mutex_unlock(&v->mu);
@@ -307,6 +151,7 @@ static int setup(void **state)
     if (!t)
         return -1;
     pthread_mutex_init(&t->seen.mu, NULL);
+    script_init(&t->srv);
     *state = t;
     return 0;
 }
@@ -317,8 +162,7 @@ static int teardown(void **state)
 
     kreg_watch_free(t->w);
     kreg_free(t->r);
-    if (t->srv.fd > 0)
-        script_stop(&t->srv);
+    script_stop(&t->srv);
     pthread_mutex_destroy(&t->seen.mu);
     free(t);
     return 0;
@@ -473,10 +317,10 @@ static void test_watch_failed_request_is_reported_and_retried(void **state)
     char *moved = event("MODIFIED", "10.0.0.1:2", "11");
 
     add_list(&t->srv, "10.0.0.1:1", "10");
-    add_watch_status(&t->srv, "HTTP/1.1 500 Internal Server Error",
-                     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
-                     "\"Failure\",\"message\":\"boom\",\"reason\":"
-                     "\"InternalError\",\"code\":500}");
+    script_json(&t->srv, SCRIPT_WATCH, "HTTP/1.1 500 Internal Server Error",
+                "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
+                "\"Failure\",\"message\":\"boom\",\"reason\":"
+                "\"InternalError\",\"code\":500}");
     add_watch(&t->srv, moved, (const char *)NULL);
     free(moved);
     start(t);

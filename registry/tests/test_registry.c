@@ -1,0 +1,139 @@
+/*
+ * kreg_register() and kreg_deregister() against a scripted API server
+ * (script.h), for answers the fakeapi never gives: a PATCH must be
+ * answered with the patched pod (go-micro-registry.md §3.3), anything
+ * else is a protocol error that says so.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kreg.h"
+#include "script.h"
+
+#define POD_LIST                                                               \
+    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"                \
+    "{\"resourceVersion\":\"7\"},\"items\":[{\"metadata\":{\"name\":"          \
+    "\"pod-a\",\"namespace\":\"default\"},\"status\":{\"phase\":"              \
+    "\"Running\"}}]}"
+#define THE_POD                                                                \
+    "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"          \
+    "\"pod-a\",\"namespace\":\"default\",\"resourceVersion\":\"8\"}}"
+
+#define SERVICE                                                                \
+    "{\"name\":\"greeter\",\"nodes\":[{\"id\":\"greeter-1\",\"address\":"      \
+    "\"10.0.0.1:8080\"}]}"
+
+struct st {
+    struct script srv;
+    kreg *r;
+    struct kreg_service *s;
+    struct kreg_error err;
+};
+
+static int setup(void **state)
+{
+    struct st *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return -1;
+    script_init(&t->srv);
+    if (kreg_service_decode(SERVICE, strlen(SERVICE), &t->s, NULL) != KREG_OK)
+        return -1;
+    *state = t;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct st *t = *state;
+
+    kreg_free(t->r);
+    script_stop(&t->srv);
+    kreg_service_free(t->s);
+    free(t);
+    return 0;
+}
+
+/* The budget check lists the pod; the PATCH is answered with @p answer. */
+static void start(struct st *t, const char *status, const char *answer)
+{
+    struct kreg_options o;
+    char url[64];
+
+    script_json(&t->srv, SCRIPT_LIST, "HTTP/1.1 200 OK", POD_LIST);
+    script_json(&t->srv, SCRIPT_PATCH, status, answer);
+    script_start(&t->srv);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", (unsigned)t->srv.port);
+    memset(&o, 0, sizeof(o));
+    o.server = url;
+    o.namespace_ = "default";
+    o.pod_name = "pod-a";
+    o.no_in_cluster = true;
+    o.retry_base_ms = 1;
+    if (kreg_new(&o, &t->r, &t->err) != KREG_OK)
+        fail_msg("kreg_new: %s", t->err.text);
+}
+
+static void test_registry_register_accepts_the_patched_pod(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 200 OK", THE_POD);
+    assert_int_equal(kreg_register(t->r, t->s, &t->err), KREG_OK);
+    assert_int_equal(kreg_deregister(t->r, t->s, &t->err), KREG_OK);
+}
+
+static void expect_not_the_pod(struct st *t, int rc, const char *op)
+{
+    char want[256];
+
+    assert_int_equal(rc, KREG_E_PROTOCOL);
+    assert_int_equal(t->err.code, KREG_E_PROTOCOL);
+    assert_int_equal(t->err.http_status, 200);
+    snprintf(want, sizeof(want),
+             "%s greeter: pod \"pod-a\": the API server answered the patch "
+             "with something else than the pod",
+             op);
+    if (strncmp(t->err.text, want, strlen(want)) != 0)
+        fail_msg("got \"%s\"", t->err.text);
+}
+
+static void
+test_registry_register_refuses_an_answer_that_is_not_json(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 200 OK", "ok");
+    expect_not_the_pod(t, kreg_register(t->r, t->s, &t->err), "register");
+}
+
+static void test_registry_register_refuses_another_object(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 200 OK", "{\"kind\":\"Status\",\"status\":\"Success\"}");
+    expect_not_the_pod(t, kreg_register(t->r, t->s, &t->err), "register");
+}
+
+static void test_registry_deregister_refuses_another_pod(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 200 OK",
+          "{\"kind\":\"Pod\",\"metadata\":{\"name\":\"pod-b\"}}");
+    expect_not_the_pod(t, kreg_deregister(t->r, t->s, &t->err), "deregister");
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_registry_register_accepts_the_patched_pod),
+        T(test_registry_register_refuses_an_answer_that_is_not_json),
+        T(test_registry_register_refuses_another_object),
+        T(test_registry_deregister_refuses_another_pod),
+    };
+#undef T
+    return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
+}
