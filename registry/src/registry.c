@@ -296,6 +296,15 @@ static int patch_service(kreg *r, const char *name, const char *json,
     return pod_error(r, rc, err);
 }
 
+/* "<op> <name>: " before the message ("<op> \"\": " for an empty name). */
+static void prefix_op(struct kreg_error *err, const char *op, const char *name)
+{
+    if (*name)
+        kreg__error_prefix(err, "%s %s", op, name);
+    else
+        kreg__error_prefix(err, "%s \"\"", op);
+}
+
 int kreg_register(kreg *r, const struct kreg_service *s, struct kreg_error *err)
 {
     char *json = NULL;
@@ -314,7 +323,7 @@ int kreg_register(kreg *r, const struct kreg_service *s, struct kreg_error *err)
         rc = patch_service(r, s->name, json, len, err);
     free(json);
     if (rc != KREG_OK)
-        kreg__error_prefix(err, "register %s", s->name);
+        prefix_op(err, "register", s->name);
     return rc;
 }
 
@@ -328,6 +337,6 @@ int kreg_deregister(kreg *r, const struct kreg_service *s,
                            "deregister: no service");
     rc = patch_service(r, s->name, NULL, 0, err);
     if (rc != KREG_OK)
-        kreg__error_prefix(err, "deregister %s", s->name);
+        prefix_op(err, "deregister", s->name);
     return rc;
 }

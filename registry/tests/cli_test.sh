@@ -270,10 +270,15 @@ err_has "service without nodes says so" 'at least one node'
 expect "register on a missing pod" 1 --kubeconfig "$kc" --pod nosuch \
     register "$work/greeter-a.json"
 err_has "missing pod is named" 'pod "nosuch" not found'
+err_has "the refusal says the API server answered it" \
+    'pod "nosuch" not found in namespace "default" \(HTTP 404 NotFound\)$'
 expect "register without a pod name" 1 --kubeconfig "$kc" \
     register "$work/greeter-a.json"
 expect "deregister on a missing pod" 1 --kubeconfig "$kc" --pod nosuch \
     deregister greeter
+expect "deregister an empty name" 1 --kubeconfig "$kc" --pod svc-a \
+    deregister ''
+err_has "an empty name is shown quoted" '^kreg: deregister "": service name: '
 
 # ---- register, get, list ----
 

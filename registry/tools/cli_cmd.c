@@ -229,7 +229,7 @@ int cli_cmd_get(const struct cli_args *a)
         cli_out_kreg_error(NULL, krc, &err);
         rc = CLI_EXIT_NOT_FOUND;
     } else if (krc != KREG_OK) {
-        rc = cli_out_kreg_error(NULL, krc, &err);
+        rc = cli_out_kreg_error("get", krc, &err);
     } else if (l->count == 0) {
         /* pods carry the label but none is usable: nothing to call */
         rc = cli_out_fail(CLI_EXIT_NOT_FOUND,
@@ -307,7 +307,7 @@ int cli_cmd_list(const struct cli_args *a)
         return rc;
     krc = kreg_list_services_ex(r, &cli_out_warnings, &l, &err);
     if (krc != KREG_OK)
-        rc = cli_out_kreg_error(NULL, krc, &err);
+        rc = cli_out_kreg_error("list", krc, &err);
     else if (a->format == CLI_FORMAT_JSON)
         rc = print_names_json(l);
     else

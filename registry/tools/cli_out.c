@@ -53,10 +53,18 @@ const struct kreg_query cli_out_warnings = {warn_skip, NULL, warn_problem};
 int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err)
 {
     const char *text = err && err->text[0] ? err->text : kreg_strerror(rc);
+    char http[96] = "";
 
+    /* an HTTP refusal: the Status message alone ("Unauthorized") does not
+     * say that the API server answered, nor with what */
+    if (err && err->http_status >= 400)
+        snprintf(http, sizeof(http), " (HTTP %d%s%s)", err->http_status,
+                 err->reason[0] && strcmp(err->reason, text) != 0 ? " " : "",
+                 err->reason[0] && strcmp(err->reason, text) != 0 ? err->reason
+                                                                  : "");
     if (what)
-        return cli_out_fail(CLI_EXIT_ERROR, "%s: %s", what, text);
-    return cli_out_fail(CLI_EXIT_ERROR, "%s", text);
+        return cli_out_fail(CLI_EXIT_ERROR, "%s: %s%s", what, text, http);
+    return cli_out_fail(CLI_EXIT_ERROR, "%s%s", text, http);
 }
 
 /*
