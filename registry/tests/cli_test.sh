@@ -31,8 +31,8 @@ unset KUBECONFIG HOSTNAME KUBERNETES_SERVICE_HOST KUBERNETES_SERVICE_PORT
 vg=()
 if [ -z "${KREG_NO_VALGRIND:-}" ]; then
     if command -v valgrind >/dev/null 2>&1; then
-        vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
-            --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+        vg=(valgrind -q --leak-check=full "--show-leak-kinds=definite,indirect,possible"
+            "--errors-for-leak-kinds=definite,indirect,possible" --error-exitcode=99
             "--log-file=$work/vg.%p.log")
         echo "# every kreg run is under valgrind"
     elif [ -n "${CI:-}" ]; then

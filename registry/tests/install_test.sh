@@ -196,8 +196,8 @@ if [ ! -x "$example" ]; then
 fi
 vg=()
 if [ -z "${KREG_NO_VALGRIND:-}" ] && command -v valgrind >/dev/null 2>&1; then
-    vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
-        --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99
+    vg=(valgrind -q --leak-check=full "--show-leak-kinds=definite,indirect,possible"
+        "--errors-for-leak-kinds=definite,indirect,possible" --error-exitcode=99
         "--log-file=$work/vg.%p.log")
 fi
 {
