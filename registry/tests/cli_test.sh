@@ -409,6 +409,19 @@ expect "deregister by NAME" 0 --kubeconfig "$kc" --pod svc-b \
 out_is "deregister by NAME confirms" "deregistered greeter"
 expect "get after deregister by NAME" 0 --kubeconfig "$kc" -o json get greeter
 out_is "only pod a's node is left" "[$greeter_a]"
+# a program (or any file that is not a JSON object) called like the
+# service does not get in the way; a broken JSON file is still an error
+mkdir -p "$work/amb"
+printf '\177ELF, a program called greeter' >"$work/amb/greeter"
+printf '{"name": "greeter", nodes' >"$work/amb/broken.json"
+pushd "$work/amb" >/dev/null
+expect "deregister NAME beside a program called NAME" 0 --kubeconfig "$kc" \
+    --pod svc-b deregister greeter
+out_is "the program's name is the service name" "deregistered greeter"
+expect "deregister a broken JSON file" 1 --kubeconfig "$kc" --pod svc-b \
+    deregister broken.json
+err_has "the broken file is named, with where" '^kreg: broken\.json: .*offset'
+popd >/dev/null
 expect "deregister by FILE" 0 --kubeconfig "$kc" --pod svc-a \
     deregister "$work/greeter-a.json"
 out_is "deregister by FILE confirms" "deregistered greeter latest"

@@ -43,24 +43,42 @@ static int read_input(const char *path, struct kbuf *b)
     return rc;
 }
 
-/* Decode the go-micro service JSON in @p path; errors say what and where
- * ("svc.json: service json: nodes[0].port: expected number, got string"). */
-static int load_service(const char *path, struct kreg_service **out)
+/* Decode the go-micro service JSON read from @p path; errors say what and
+ * where ("svc.json: service json: nodes[0].port: expected number, got
+ * string"). */
+static int decode_service(const char *path, const struct kbuf *b,
+                          struct kreg_service **out)
 {
     struct kreg_error err = {0};
+    int krc = kreg_service_decode(kbuf_str(b), kbuf_len(b), out, &err);
+
+    return krc == KREG_OK ? CLI_EXIT_OK
+                          : cli_out_kreg_error(input_name(path), krc, &err);
+}
+
+static int load_service(const char *path, struct kreg_service **out)
+{
     struct kbuf b;
     int rc;
 
     kbuf_init(&b, INPUT_CAP);
     rc = read_input(path, &b);
-    if (rc == CLI_EXIT_OK) {
-        int krc = kreg_service_decode(kbuf_str(&b), kbuf_len(&b), out, &err);
-
-        if (krc != KREG_OK)
-            rc = cli_out_kreg_error(input_name(path), krc, &err);
-    }
+    if (rc == CLI_EXIT_OK)
+        rc = decode_service(path, &b, out);
     kbuf_release(&b);
     return rc;
+}
+
+/* Whether @p b looks like a JSON object: '{' after any blanks. */
+static bool is_object_text(const struct kbuf *b)
+{
+    const char *s = kbuf_str(b);
+    size_t n = kbuf_len(b);
+    size_t i = 0;
+
+    while (i < n && strchr(" \t\r\n", s[i]) && s[i] != '\0')
+        i++;
+    return i < n && s[i] == '{';
 }
 
 int cli_cmd_open(const struct cli_args *a, kreg **r)
@@ -105,15 +123,28 @@ int cli_cmd_register(const struct cli_args *a)
     return rc;
 }
 
-/* NAME, FILE or "-": an existing file (or "-") is read as service JSON,
- * anything else is a service name. */
+/* NAME, FILE or "-": "-", and an existing file that holds a JSON object,
+ * are read as service JSON; anything else is a service name (so a
+ * program or folder called like the service does not get in the way). */
 static int deregister_target(const char *arg, struct kreg_service **out)
 {
     struct stat st;
     char *name;
 
-    if (strcmp(arg, "-") == 0 || (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)))
+    if (strcmp(arg, "-") == 0)
         return load_service(arg, out);
+    if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
+        struct kbuf b;
+        int rc;
+
+        kbuf_init(&b, INPUT_CAP);
+        rc = read_input(arg, &b);
+        if (rc == CLI_EXIT_OK && is_object_text(&b))
+            rc = decode_service(arg, &b, out);
+        kbuf_release(&b);
+        if (rc != CLI_EXIT_OK || *out)
+            return rc;
+    }
     *out = kreg_service_new();
     name = strdup(arg);
     if (!*out || !name) {
