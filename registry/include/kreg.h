@@ -239,6 +239,9 @@ KREG_API int kreg_name_encode(const char *name, char *out, size_t size,
 /** An opaque registry client; thread-safe. */
 typedef struct kreg kreg;
 
+/** kreg_options.retries: fail at the first error, do not retry. */
+#define KREG_NO_RETRIES 0xffffffffu
+
 /** Options; zero-initialise, set what you need. Strings are copied. */
 struct kreg_options {
     const char *server;     /**< API server URL; overrides all config */
@@ -254,7 +257,8 @@ struct kreg_options {
     bool no_in_cluster;     /**< never use in-cluster configuration */
     unsigned connect_timeout_ms; /**< default 5000 */
     unsigned timeout_ms;         /**< per request, default 30000 */
-    unsigned retries;            /**< retries of idempotent requests, 3 */
+    unsigned retries;            /**< retries of idempotent requests: 0 for the
+                                      default 3, KREG_NO_RETRIES for none */
     unsigned retry_base_ms;      /**< first backoff, default 100 */
     int wire;                    /**< enum kreg_wire | flags */
     /** Each watch stream asks the server to end it after this many

@@ -217,7 +217,9 @@ static int client_init(struct kreg__http *h, struct kreg__config *cfg,
     h->connect_timeout_ms =
         (long)or_default(opt->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
     h->timeout_ms = (long)or_default(opt->timeout_ms, DEFAULT_TIMEOUT_MS);
-    h->retries = or_default(opt->retries, DEFAULT_RETRIES);
+    h->retries = opt->retries == KREG_NO_RETRIES
+                     ? 0
+                     : or_default(opt->retries, DEFAULT_RETRIES);
     h->retry_base_ms = or_default(opt->retry_base_ms, DEFAULT_RETRY_BASE_MS);
     atomic_init(&h->connects, 0);
     h->rng = seed(h);

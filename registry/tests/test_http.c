@@ -866,6 +866,21 @@ static void test_http_gives_up_after_the_configured_retries(void **state)
     assert_string_equal(statuses, "503,503,503");
 }
 
+static void test_http_no_retries_fails_at_the_first_error(void **state)
+{
+    struct st *s = *state;
+    char statuses[64];
+
+    seed_pod(s, "p");
+    add_fault(s, FAKEAPI_FAULT_STATUS, "GET", POD_PATH "/p", 10, 503, 0);
+    s->opt.retries = KREG_NO_RETRIES;
+    client(s);
+    assert_int_equal(get(s, POD_PATH "/p"), KREG_E_HTTP);
+    assert_int_equal(s->err.http_status, 503);
+    log_statuses(s, statuses, sizeof(statuses));
+    assert_string_equal(statuses, "503");
+}
+
 static void test_http_does_not_retry_500_for_post(void **state)
 {
     struct st *s = *state;
@@ -1502,6 +1517,7 @@ int main(void)
         T(test_http_retries_503_honouring_retry_after),
         T(test_http_retries_429_with_backoff),
         T(test_http_gives_up_after_the_configured_retries),
+        T(test_http_no_retries_fails_at_the_first_error),
         T(test_http_does_not_retry_500_for_post),
         T(test_http_does_not_retry_a_dropped_post),
         T(test_http_retries_a_dropped_connection_for_get),
