@@ -259,7 +259,9 @@ struct kreg_options {
     unsigned timeout_ms;         /**< per request, default 30000 */
     unsigned retries;            /**< retries of idempotent requests: 0 for the
                                       default 3, KREG_NO_RETRIES for none */
-    unsigned retry_base_ms;      /**< first backoff, default 100 */
+    unsigned retry_base_ms;      /**< first backoff, default 100; also a
+                                      watcher's first pause before it
+                                      reconnects after a failure */
     int wire;                    /**< enum kreg_wire | flags */
     /** Each watch stream asks the server to end it after this many
      *  seconds (timeoutSeconds), default 300; the watcher then resumes.

@@ -493,7 +493,7 @@ static void pause_ms(struct kreg_watch *w, unsigned ms)
 static void *watch_main(void *arg)
 {
     struct kreg_watch *w = arg;
-    unsigned backoff = 100;
+    unsigned backoff = w->r->retry_base_ms;
     bool reauth = false; /* the last attempt got a 401 */
 
     while (!atomic_load(&w->stop)) {
@@ -518,7 +518,7 @@ static void *watch_main(void *arg)
             break;
         }
         if (rc == KREG_OK && !w->trouble) {
-            backoff = 100;
+            backoff = w->r->retry_base_ms;
             continue; /* the server ended the stream: resume */
         }
         if (rc != KREG_OK && err.http_status > 0)
@@ -529,7 +529,10 @@ static void *watch_main(void *arg)
             problem(w, "watch: %s; retrying in %u ms", err.text, backoff);
         w->trouble = false;
         pause_ms(w, backoff);
-        backoff = backoff < 5000 ? backoff * 2 : 5000;
+        /* doubling up to 5 s (or the base, when it is longer) */
+        backoff = backoff <= 2500  ? backoff * 2
+                  : backoff < 5000 ? 5000
+                                   : backoff;
     }
     pthread_mutex_lock(&w->mu);
     w->finished = true;
