@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,8 @@ struct kreg_watch {
     struct kbuf line; /* partial watch line */
     bool relist;      /* the stream said 410, or could not be read */
     bool trouble;     /* the stream was ended for a problem: back off */
+    bool oom;         /* an allocation for the view or a result failed */
+    bool progressed;  /* the current stream brought an event or bookmark */
     int fatal;        /* a non-retryable error ended the watch */
     struct kreg_error fatal_err;
     pthread_t th;
@@ -86,6 +89,7 @@ static void emit(struct kreg_watch *w, enum kreg_action action, const char *pod,
         !(res->pod = strdup(pod))) {
         kreg_result_free(res);
         free(it);
+        w->oom = true; /* a result is lost: the watch must end */
         return;
     }
     res->action = action;
@@ -157,7 +161,8 @@ static enum verdict judge(const struct kreg_watch *w, const char *k,
 /*
  * The entry a pod contributes to the view (new reference; maybe empty),
  * and in *@p skips the service annotations it has that cannot be used
- * (new reference: {key -> text}).
+ * (new reference: {key -> text}). NULL (and *@p skips NULL) when out of
+ * memory.
  */
 static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
                         json_t **skips)
@@ -166,23 +171,31 @@ static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
     json_t *ann;
     const char *k;
     json_t *v;
+    int rc = 0;
 
     *skips = json_object();
-    if (!e || !*skips || !kreg__pod_usable(pod))
-        return e;
-    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
-    json_object_foreach(ann, k, v)
-    {
-        enum verdict d = json_is_string(v)
-                             ? judge(w, k, json_string_value(v), NULL)
-                             : NOT_OURS;
+    if (!e || !*skips)
+        rc = -1;
+    if (rc == 0 && kreg__pod_usable(pod)) {
+        ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
+        json_object_foreach(ann, k, v)
+        {
+            enum verdict d = json_is_string(v)
+                                 ? judge(w, k, json_string_value(v), NULL)
+                                 : NOT_OURS;
 
-        if (d == KEEP)
-            json_object_set(e, k, v);
-        else if (d == SKIP)
-            json_object_set(*skips, k, v);
+            if (d == KEEP)
+                rc |= json_object_set(e, k, v);
+            else if (d == SKIP)
+                rc |= json_object_set(*skips, k, v);
+        }
     }
-    return e;
+    if (rc == 0)
+        return e;
+    json_decref(e);
+    json_decref(*skips);
+    *skips = NULL;
+    return NULL;
 }
 
 /* Set pod @p pod's skipped annotations to @p cur (consumed; NULL = none),
@@ -203,9 +216,10 @@ static void note_skips(struct kreg_watch *w, const char *pod, json_t *cur)
         (void)judge(w, k, json_string_value(v), &why);
         w->q.on_skip(w->q.ctx, pod, k, why.text);
     }
-    if (cur && json_object_size(cur) > 0)
-        json_object_set_new(w->skips, pod, cur);
-    else {
+    if (cur && json_object_size(cur) > 0) {
+        if (json_object_set_new(w->skips, pod, cur) != 0)
+            w->oom = true;
+    } else {
         json_object_del(w->skips, pod);
         json_decref(cur);
     }
@@ -243,12 +257,15 @@ static void update_pod(struct kreg_watch *w, const char *name, json_t *cur,
     json_t *empty = json_object();
 
     note_skips(w, name, skips);
-    if (report)
+    if (!empty)
+        w->oom = true;
+    else if (report)
         diff(w, name, old ? old : empty, cur ? cur : empty);
     json_decref(empty);
-    if (cur && json_object_size(cur) > 0)
-        json_object_set_new(w->view, name, cur);
-    else {
+    if (cur && json_object_size(cur) > 0) {
+        if (json_object_set_new(w->view, name, cur) != 0)
+            w->oom = true;
+    } else {
         json_object_del(w->view, name);
         json_decref(cur);
     }
@@ -286,14 +303,22 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     rc = kreg__list_pods(w->r, w->selector, true, &pods, &rv, err);
     if (rc != KREG_OK)
         return rc;
+    /* all of the list first: a pod missing from it for want of memory
+     * would be reported deleted */
     listed = json_object();
     json_array_foreach(pods, i, pod)
     {
         json_t *skips;
-        json_t *e = entry_of(w, pod, &skips);
+        json_t *e = listed ? entry_of(w, pod, &skips) : NULL;
 
-        json_object_set_new(listed, kreg__pod_name(pod),
-                            json_pack("[oo]", e, skips));
+        if (!e || json_object_set_new(listed, kreg__pod_name(pod),
+                                      json_pack("[oo]", e, skips)) != 0) {
+            json_decref(listed);
+            json_decref(pods);
+            free(rv);
+            return kreg__error(err, KREG_E_NOMEM, 0, NULL,
+                               "out of memory: cannot list");
+        }
     }
     /* pods gone from the list */
     json_object_foreach_safe(w->view, tmp, name, v)
@@ -366,6 +391,7 @@ static int handle_event(struct kreg_watch *w, json_t *ev)
         return unreadable(w);
     }
     if (strcmp(type, "BOOKMARK") == 0) {
+        w->progressed = true;
         set_rv(w, rv);
         return 0;
     }
@@ -382,8 +408,16 @@ static int handle_event(struct kreg_watch *w, json_t *ev)
                 type);
         return unreadable(w);
     }
-    e = strcmp(type, "DELETED") == 0 ? NULL : entry_of(w, obj, &skips);
+    if (strcmp(type, "DELETED") != 0) {
+        e = entry_of(w, obj, &skips);
+        if (!e) {
+            w->oom = true;
+            return 1;
+        }
+    } else
+        e = NULL;
     update_pod(w, pod, e, skips, true);
+    w->progressed = true;
     set_rv(w, rv);
     return 0;
 }
@@ -447,6 +481,7 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
               ns ? ns : "", sel ? sel : "", rv ? rv : "",
               w->r->watch_timeout_s);
     kbuf_reset(&w->line);
+    w->progressed = false;
     rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
                               &w->waker, idle_bound_s(w->r->watch_timeout_s),
                               err);
@@ -485,10 +520,23 @@ static void pause_ms(struct kreg_watch *w, unsigned ms)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* A stream that ends this soon after it was asked for without bringing
+ * anything (a 410 at once, an empty answer) counts as trouble: the
+ * watcher backs off instead of asking again and again. */
+#define QUICK_END_MS 1000
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * The watch thread: (re-)list when needed, stream, resume. A failure that
- * retrying cannot cure (403, a second 401 in a row, ...) ends the watch,
- * whether the list or the stream met it.
+ * retrying cannot cure (403, a second 401 in a row, no memory, ...) ends
+ * the watch, whether the list or the stream met it.
  */
 static void *watch_main(void *arg)
 {
@@ -498,12 +546,17 @@ static void *watch_main(void *arg)
 
     while (!atomic_load(&w->stop)) {
         struct kreg_error err = {0};
+        int64_t asked = mono_ms();
         int rc = w->relist ? relist(w, true, &err) : KREG_OK;
+        bool gone;
 
         if (rc == KREG_OK)
             rc = watch_once(w, &err);
         if (atomic_load(&w->stop) || rc == KREG_E_STOPPED)
             break;
+        if (w->oom)
+            rc = kreg__error(&err, KREG_E_NOMEM, 0, NULL,
+                             "out of memory: the watcher lost a change");
         /* http.h: a 401 dropped the cached token; retry once with a new
          * one (a rotated service-account token) */
         if (rc == KREG_E_UNAUTHORIZED && !reauth) {
@@ -517,15 +570,18 @@ static void *watch_main(void *arg)
             w->fatal_err = err;
             break;
         }
-        if (rc == KREG_OK && !w->trouble) {
+        /* a 410 on the request is the ERROR event's routine re-list */
+        gone = rc == KREG_E_HTTP && err.http_status == 410;
+        if ((rc == KREG_OK || gone) && !w->trouble &&
+            (w->progressed || mono_ms() - asked >= QUICK_END_MS)) {
             backoff = w->r->retry_base_ms;
             continue; /* the server ended the stream: resume */
         }
-        if (rc != KREG_OK && err.http_status > 0)
+        if (rc != KREG_OK && !gone && err.http_status > 0)
             problem(w, "watch: HTTP %d%s%s: %s; retrying in %u ms",
                     err.http_status, err.reason[0] ? " " : "", err.reason,
                     err.text, backoff);
-        else if (rc != KREG_OK)
+        else if (rc != KREG_OK && !gone)
             problem(w, "watch: %s; retrying in %u ms", err.text, backoff);
         w->trouble = false;
         pause_ms(w, backoff);
@@ -615,6 +671,8 @@ int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
     /* the current state is listed and not reported, as go-micro does */
     if (rc == KREG_OK)
         rc = relist(w, false, err);
+    if (rc == KREG_OK && w->oom)
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
     if (rc == KREG_OK && pthread_create(&w->th, NULL, watch_main, w) != 0)
         rc = kreg__error(err, KREG_E_NOMEM, 0, NULL,
                          "cannot start the watch thread");

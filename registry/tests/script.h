@@ -7,7 +7,7 @@
  * repeating. After answering it keeps the connection open, silent, until
  * the client closes it, so a watch answer is a stream that never ends by
  * itself. Answers are whole HTTP responses; script_json() builds the usual
- * 200 with a JSON body.
+ * 200 with a JSON body. It counts and times the requests of each kind.
  */
 #ifndef KREG_TEST_SCRIPT_H
 #define KREG_TEST_SCRIPT_H
@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -32,6 +33,7 @@
 
 #define SCRIPT_GUARD_MS 30000 /* hang guard: never reached when it works */
 #define SCRIPT_MAX      4     /* answers per kind */
+#define SCRIPT_STAMPS   16    /* request times kept per kind */
 
 enum script_kind { SCRIPT_LIST, SCRIPT_WATCH, SCRIPT_PATCH, SCRIPT_KINDS };
 
@@ -42,13 +44,55 @@ struct script {
     pthread_t th;
     char *answers[SCRIPT_KINDS][SCRIPT_MAX]; /* owned */
     size_t n[SCRIPT_KINDS];
-    size_t served[SCRIPT_KINDS]; /* read after script_stop() */
+    pthread_mutex_t mu; /* guards served and at */
+    pthread_cond_t cv;  /* signalled per request */
+    size_t served[SCRIPT_KINDS];
+    int64_t at[SCRIPT_KINDS][SCRIPT_STAMPS]; /* when (ms, monotonic) */
 };
+
+static inline int64_t script_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static inline void script_init(struct script *s)
 {
     memset(s, 0, sizeof(*s));
     s->fd = -1;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+}
+
+/* How many requests of @p kind were answered so far. */
+static inline size_t script_served(struct script *s, enum script_kind kind)
+{
+    size_t n;
+
+    pthread_mutex_lock(&s->mu);
+    n = s->served[kind];
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* Wait until @p n requests of @p kind arrived; false after the guard. */
+static inline bool script_wait(struct script *s, enum script_kind kind,
+                               size_t n)
+{
+    struct timespec ts;
+    bool ok;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += SCRIPT_GUARD_MS / 1000;
+    pthread_mutex_lock(&s->mu);
+    while (s->served[kind] < n)
+        if (pthread_cond_timedwait(&s->cv, &s->mu, &ts) != 0)
+            break;
+    ok = s->served[kind] >= n;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 /* Add a whole answer (copied) for the next request of @p kind. */
@@ -141,10 +185,14 @@ static inline bool script_serve(struct script *s, int c)
     char buf[4096];
     size_t i;
 
-    if (!script_read(c, &k))
-        return true;
+    if (!script_read(c, &k) || s->n[k] == 0)
+        return true; /* nothing scripted: the connection is closed */
+    pthread_mutex_lock(&s->mu);
     i = s->served[k]++;
-    assert_true(s->n[k] > 0);
+    if (i < SCRIPT_STAMPS)
+        s->at[k][i] = script_now_ms();
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
     answer = s->answers[k][i < s->n[k] ? i : s->n[k] - 1];
     script_send(c, answer, strlen(answer));
     for (;;) {
@@ -210,6 +258,13 @@ static inline void script_stop(struct script *s)
         for (i = 0; i < s->n[k]; i++)
             free(s->answers[k][i]);
     memset(s->n, 0, sizeof(s->n));
+}
+
+/* After script_stop(): release what script_init() set up. */
+static inline void script_release(struct script *s)
+{
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->cv);
 }
 
 #endif

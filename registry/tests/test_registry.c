@@ -50,6 +50,7 @@ static int teardown(void **state)
 
     kreg_free(t->r);
     script_stop(&t->srv);
+    script_release(&t->srv);
     kreg_service_free(t->s);
     free(t);
     return 0;

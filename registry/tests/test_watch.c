@@ -140,6 +140,7 @@ static void on_skip(void *ctx, const char *p, const char *key, const char *why)
 struct st {
     struct script srv;
     struct seen seen;
+    unsigned retry_base_ms; /* 0: 1 ms */
     kreg *r;
     kreg_watch *w;
 };
@@ -163,6 +164,7 @@ static int teardown(void **state)
     kreg_watch_free(t->w);
     kreg_free(t->r);
     script_stop(&t->srv);
+    script_release(&t->srv);
     pthread_mutex_destroy(&t->seen.mu);
     free(t);
     return 0;
@@ -183,7 +185,7 @@ static void start(struct st *t)
     o.server = url;
     o.namespace_ = "default";
     o.no_in_cluster = true;
-    o.retry_base_ms = 1;
+    o.retry_base_ms = t->retry_base_ms ? t->retry_base_ms : 1;
     if (kreg_new(&o, &t->r, &err) != KREG_OK)
         fail_msg("kreg_new: %s", err.text);
     memset(&q, 0, sizeof(q));
@@ -245,7 +247,17 @@ static void bad_line_is_reported_and_relisted(struct st *t, const char *bad,
     expect(t, KREG_ACTION_UPDATE, "10.0.0.1:2");
     expect(t, KREG_ACTION_UPDATE, "10.0.0.1:3");
     one_problem(t, what);
+    /* one re-list, one new stream: the second stream stays silent */
+    assert_true(script_wait(&t->srv, SCRIPT_WATCH, 2));
+    assert_int_equal(script_served(&t->srv, SCRIPT_LIST), 2);
+    assert_int_equal(script_served(&t->srv, SCRIPT_WATCH), 2);
 }
+
+/* An ERROR event saying the resourceVersion is too old (k8s-api.md §7). */
+#define GONE                                                                   \
+    "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":"      \
+    "\"v1\",\"status\":\"Failure\",\"message\":\"too old resource version: "   \
+    "11 (12)\",\"reason\":\"Expired\",\"code\":410}}"
 
 /* ---- Tests -------------------------------------------------------------*/
 
@@ -335,22 +347,64 @@ static void test_watch_410_relists_without_a_problem(void **state)
     struct st *t = *state;
     char *moved = event("MODIFIED", "10.0.0.1:2", "11");
 
+    char *stale = event("MODIFIED", "10.0.0.1:9", "12");
+
     add_list(&t->srv, "10.0.0.1:1", "10");
     add_list(&t->srv, "10.0.0.1:3", "13");
-    add_watch(&t->srv, moved,
-              "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
-              "\"apiVersion\":\"v1\",\"status\":\"Failure\",\"message\":"
-              "\"too old resource version: 11 (12)\",\"reason\":\"Expired\","
-              "\"code\":410}}",
-              (const char *)NULL);
+    /* what follows the 410 on the same stream is not read */
+    add_watch(&t->srv, moved, GONE, stale, (const char *)NULL);
     add_watch(&t->srv, (const char *)NULL);
     free(moved);
+    free(stale);
     start(t);
     expect(t, KREG_ACTION_UPDATE, "10.0.0.1:2");
     expect(t, KREG_ACTION_UPDATE, "10.0.0.1:3");
+    assert_true(script_wait(&t->srv, SCRIPT_WATCH, 2));
+    assert_int_equal(script_served(&t->srv, SCRIPT_LIST), 2);
     pthread_mutex_lock(&t->seen.mu);
     assert_int_equal(t->seen.nproblems, 0);
     pthread_mutex_unlock(&t->seen.mu);
+}
+
+/*
+ * A server that ends every stream at once without an event (a 410 each
+ * time, or an empty answer) is not asked again and again: the pauses
+ * between watch requests double from retry_base_ms (20 ms here).
+ */
+static void streams_ending_at_once_back_off(struct st *t, const char *line)
+{
+    size_t i;
+
+    add_list(&t->srv, "10.0.0.1:1", "10");
+    if (line)
+        add_watch(&t->srv, line, (const char *)NULL);
+    else
+        script_json(&t->srv, SCRIPT_WATCH, "HTTP/1.1 200 OK", "");
+    t->retry_base_ms = 20;
+    start(t);
+    assert_true(script_wait(&t->srv, SCRIPT_WATCH, 5));
+    kreg_watch_free(t->w);
+    t->w = NULL;
+    script_stop(&t->srv);
+    for (i = 1; i < 5; i++) {
+        int64_t gap =
+            t->srv.at[SCRIPT_WATCH][i] - t->srv.at[SCRIPT_WATCH][i - 1];
+
+        if (gap < (int64_t)(20u << (i - 1)))
+            fail_msg("watch request %zu came %lld ms after the one before, "
+                     "want at least %u",
+                     i, (long long)gap, 20u << (i - 1));
+    }
+}
+
+static void test_watch_a_410_each_time_backs_off(void **state)
+{
+    streams_ending_at_once_back_off(*state, GONE);
+}
+
+static void test_watch_empty_answers_back_off(void **state)
+{
+    streams_ending_at_once_back_off(*state, NULL);
 }
 
 int main(void)
@@ -366,6 +420,8 @@ int main(void)
         T(test_watch_line_over_the_cap_is_reported_and_relisted),
         T(test_watch_failed_request_is_reported_and_retried),
         T(test_watch_410_relists_without_a_problem),
+        T(test_watch_a_410_each_time_backs_off),
+        T(test_watch_empty_answers_back_off),
     };
 #undef T
     return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
