@@ -427,6 +427,13 @@ expect "deregister by FILE" 0 --kubeconfig "$kc" --pod svc-a \
 out_is "deregister by FILE confirms" "deregistered greeter latest"
 expect "get after deregister by FILE is not found" 3 --kubeconfig "$kc" \
     get greeter
+expect "register again" 0 --kubeconfig "$kc" --pod svc-a \
+    register "$work/greeter-a.json"
+expect "deregister from a pipe" 0 --kubeconfig "$kc" --pod svc-a \
+    deregister <(cat "$work/greeter-a.json")
+out_is "a pipe is read as service JSON" "deregistered greeter latest"
+expect "get after deregister from a pipe is not found" 3 --kubeconfig "$kc" \
+    get greeter
 stdin=$work/cart.json
 expect "deregister from stdin" 0 --kubeconfig "$kc" --pod svc-b deregister -
 expect "deregister what is not registered" 0 --kubeconfig "$kc" --pod svc-b \

@@ -20,16 +20,29 @@ static const char *input_name(const char *path)
     return strcmp(path, "-") == 0 ? "stdin" : path;
 }
 
-/* Read all of @p path ("-" is stdin) into @p b. */
-static int read_input(const char *path, struct kbuf *b)
+/* Open @p path for reading ("-" is stdin); NULL after reporting why. */
+static FILE *open_input(const char *path)
 {
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+
+    if (!f)
+        cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+static void close_input(FILE *f)
+{
+    if (f != stdin)
+        fclose(f);
+}
+
+/* Read the rest of @p f (named @p path) into @p b. */
+static int read_rest(FILE *f, const char *path, struct kbuf *b)
+{
     char chunk[16384];
     size_t n;
     int rc = CLI_EXIT_OK;
 
-    if (!f)
-        return cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
     while (rc == CLI_EXIT_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (kbuf_add(b, chunk, n) != KBUF_OK)
             rc = cli_out_fail(CLI_EXIT_ERROR, "%s: larger than %zu bytes",
@@ -38,8 +51,19 @@ static int read_input(const char *path, struct kbuf *b)
     if (rc == CLI_EXIT_OK && ferror(f))
         rc = cli_out_fail(CLI_EXIT_ERROR, "%s: %s", input_name(path),
                           strerror(errno));
-    if (f != stdin)
-        fclose(f);
+    return rc;
+}
+
+/* Read all of @p path ("-" is stdin) into @p b. */
+static int read_input(const char *path, struct kbuf *b)
+{
+    FILE *f = open_input(path);
+    int rc;
+
+    if (!f)
+        return CLI_EXIT_ERROR;
+    rc = read_rest(f, path, b);
+    close_input(f);
     return rc;
 }
 
@@ -69,16 +93,36 @@ static int load_service(const char *path, struct kreg_service **out)
     return rc;
 }
 
-/* Whether @p b looks like a JSON object: '{' after any blanks. */
-static bool is_object_text(const struct kbuf *b)
+/*
+ * Read @p path (a file, pipe or device) as service JSON into *@p out when
+ * it starts, after blanks, with '{'; else leave *@p out NULL and read no
+ * further (a program called like the service, say).
+ */
+static int load_if_object(const char *path, struct kreg_service **out)
 {
-    const char *s = kbuf_str(b);
-    size_t n = kbuf_len(b);
-    size_t i = 0;
+    FILE *f = open_input(path);
+    struct kbuf b;
+    int rc = CLI_EXIT_OK;
+    int c;
 
-    while (i < n && strchr(" \t\r\n", s[i]) && s[i] != '\0')
-        i++;
-    return i < n && s[i] == '{';
+    if (!f)
+        return CLI_EXIT_ERROR;
+    do
+        c = getc(f);
+    while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+    kbuf_init(&b, INPUT_CAP);
+    if (c == '{') {
+        rc = kbuf_addc(&b, '{') == KBUF_OK
+                 ? read_rest(f, path, &b)
+                 : cli_out_fail(CLI_EXIT_ERROR, "out of memory");
+        if (rc == CLI_EXIT_OK)
+            rc = decode_service(path, &b, out);
+    } else if (ferror(f)) {
+        rc = cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
+    }
+    kbuf_release(&b);
+    close_input(f);
+    return rc;
 }
 
 int cli_cmd_open(const struct cli_args *a, kreg **r)
@@ -123,9 +167,10 @@ int cli_cmd_register(const struct cli_args *a)
     return rc;
 }
 
-/* NAME, FILE or "-": "-", and an existing file that holds a JSON object,
- * are read as service JSON; anything else is a service name (so a
- * program or folder called like the service does not get in the way). */
+/* NAME, FILE or "-": "-", and an existing file (or pipe) that holds a
+ * JSON object, are read as service JSON; anything else is a service name
+ * (so a program or folder called like the service does not get in the
+ * way). */
 static int deregister_target(const char *arg, struct kreg_service **out)
 {
     struct stat st;
@@ -133,15 +178,9 @@ static int deregister_target(const char *arg, struct kreg_service **out)
 
     if (strcmp(arg, "-") == 0)
         return load_service(arg, out);
-    if (stat(arg, &st) == 0 && S_ISREG(st.st_mode)) {
-        struct kbuf b;
-        int rc;
+    if (stat(arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        int rc = load_if_object(arg, out);
 
-        kbuf_init(&b, INPUT_CAP);
-        rc = read_input(arg, &b);
-        if (rc == CLI_EXIT_OK && is_object_text(&b))
-            rc = decode_service(arg, &b, out);
-        kbuf_release(&b);
         if (rc != CLI_EXIT_OK || *out)
             return rc;
     }
