@@ -263,12 +263,6 @@ struct kreg_options {
                                       watcher's first pause before it
                                       reconnects after a failure */
     int wire;                    /**< enum kreg_wire | flags */
-    /** Each watch stream asks the server to end it after this many
-     *  seconds (timeoutSeconds), default 300; the watcher then resumes.
-     *  A stream that stays silent (no event, no bookmark) that long plus
-     *  min(that, 30) seconds is dropped and resumed too, so a server or
-     *  proxy that stops sending cannot freeze the watcher's view. */
-    unsigned watch_timeout_s;
 };
 
 /**
@@ -319,7 +313,9 @@ kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
 
 /**
  * Options for kreg_get_service_ex(), kreg_list_services_ex() and
- * kreg_watch_new_ex(). The strings a callback gets are borrowed for the
+ * kreg_watch_new_ex(); zero-initialise, set what you need (members after
+ * ctx are read by kreg_watch_new_ex() only). The strings a callback gets
+ * are borrowed for the
  * call only. A watcher calls them on the thread of kreg_watch_new_ex()
  * for its first list, then on its own thread: they must not block for
  * long, nor stop or free that watcher.
@@ -336,6 +332,12 @@ struct kreg_query {
      *  410, which just re-lists), a failed request it retries. After a
      *  bad line or event it re-lists, so no change is lost. */
     void (*on_problem)(void *ctx, const char *what);
+    /** Watch only: each stream asks the server to end it after this many
+     *  seconds (timeoutSeconds), 0 for the default 300; the watcher then
+     *  resumes. A stream that stays silent (no event, no bookmark) that
+     *  long plus min(that, 30) seconds is dropped and resumed too, so a
+     *  server or proxy that stops sending cannot freeze the watcher. */
+    unsigned watch_timeout_s;
 };
 
 /**

@@ -39,8 +39,6 @@ int kreg_new(const struct kreg_options *opt, kreg **out, struct kreg_error *err)
         return rc;
     }
     r->wire = o->wire;
-    r->watch_timeout_s =
-        o->watch_timeout_s ? o->watch_timeout_s : KREG__WATCH_TIMEOUT_S;
     r->retry_base_ms =
         o->retry_base_ms ? o->retry_base_ms : KREG__RETRY_BASE_MS;
     *out = r;

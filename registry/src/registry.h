@@ -12,9 +12,6 @@
 #include "http.h"
 #include "kreg.h"
 
-/* kreg_options.watch_timeout_s by default (client-go's reflectors ask
- * for 5 to 10 minutes). */
-#define KREG__WATCH_TIMEOUT_S 300u
 /* kreg_options.retry_base_ms by default (http.c uses the same). */
 #define KREG__RETRY_BASE_MS 100u
 
@@ -22,8 +19,7 @@ struct kreg {
     struct kreg__config cfg;
     struct kreg__http *http;
     int wire;
-    unsigned watch_timeout_s; /* kreg_options: the default applied */
-    unsigned retry_base_ms;   /* kreg_options: the default applied */
+    unsigned retry_base_ms; /* kreg_options: the default applied */
 };
 
 /*

@@ -48,13 +48,14 @@ struct kreg_watch {
     json_t *view;   /* pod name -> {annotation key -> text} */
     json_t *skips;  /* pod name -> {key -> text} skipped and reported */
     struct kreg_query q;
-    char *rv;         /* last resourceVersion seen */
-    struct kbuf line; /* partial watch line */
-    bool relist;      /* the stream said 410, or could not be read */
-    bool trouble;     /* the stream was ended for a problem: back off */
-    bool oom;         /* an allocation for the view or a result failed */
-    bool progressed;  /* the current stream brought an event or bookmark */
-    int fatal;        /* a non-retryable error ended the watch */
+    unsigned timeout_s; /* kreg_query.watch_timeout_s, the default applied */
+    char *rv;           /* last resourceVersion seen */
+    struct kbuf line;   /* partial watch line */
+    bool relist;        /* the stream said 410, or could not be read */
+    bool trouble;       /* the stream was ended for a problem: back off */
+    bool oom;           /* an allocation for the view or a result failed */
+    bool progressed;    /* the current stream brought an event or bookmark */
+    int fatal;          /* a non-retryable error ended the watch */
     struct kreg_error fatal_err;
     pthread_t th;
     pthread_mutex_t mu;
@@ -458,7 +459,7 @@ static int on_data(void *ctx, const char *p, size_t n)
     return 0;
 }
 
-/* kreg_options.watch_timeout_s: how long a stream may stay silent. */
+/* kreg_query.watch_timeout_s: how long a stream may stay silent. */
 static unsigned idle_bound_s(unsigned timeout_s)
 {
     unsigned grace = timeout_s < 30 ? timeout_s : 30;
@@ -478,13 +479,11 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
     kbuf_addf(&path,
               "/api/v1/namespaces/%s/pods?labelSelector=%s&watch=true&"
               "allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
-              ns ? ns : "", sel ? sel : "", rv ? rv : "",
-              w->r->watch_timeout_s);
+              ns ? ns : "", sel ? sel : "", rv ? rv : "", w->timeout_s);
     kbuf_reset(&w->line);
     w->progressed = false;
     rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
-                              &w->waker, idle_bound_s(w->r->watch_timeout_s),
-                              err);
+                              &w->waker, idle_bound_s(w->timeout_s), err);
     kbuf_release(&path);
     free(ns);
     free(sel);
@@ -519,6 +518,10 @@ static void pause_ms(struct kreg_watch *w, unsigned ms)
             break;
     pthread_mutex_unlock(&w->mu);
 }
+
+/* kreg_query.watch_timeout_s by default (client-go's reflectors ask for
+ * 5 to 10 minutes). */
+#define TIMEOUT_S 300u
 
 /* A stream that ends this soon after it was asked for without bringing
  * anything (a 410 at once, an empty answer) counts as trouble: the
@@ -633,6 +636,7 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     w->r = r;
     if (q)
         w->q = *q;
+    w->timeout_s = w->q.watch_timeout_s ? w->q.watch_timeout_s : TIMEOUT_S;
     kbuf_init(&w->line, KREG__WATCH_LINE_MAX);
     atomic_init(&w->stop, false);
     kreg__http_waker_init(&w->waker);

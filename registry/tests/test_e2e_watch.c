@@ -503,29 +503,27 @@ static void test_e2e_watch_reports_a_skipped_annotation_once(void **state)
 /*
  * A server that accepts the watch request and then says nothing (here:
  * a latency fault far beyond the hang guard) cannot freeze the watcher:
- * with watch_timeout_s 1 a stream silent for 2 s is dropped and resumed.
+ * with kreg_query.watch_timeout_s 1 a stream silent for 2 s is dropped and
+ * resumed.
  */
 static void test_e2e_watch_resumes_after_a_silent_stream(void **state)
 {
     struct e2e *t = *state;
-    struct kreg_options o;
+    struct kreg_query q;
     struct kreg_error err;
     struct fakeapi_fault f;
-    kreg_watch *w;
+    kreg_watch *w = NULL;
+    size_t i;
 
-    memset(&o, 0, sizeof(o));
     memset(&err, 0, sizeof(err));
-    o.server = fakeapi_url(t->srv);
-    o.namespace_ = E2E_NS;
-    o.no_in_cluster = true;
-    o.retry_base_ms = 1;
-    o.watch_timeout_s = 1;
-    kreg_free(t->r);
-    t->r = NULL;
-    if (kreg_new(&o, &t->r, &err) != KREG_OK)
-        fail_msg("kreg_new: %s", err.text);
     seed_pods(t->srv, 1);
-    w = e2e_watch(t, NULL);
+    memset(&q, 0, sizeof(q));
+    q.watch_timeout_s = 1;
+    if (kreg_watch_new_ex(t->r, NULL, &q, &w, &err) != KREG_OK)
+        fail_msg("watch: %s", err.text);
+    for (i = 0; i < E2E_WATCHES && t->watches[i]; i++)
+        ;
+    t->watches[i] = w; /* the teardown frees it */
     e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
 

@@ -48,7 +48,8 @@ static void warn_problem(void *ctx, const char *what)
     cli_out_fail(0, "warning: %s", what);
 }
 
-const struct kreg_query cli_out_warnings = {warn_skip, NULL, warn_problem};
+const struct kreg_query cli_out_warnings = {.on_skip = warn_skip,
+                                            .on_problem = warn_problem};
 
 int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err)
 {
