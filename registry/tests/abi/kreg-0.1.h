@@ -1,0 +1,402 @@
+/*
+ * kreg: the go-micro Kubernetes service registry, in C.
+ *
+ * A service registers itself by patching labels and an annotation onto its
+ * own Pod; others find it by listing pods. The wire format is the Go
+ * plugin's, byte for byte (go-micro-registry.md), so services registered
+ * by either are found by the other.
+ *
+ * Conventions:
+ *  - Fallible functions return KREG_OK (0) or a positive KREG_E_* code and
+ *    fill the optional, caller-owned struct kreg_error.
+ *  - Returned objects are "new" (the caller frees them with the named
+ *    function) unless marked "borrowed". Input strings are copied.
+ *  - A kreg handle may be used from several threads at once.
+ *  - The library never prints, exits or aborts.
+ */
+#ifndef KREG_H
+#define KREG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define KREG_API       __attribute__((visibility("default")))
+#define KREG_NODISCARD __attribute__((warn_unused_result))
+#else
+#define KREG_API
+#define KREG_NODISCARD
+#endif
+
+/* ---- Errors ------------------------------------------------------------*/
+
+/** Error codes; kreg_strerror() gives static text for each. */
+enum kreg_code {
+    KREG_OK = 0,
+    KREG_E_INVALID = 1,      /**< bad argument or malformed input */
+    KREG_E_NOMEM = 2,        /**< out of memory */
+    KREG_E_CONFIG = 3,       /**< configuration (kubeconfig, in-cluster) */
+    KREG_E_CONNECT = 4,      /**< API server unreachable or TLS failure */
+    KREG_E_TIMEOUT = 5,      /**< request or watch timed out */
+    KREG_E_HTTP = 6,         /**< the API server answered with an error */
+    KREG_E_NOT_FOUND = 7,    /**< no such service (or pod, see http_status) */
+    KREG_E_UNAUTHORIZED = 8, /**< 401 */
+    KREG_E_FORBIDDEN = 9,    /**< 403 */
+    KREG_E_CONFLICT = 10,    /**< 409 after the retries */
+    KREG_E_PROTOCOL = 11,    /**< undecodable answer or watch stream */
+    KREG_E_TOO_BIG = 12,     /**< annotation budget (262144 bytes) exceeded */
+    KREG_E_NAME = 13,        /**< service name cannot be encoded as a key */
+    KREG_E_STOPPED = 14,     /**< the watcher was stopped */
+    KREG_E_EXEC = 15,        /**< exec credential plugin failed */
+};
+
+/** Details of a failure; caller-owned, fixed size. */
+struct kreg_error {
+    int code;        /**< one of enum kreg_code */
+    int http_status; /**< HTTP status when the server answered, else 0 */
+    char reason[64]; /**< the Status reason, e.g. "NotFound", or "" */
+    char text[256];  /**< lowercase, no full stop, the failure first;
+                          carries the Status message when there is one */
+};
+
+/** Static text for any code; never NULL. */
+KREG_API const char *kreg_strerror(int code);
+
+/* ---- Service model -----------------------------------------------------*/
+
+/*
+ * The go-micro registry structs (go-micro-registry.md §2.1). Strings are
+ * owned, NUL-terminated and may hold any bytes but NUL; NULL is written
+ * as "". A map or array with no entries is Go's nil (JSON null) when its
+ * null flag is set, else empty ({} or []); with entries the flag is
+ * ignored. Zero values follow Go: kreg_service_new() and the decoder
+ * start every string at "" and every map and array at nil.
+ */
+
+/** A string-to-string map (go-micro metadata). */
+struct kreg_metadata {
+    size_t count;
+    char **keys;   /**< owned; any order (encoded sorted by raw bytes),
+                        unique */
+    char **values; /**< owned */
+    bool is_null;  /**< with count 0: encodes as null (Go nil map), else {};
+                        kreg_metadata_set() clears it */
+};
+
+/** A request/response type description (recursive). */
+struct kreg_value {
+    char *name;
+    char *type;
+    size_t nvalues;
+    struct kreg_value **values; /**< owned; an element may be NULL (null) */
+    bool values_null;           /**< with nvalues 0: "values":null */
+};
+
+/** One endpoint of a service. */
+struct kreg_endpoint {
+    char *name;
+    struct kreg_value *request;  /**< owned; NULL encodes as null */
+    struct kreg_value *response; /**< owned; NULL encodes as null */
+    struct kreg_metadata metadata;
+};
+
+/** One instance of a service. */
+struct kreg_node {
+    char *id;
+    char *address;
+    int port; /**< go-micro v1 only; written with KREG_WIRE_V1, always
+                   read (a Go int; kreg refuses values beyond a C int) */
+    struct kreg_metadata metadata;
+};
+
+/** A service as go-micro describes it. */
+struct kreg_service {
+    char *name;
+    char *version;
+    struct kreg_metadata metadata;
+    size_t nendpoints;
+    struct kreg_endpoint **endpoints; /**< owned; element NULL = null */
+    bool endpoints_null;              /**< with nendpoints 0: null */
+    size_t nnodes;
+    struct kreg_node **nodes; /**< owned; element NULL = null */
+    bool nodes_null;          /**< with nnodes 0: null */
+    char *extra_json; /**< owned; the unknown top-level members read, as a
+                           compact JSON object text (strings re-escaped as
+                           Go writes them), or NULL; never written back
+                           (Go drops them) */
+};
+
+/** A list of services (e.g. one per version). */
+struct kreg_service_list {
+    size_t count;
+    struct kreg_service **items; /**< owned */
+};
+
+/** Encoder profiles: which go-micro version's bytes to write. */
+enum kreg_wire {
+    KREG_WIRE_V2 = 0,      /**< go-micro v1.8.0 .. v4.10.1 (default) */
+    KREG_WIRE_V1 = 1,      /**< go-micro <= v1.7.0: node "port" */
+    KREG_WIRE_V4_10_2 = 2, /**< go-micro >= v4.10.2 field order */
+};
+
+/** Encoder flags, OR-ed with a profile. */
+#define KREG_WIRE_GO122_ESCAPES 0x100 /**< write \b and \f (Go >= 1.22) */
+
+/**
+ * Decode go-micro service JSON (any version's field order and members) as
+ * Go's json.Unmarshal does: member names match case-insensitively, a
+ * repeated member decodes into the earlier one, null or a missing member
+ * leaves the zero value, invalid UTF-8 and lone surrogates become U+FFFD,
+ * a top-level null is the zero service. Unlike Go, kreg refuses strings
+ * holding U+0000, nesting beyond 1000 levels and ports beyond a C int.
+ * @param json  the text, need not be NUL-terminated (NULL if @p len is 0).
+ * @param len   its length in bytes.
+ * @param out   on success, a new service: kreg_service_free(); else NULL.
+ * @param err   optional; says what failed and where, e.g.
+ *              "service json: nodes[0].port: expected number, got string".
+ * @return KREG_OK, KREG_E_INVALID (syntax, type, limits) or KREG_E_NOMEM.
+ */
+KREG_API KREG_NODISCARD int kreg_service_decode(const char *json, size_t len,
+                                                struct kreg_service **out,
+                                                struct kreg_error *err);
+
+/**
+ * Encode a service as Go's encoding/json writes it for @p wire: compact,
+ * members in struct order, maps sorted by raw key bytes, strings escaped
+ * as Go does (HTML-safe; each invalid UTF-8 byte as \ufffd).
+ * @param s         the service (not modified).
+ * @param wire      an enum kreg_wire, optionally | KREG_WIRE_GO122_ESCAPES.
+ * @param json_out  on success, a new NUL-terminated string: free() it;
+ *                  else NULL.
+ * @param len_out   optional: its length.
+ * @param err       optional; filled on failure.
+ * @return KREG_OK, KREG_E_INVALID (unknown @p wire, a NULL or repeated
+ *         metadata key, nesting beyond 1000 levels) or KREG_E_NOMEM.
+ */
+KREG_API KREG_NODISCARD int kreg_service_encode(const struct kreg_service *s,
+                                                int wire, char **json_out,
+                                                size_t *len_out,
+                                                struct kreg_error *err);
+
+/** New empty service: name and version "", metadata, endpoints and nodes
+ *  nil (as Go's registry.Service{}); NULL if out of memory. */
+KREG_API struct kreg_service *kreg_service_new(void);
+
+/** Deep copy, extra_json included; NULL if out of memory (or @p s NULL). */
+KREG_API struct kreg_service *kreg_service_dup(const struct kreg_service *s);
+
+/** Free a service and all it owns; NULL is a no-op. */
+KREG_API void kreg_service_free(struct kreg_service *s);
+
+/** Free a list and its services; NULL is a no-op. */
+KREG_API void kreg_service_list_free(struct kreg_service_list *l);
+
+/**
+ * Set a metadata entry (copies both; replaces an existing key) and make
+ * the map non-nil.
+ * @return KREG_OK, KREG_E_INVALID (a NULL argument) or KREG_E_NOMEM.
+ */
+KREG_API KREG_NODISCARD int
+kreg_metadata_set(struct kreg_metadata *m, const char *key, const char *value);
+
+/** Borrowed value for @p key (valid until the map changes), or NULL. */
+KREG_API const char *kreg_metadata_get(const struct kreg_metadata *m,
+                                       const char *key);
+
+/**
+ * Append a new node (id and address copied, NULL as "", port 0, metadata
+ * nil) to @p s; @p s's nodes are no longer nil.
+ * @return the node (borrowed, owned by @p s) or NULL if out of memory.
+ */
+KREG_API struct kreg_node *kreg_service_add_node(struct kreg_service *s,
+                                                 const char *id,
+                                                 const char *address);
+
+/* ---- Names -------------------------------------------------------------*/
+
+/**
+ * The go-micro label/annotation key suffix for a service name: each byte
+ * outside [-A-Za-z0-9_.] becomes '_' (go-micro-registry.md §1).
+ * @param name  service name, NUL-terminated.
+ * @param out   buffer of at least strlen(name)+1 bytes.
+ * @param size  its size.
+ * @param err   optional; filled on failure.
+ * @return KREG_OK, or KREG_E_NAME if the keys it makes would be rejected
+ *         by the API server (empty, longer than 54 bytes, not ending in an
+ *         alphanumeric); @p out is written either way. KREG_E_INVALID if
+ *         an argument is NULL or @p out is too small (then @p out is "").
+ */
+KREG_API int kreg_name_encode(const char *name, char *out, size_t size,
+                              struct kreg_error *err);
+
+/* ---- Registry handle ---------------------------------------------------*/
+
+/** An opaque registry client; thread-safe. */
+typedef struct kreg kreg;
+
+/** Options; zero-initialise, set what you need. Strings are copied. */
+struct kreg_options {
+    const char *server;     /**< API server URL; overrides all config */
+    const char *kubeconfig; /**< kubeconfig path (must exist; no merge) */
+    const char *context;    /**< kubeconfig context, default current */
+    const char *namespace_; /**< namespace; default from config, "default" */
+    const char *pod_name;   /**< own pod; default $HOSTNAME */
+    const char *token;      /**< bearer token; overrides config */
+    const char *ca_file;    /**< PEM CA file; overrides config */
+    bool insecure;          /**< skip TLS verification (explicit only) */
+    const char *sa_dir;     /**< service-account dir, default
+                                 /var/run/secrets/kubernetes.io/serviceaccount */
+    bool no_in_cluster;     /**< never use in-cluster configuration */
+    unsigned connect_timeout_ms; /**< default 5000 */
+    unsigned timeout_ms;         /**< per request, default 30000 */
+    unsigned retries;            /**< retries of idempotent requests, 3 */
+    unsigned retry_base_ms;      /**< first backoff, default 100 */
+    int wire;                    /**< enum kreg_wire | flags */
+};
+
+/**
+ * Create a registry client: resolve configuration (options, in-cluster,
+ * KUBECONFIG or ~/.kube/config) without contacting the server.
+ * @param out  on success a new handle: kreg_free(); NULL on failure.
+ * @return KREG_OK, KREG_E_CONFIG, KREG_E_EXEC, KREG_E_INVALID or
+ *         KREG_E_NOMEM.
+ */
+KREG_API KREG_NODISCARD int kreg_new(const struct kreg_options *opt, kreg **out,
+                                     struct kreg_error *err);
+
+/** Free a handle; NULL is a no-op. Watchers must be freed first. */
+KREG_API void kreg_free(kreg *r);
+
+/** Borrowed: the API server URL in use. */
+KREG_API const char *kreg_server(const kreg *r);
+
+/** Borrowed: the namespace in use. */
+KREG_API const char *kreg_namespace(const kreg *r);
+
+/** Borrowed: the pod register and deregister patch, or NULL when none is
+ *  known (no pod name option and no HOSTNAME). */
+KREG_API const char *kreg_pod_name(const kreg *r);
+
+/* ---- Operations --------------------------------------------------------*/
+
+/**
+ * Register @p s on the own pod: one strategic merge patch setting the
+ * micro.mu/type and micro.mu/selector-<enc> labels and the
+ * micro.mu/service-<enc> annotation, as the Go plugin does.
+ * Checks the name and the pod's annotation budget before patching.
+ * @return KREG_OK, KREG_E_INVALID (no nodes), KREG_E_NAME, KREG_E_TOO_BIG,
+ *         KREG_E_NOT_FOUND (pod missing; text names pod and namespace),
+ *         or a transport/HTTP code.
+ * Thread-safety: may be called concurrently on one handle.
+ */
+KREG_API KREG_NODISCARD int kreg_register(kreg *r, const struct kreg_service *s,
+                                          struct kreg_error *err);
+
+/**
+ * Deregister @p s from the own pod: its selector label and annotation are
+ * deleted; micro.mu/type stays (as in the Go plugin).
+ * @return as kreg_register().
+ */
+KREG_API KREG_NODISCARD int
+kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
+
+/** Options for kreg_get_service_ex() and kreg_list_services_ex(). */
+struct kreg_query {
+    void (*on_skip)(void *ctx, const char *pod, const char *key,
+                    const char *why); /**< called per skipped annotation */
+    void *ctx;
+};
+
+/**
+ * Find a service: Running, non-terminating pods with its selector label;
+ * nodes merged per version in pod-name order (one list entry a version).
+ * Annotations that do not decode are skipped (reported via @p q).
+ * @param out  on success a new list: kreg_service_list_free().
+ * @return KREG_OK (list may be empty when pods exist but none is usable),
+ *         KREG_E_NOT_FOUND when no pod carries the label, KREG_E_NAME, or
+ *         a transport/HTTP code.
+ */
+KREG_API KREG_NODISCARD int kreg_get_service(kreg *r, const char *name,
+                                             struct kreg_service_list **out,
+                                             struct kreg_error *err);
+
+/** kreg_get_service() with query options (@p q may be NULL). */
+KREG_API KREG_NODISCARD int kreg_get_service_ex(kreg *r, const char *name,
+                                                const struct kreg_query *q,
+                                                struct kreg_service_list **out,
+                                                struct kreg_error *err);
+
+/**
+ * List services: every pod with micro.mu/type=service that is Running and
+ * not terminating; one entry per distinct (name, version) with nodes
+ * merged, sorted by name then version. Bad annotations are skipped.
+ * @param out  on success a new list: kreg_service_list_free().
+ */
+KREG_API KREG_NODISCARD int kreg_list_services(kreg *r,
+                                               struct kreg_service_list **out,
+                                               struct kreg_error *err);
+
+/** kreg_list_services() with query options (@p q may be NULL). */
+KREG_API KREG_NODISCARD int
+kreg_list_services_ex(kreg *r, const struct kreg_query *q,
+                      struct kreg_service_list **out, struct kreg_error *err);
+
+/* ---- Watch -------------------------------------------------------------*/
+
+/** An opaque watcher; owned by the caller, freed with kreg_watch_free(). */
+typedef struct kreg_watch kreg_watch;
+
+/** What happened to a service. */
+enum kreg_action {
+    KREG_ACTION_CREATE = 1,
+    KREG_ACTION_UPDATE = 2,
+    KREG_ACTION_DELETE = 3,
+};
+
+/** One watch result: a service as one pod's annotation holds it. */
+struct kreg_result {
+    enum kreg_action action;
+    struct kreg_service *service; /**< owned by the result */
+    char *pod;                    /**< owned: the pod it came from */
+};
+
+/**
+ * Start watching one service (@p name) or all (@p name NULL).
+ * The current state is listed first and not reported (as go-micro).
+ * @param out  on success a new watcher: kreg_watch_free().
+ */
+KREG_API KREG_NODISCARD int kreg_watch_new(kreg *r, const char *name,
+                                           kreg_watch **out,
+                                           struct kreg_error *err);
+
+/**
+ * Wait for the next result.
+ * @param timeout_ms  -1 waits forever, 0 polls.
+ * @param out         on KREG_OK, a new result: kreg_result_free().
+ * @return KREG_OK, KREG_E_TIMEOUT (nothing yet), KREG_E_STOPPED, or an
+ *         error that ended the watch for good.
+ */
+KREG_API KREG_NODISCARD int kreg_watch_next(kreg_watch *w, int timeout_ms,
+                                            struct kreg_result **out,
+                                            struct kreg_error *err);
+
+/** Stop a watcher from any thread; pending and later next() calls return
+ *  KREG_E_STOPPED. */
+KREG_API void kreg_watch_stop(kreg_watch *w);
+
+/** Free a watcher (stops it first); NULL is a no-op. */
+KREG_API void kreg_watch_free(kreg_watch *w);
+
+/** Free a result; NULL is a no-op. */
+KREG_API void kreg_result_free(struct kreg_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KREG_H */
