@@ -18,6 +18,12 @@ globals() {
 check() {
     local what=$1 allowed=$2 bad
     shift 2
+    # the library is the last argument: checking nothing is a failure
+    if ! [ -f "${*: -1}" ] || ! nm "$@" >/dev/null 2>&1; then
+        echo "$what: cannot read ${*: -1}"
+        status=1
+        return
+    fi
     # the sanitizers' own instrumentation symbols are not ours
     bad=$(globals "$@" | grep -Ev "$allowed|^__(odr_asan|asan|sancov)" ||
         true)

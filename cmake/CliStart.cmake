@@ -13,49 +13,81 @@
 #   bind to near the front; the set of libraries loaded is the same
 #   (-5%). The list is read off the libcurl being linked with ldd at
 #   configure time; where ldd is missing or says nothing, nothing changes.
+#   The CLI then needs those libraries by name, as libcurl does today: if
+#   a libcurl upgrade drops one of them, rebuild kreg (or configure with
+#   -DKREG_CLI_FAST_START=OFF, which links the CLI plainly).
 #
 # kreg_cli_fast_start(TARGET CURL_LIBRARY): TARGET gets the link options;
 # it must not link libkreg's shared or static library targets itself.
 option(KREG_CLI_FAST_START
        "Link the kreg CLI for a fast start (see cmake/CliStart.cmake)" ON)
 
+# The static archive beside the shared library pkg-config resolved for
+# a dependency (libjansson.so -> libjansson.a), in *@p out, or "".
+function(kreg_archive_beside out linked)
+    set(${out} "" PARENT_SCOPE)
+    foreach(lib ${linked})
+        # (CMAKE_MATCH_1 is set only once the MATCHES has run)
+        if(lib MATCHES "^(.+)\\.so$")
+            set(archive "${CMAKE_MATCH_1}.a")
+            if(EXISTS "${archive}")
+                set(${out} "${archive}" PARENT_SCOPE)
+                return()
+            endif()
+        endif()
+    endforeach()
+endfunction()
+
+# libcurl's dependencies (the libraries ldd lists for @p curl), largest
+# first, in *@p out; "" when ldd is missing or fails.
+function(kreg_curl_deps_by_size out curl)
+    set(${out} "" PARENT_SCOPE)
+    find_program(KREG_LDD ldd)
+    if(NOT KREG_LDD OR NOT EXISTS "${curl}")
+        return()
+    endif()
+    execute_process(COMMAND ${KREG_LDD} ${curl} OUTPUT_VARIABLE deps
+                    RESULT_VARIABLE ldd_rc ERROR_QUIET)
+    if(NOT ldd_rc EQUAL 0)
+        return()
+    endif()
+    # lines "\tname => /path/to/lib.so.N (0x...)"; others are skipped
+    string(REPLACE "\n" ";" lines "${deps}")
+    set(sized "")
+    foreach(line ${lines})
+        if(line MATCHES "=> (/.+) \\(0x[0-9a-fA-F]+\\)$")
+            set(p "${CMAKE_MATCH_1}")
+            if(EXISTS "${p}" AND NOT IS_DIRECTORY "${p}")
+                file(SIZE "${p}" size)
+                # zero-padded so that a string sort is numeric
+                string(LENGTH "${size}" n)
+                math(EXPR pad "12 - ${n}")
+                string(REPEAT "0" ${pad} zeros)
+                list(APPEND sized "${zeros}${size}|${p}")
+            endif()
+        endif()
+    endforeach()
+    list(SORT sized ORDER DESCENDING)
+    set(first "")
+    foreach(e ${sized})
+        string(REGEX REPLACE "^[0-9]+\\|" "" p "${e}")
+        list(APPEND first "${p}")
+    endforeach()
+    set(${out} "${first}" PARENT_SCOPE)
+endfunction()
+
 function(kreg_cli_fast_start tgt curl)
     set(json PkgConfig::JANSSON)
     set(yaml PkgConfig::YAML)
     set(first "")
     if(KREG_CLI_FAST_START AND NOT KREG_SANITIZE AND NOT KREG_FUZZ)
-        find_library(KREG_JANSSON_ARCHIVE libjansson.a
-                     HINTS ${JANSSON_LIBRARY_DIRS})
-        find_library(KREG_YAML_ARCHIVE libyaml.a HINTS ${YAML_LIBRARY_DIRS})
-        if(KREG_JANSSON_ARCHIVE AND KREG_YAML_ARCHIVE)
-            set(json ${KREG_JANSSON_ARCHIVE})
-            set(yaml ${KREG_YAML_ARCHIVE})
+        kreg_archive_beside(json_a "${JANSSON_LINK_LIBRARIES}")
+        kreg_archive_beside(yaml_a "${YAML_LINK_LIBRARIES}")
+        if(json_a AND yaml_a)
+            set(json ${json_a})
+            set(yaml ${yaml_a})
         endif()
-        find_program(KREG_LDD ldd)
-        if(KREG_LDD AND EXISTS "${curl}")
-            execute_process(COMMAND ${KREG_LDD} ${curl} OUTPUT_VARIABLE deps
-                            RESULT_VARIABLE ldd_rc ERROR_QUIET)
-            if(ldd_rc EQUAL 0)
-                string(REGEX MATCHALL "=> (/[^ \n]+)" paths "${deps}")
-                set(sized "")
-                foreach(p ${paths})
-                    string(REGEX REPLACE "^=> " "" p "${p}")
-                    if(EXISTS "${p}")
-                        file(SIZE "${p}" size)
-                        # zero-padded so that a string sort is numeric
-                        string(LENGTH "${size}" n)
-                        math(EXPR pad "12 - ${n}")
-                        string(REPEAT "0" ${pad} zeros)
-                        list(APPEND sized "${zeros}${size}|${p}")
-                    endif()
-                endforeach()
-                list(SORT sized ORDER DESCENDING)
-                foreach(e ${sized})
-                    string(REGEX REPLACE "^[0-9]+\\|" "" p "${e}")
-                    list(APPEND first "${p}")
-                endforeach()
-            endif()
-        endif()
+        kreg_curl_deps_by_size(first "${curl}")
     endif()
     if(first)
         list(LENGTH first nfirst)
