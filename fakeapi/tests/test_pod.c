@@ -62,8 +62,11 @@ static const char *sget(const json_t *root, const char *path)
 {
     const char *s = json_string_value(get(root, path));
 
-    if (!s)
+    /* cmocka's fail_msg() jumps out but is not declared noreturn */
+    if (!s) {
         fail_msg("no string at %s", path);
+        return "";
+    }
     return s;
 }
 
@@ -178,13 +181,17 @@ static const char *pull_policy_of(const char *image, char policy[32])
 {
     char text[256];
     json_t *pod;
+    int n;
 
-    snprintf(text, sizeof(text),
-             "{\"metadata\":{\"name\":\"p1\"},\"spec\":{\"containers\":"
-             "[{\"name\":\"c\",\"image\":\"%s\"}]}}",
-             image);
+    n = snprintf(text, sizeof(text),
+                 "{\"metadata\":{\"name\":\"p1\"},\"spec\":{\"containers\":"
+                 "[{\"name\":\"c\",\"image\":\"%s\"}]}}",
+                 image);
+    assert_true(n > 0 && (size_t)n < sizeof(text));
     pod = created(text);
-    snprintf(policy, 32, "%s", sget(pod, "spec.containers.0.imagePullPolicy"));
+    n = snprintf(policy, 32, "%s",
+                 sget(pod, "spec.containers.0.imagePullPolicy"));
+    assert_true(n >= 0 && n < 32);
     json_decref(pod);
     return policy;
 }
