@@ -1,12 +1,27 @@
 /*
- * e2e: what the libkreg end-to-end tests (test_e2e_*.c) share: a fakeapi
- * server per test, pods seeded with their phase, libkreg handles on it, and
- * readers for the pods and the request log. Header-only, like golden.h;
- * include it after <cmocka.h>'s prerequisites.
+ * e2e: what the libkreg end-to-end tests (test_e2e_*.c) share. Header-only,
+ * like golden.h; include it after <cmocka.h>'s prerequisites.
+ *
+ * A test runs against a target: by default an embedded fakeapi server of
+ * its own, or, with KREG_E2E_KUBECONFIG=FILE (and KREG_E2E_CONTEXT=NAME),
+ * the cluster that kubeconfig names, in a fresh namespace per test that
+ * the teardown deletes (e2e_setup_target). The e2e_*_as / e2e_add_pod /
+ * e2e_read_pod / e2e_set_phase ... helpers work the same on both, through
+ * plain API requests (k8s-api.md §4, "Keeping a pod unscheduled"): pods
+ * are created gated (spec.schedulingGates) so that no scheduler or kubelet
+ * touches them, their phase is set through the /status subresource, and a
+ * terminating pod is held by a finalizer. Tests that need what only
+ * fakeapi offers (the request log, faults, control calls) are listed with
+ * E2E_FAKE_TEST and left out against a cluster, saying why.
+ *
+ * e2e_setup (always fakeapi) and the helpers that take a fakeapi * are
+ * for the fault suites, which only run on fakeapi.
  *
  * Every helper asserts instead of returning an error, and every object it
- * hands out is new (the test frees it). Nothing here sleeps: watch results
- * are waited for with kreg_watch_next() and a hang guard.
+ * hands out is new (the test frees it). Nothing here sleeps to let time
+ * pass: watch results are waited for with kreg_watch_next() and a hang
+ * guard, the cluster's own work (a namespace's ServiceAccount, its
+ * deletion) with watches.
  */
 #ifndef KREG_TESTS_E2E_H
 #define KREG_TESTS_E2E_H
@@ -24,23 +39,11 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "e2e_target.h"
 #include "fakeapi.h"
 #include "kreg.h"
 
-#define E2E_NS "default"
-/* Hang guard for waits: never reached when the code works. */
-#define E2E_GUARD_MS 30000
-
-#define E2E_WATCHES 4
-
-/* The state of one test: a server, a handle for pod "pod-a", watches. */
-struct e2e {
-    fakeapi *srv;
-    kreg *r;
-    kreg_watch *watches[E2E_WATCHES]; /* freed by the teardown */
-};
-
-/* ---- Server and handles ------------------------------------------------*/
+/* ---- fakeapi's pods, for the fault suites -----------------------------*/
 
 /* A handle for @p pod in @p ns on @p srv (retries fast: tests wait). */
 static inline kreg *e2e_handle_ns(fakeapi *srv, const char *ns, const char *pod)
@@ -65,41 +68,6 @@ static inline kreg *e2e_handle(fakeapi *srv, const char *pod)
 {
     return e2e_handle_ns(srv, E2E_NS, pod);
 }
-
-/* Group setup/teardown: a fresh server and a handle for "pod-a". */
-static inline int e2e_setup(void **state)
-{
-    struct e2e *t = calloc(1, sizeof(*t));
-
-    if (!t)
-        return -1;
-    if (fakeapi_start(NULL, &t->srv, NULL) != FAKEAPI_OK) {
-        free(t);
-        return -1;
-    }
-    t->r = e2e_handle(t->srv, "pod-a");
-    *state = t;
-    return 0;
-}
-
-static inline int e2e_teardown(void **state)
-{
-    struct e2e *t = *state;
-    size_t i;
-
-    /* kreg.h: watchers before their handle, also after a failed test */
-    for (i = 0; i < E2E_WATCHES; i++)
-        kreg_watch_free(t->watches[i]);
-    kreg_free(t->r);
-    fakeapi_stop(t->srv);
-    free(t);
-    return 0;
-}
-
-/* ---- Pods --------------------------------------------------------------*/
-
-/* The spec of every seeded pod (seeding fills in the defaults). */
-#define E2E_SPEC "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}]}"
 
 /*
  * Seed pod @p name in @p ns with status.phase @p phase (kept as given).
@@ -307,6 +275,38 @@ static inline void e2e_deregister_on(fakeapi *srv, const char *pod,
                                      const char *name)
 {
     kreg *r = e2e_handle(srv, pod);
+    struct kreg_service *s = e2e_service(name, "", pod, "");
+    struct kreg_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_deregister(r, s, &err) != KREG_OK)
+        fail_msg("deregister %s on %s: %s", name, pod, err.text);
+    kreg_service_free(s);
+    kreg_free(r);
+}
+
+/* Register @p name / @p version as pod @p pod of @p t's target with a
+ * handle of its own; the node is "<pod>" at "<address>". */
+static inline void e2e_register_as(const struct e2e *t, const char *pod,
+                                   const char *name, const char *version,
+                                   const char *address)
+{
+    kreg *r = e2e_handle_as(t, pod);
+    struct kreg_service *s = e2e_service(name, version, pod, address);
+    struct kreg_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_register(r, s, &err) != KREG_OK)
+        fail_msg("register %s on %s: %s", name, pod, err.text);
+    kreg_service_free(s);
+    kreg_free(r);
+}
+
+/* Deregister @p name as pod @p pod with a handle of its own. */
+static inline void e2e_deregister_as(const struct e2e *t, const char *pod,
+                                     const char *name)
+{
+    kreg *r = e2e_handle_as(t, pod);
     struct kreg_service *s = e2e_service(name, "", pod, "");
     struct kreg_error err;
 

@@ -1,13 +1,11 @@
 /*
- * kreg_get_service() and kreg_list_services() against an embedded fakeapi
- * server (go-micro-registry.md §4, §6 items 5 and 9): only Running,
+ * kreg_get_service() and kreg_list_services() against fakeapi or a cluster
+ * (e2e.h; go-micro-registry.md §4, §6 items 5 and 9): only Running,
  * non-terminating pods serve; nodes merge per version in pod-name order;
  * a service no pod carries is KREG_E_NOT_FOUND; names that encode alike
  * do not leak into each other; lists longer than a page are followed.
  */
 #include "e2e.h"
-
-#define TERMINATING "\"deletionTimestamp\":\"2026-01-01T00:00:00Z\""
 
 /* ---- Helpers -----------------------------------------------------------*/
 
@@ -80,20 +78,16 @@ static void test_e2e_get_serves_only_running_pods(void **state)
 
     for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
         snprintf(pod, sizeof(pod), "pod-%zu", i);
-        e2e_seed(t->srv, pod, "Running", NULL);
-        e2e_register_on(t->srv, pod, "greeter", "1", "10.0.0.1:80");
-        assert_int_equal(
-            fakeapi_set_phase(t->srv, E2E_NS, pod, phases[i], NULL),
-            FAKEAPI_OK);
+        e2e_add_pod(t, pod, "Running", NULL);
+        e2e_register_as(t, pod, "greeter", "1", "10.0.0.1:80");
+        e2e_set_phase(t, pod, phases[i]);
     }
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 1);
     assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-1");
     kreg_service_list_free(l);
 
-    assert_int_equal(
-        fakeapi_set_phase(t->srv, E2E_NS, "pod-3", "Running", NULL),
-        FAKEAPI_OK);
+    e2e_set_phase(t, "pod-3", "Running");
     l = get_ok(t->r, "greeter");
     assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-1,pod-3");
     kreg_service_list_free(l);
@@ -105,10 +99,10 @@ static void test_e2e_get_skips_terminating_pods(void **state)
     struct kreg_service_list *l;
     char ids[64];
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_seed(t->srv, "pod-b", "Running", "{" TERMINATING "}");
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_add_terminating_pod(t, "pod-b", "Running", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 1);
     assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-a");
@@ -134,20 +128,20 @@ static void test_e2e_get_merges_nodes_per_version_in_pod_order(void **state)
     char ids[64];
 
     /* seeded out of order: the list order is the pod names' */
-    e2e_seed(t->srv, "pod-d", "Running", NULL);
-    e2e_seed(t->srv, "pod-b", "Running", NULL);
-    e2e_seed(t->srv, "pod-c", "Running", NULL);
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
+    e2e_add_pod(t, "pod-d", "Running", NULL);
+    e2e_add_pod(t, "pod-b", "Running", NULL);
+    e2e_add_pod(t, "pod-c", "Running", NULL);
+    e2e_add_pod(t, "pod-a", "Running", NULL);
     first = e2e_service("greeter", "v1", "pod-a", "10.0.0.1:80");
     assert_int_equal(kreg_metadata_set(&first->metadata, "from", "pod-a"),
                      KREG_OK);
-    r = e2e_handle(t->srv, "pod-a");
+    r = e2e_handle_as(t, "pod-a");
     assert_int_equal(kreg_register(r, first, NULL), KREG_OK);
     kreg_free(r);
     kreg_service_free(first);
-    e2e_register_on(t->srv, "pod-d", "greeter", "v2", "10.0.0.4:80");
-    e2e_register_on(t->srv, "pod-c", "greeter", "v1", "10.0.0.3:80");
-    e2e_register_on(t->srv, "pod-b", "greeter", "v2", "10.0.0.2:80");
+    e2e_register_as(t, "pod-d", "greeter", "v2", "10.0.0.4:80");
+    e2e_register_as(t, "pod-c", "greeter", "v1", "10.0.0.3:80");
+    e2e_register_as(t, "pod-b", "greeter", "v2", "10.0.0.2:80");
 
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 2);
@@ -166,8 +160,8 @@ static void test_e2e_get_not_found_when_no_pod_has_the_label(void **state)
     struct kreg_service_list *l = NULL;
     struct kreg_error err;
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:80");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_register_as(t, "pod-a", "other", "1", "10.0.0.1:80");
     memset(&err, 0, sizeof(err));
     assert_int_equal(kreg_get_service(t->r, "greeter", &l, &err),
                      KREG_E_NOT_FOUND);
@@ -181,13 +175,13 @@ static void test_e2e_get_not_found_after_deregister(void **state)
     struct e2e *t = *state;
     struct kreg_service_list *l = NULL;
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 1);
     kreg_service_list_free(l);
     l = NULL;
-    e2e_deregister_on(t->srv, "pod-a", "greeter");
+    e2e_deregister_as(t, "pod-a", "greeter");
     assert_int_equal(kreg_get_service(t->r, "greeter", &l, NULL),
                      KREG_E_NOT_FOUND);
     assert_null(l);
@@ -199,13 +193,11 @@ static void test_e2e_get_empty_when_no_pod_is_usable(void **state)
     struct e2e *t = *state;
     struct kreg_service_list *l;
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_seed(t->srv, "pod-b", "Running", "{" TERMINATING "}");
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
-    assert_int_equal(
-        fakeapi_set_phase(t->srv, E2E_NS, "pod-a", "Pending", NULL),
-        FAKEAPI_OK);
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_add_terminating_pod(t, "pod-b", "Running", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_set_phase(t, "pod-a", "Pending");
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 0);
     kreg_service_list_free(l);
@@ -223,8 +215,8 @@ static void test_e2e_get_and_list_fetch_metadata_of_running_pods(void **state)
     size_t i;
     size_t lists = 0;
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     fakeapi_request_log_clear(t->srv);
     l = get_ok(t->r, "greeter");
     assert_int_equal(l->count, 1);
@@ -255,10 +247,10 @@ static void test_e2e_get_keeps_names_that_encode_alike_apart(void **state)
     struct kreg_service_list *l;
     char ids[64];
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_seed(t->srv, "pod-b", "Running", NULL);
-    e2e_register_on(t->srv, "pod-a", "foo/bar", "1", "10.0.0.1:80");
-    e2e_register_on(t->srv, "pod-b", "foo:bar", "1", "10.0.0.2:80");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_add_pod(t, "pod-b", "Running", NULL);
+    e2e_register_as(t, "pod-a", "foo/bar", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-b", "foo:bar", "1", "10.0.0.2:80");
     l = get_ok(t->r, "foo/bar");
     assert_int_equal(l->count, 1);
     assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-a");
@@ -351,16 +343,16 @@ static void test_e2e_list_returns_every_service_sorted(void **state)
     struct kreg_service_list *l;
     char ids[64];
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
-    e2e_seed(t->srv, "pod-b", "Running", NULL);
-    e2e_seed(t->srv, "pod-c", "Running", NULL);
-    e2e_seed(t->srv, "pod-x", "Running", "{\"labels\":{\"app\":\"web\"}}");
-    e2e_register_on(t->srv, "pod-b", "zeta", "1", "10.0.0.2:80");
-    e2e_register_on(t->srv, "pod-b", "alpha", "2", "10.0.0.2:81");
-    e2e_register_on(t->srv, "pod-a", "alpha", "1", "10.0.0.1:81");
-    e2e_register_on(t->srv, "pod-c", "alpha", "1", "10.0.0.3:81");
-    e2e_register_on(t->srv, "pod-c", "gone", "1", "10.0.0.3:82");
-    e2e_deregister_on(t->srv, "pod-c", "gone");
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_add_pod(t, "pod-b", "Running", NULL);
+    e2e_add_pod(t, "pod-c", "Running", NULL);
+    e2e_add_pod(t, "pod-x", "Running", "{\"labels\":{\"app\":\"web\"}}");
+    e2e_register_as(t, "pod-b", "zeta", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-b", "alpha", "2", "10.0.0.2:81");
+    e2e_register_as(t, "pod-a", "alpha", "1", "10.0.0.1:81");
+    e2e_register_as(t, "pod-c", "alpha", "1", "10.0.0.3:81");
+    e2e_register_as(t, "pod-c", "gone", "1", "10.0.0.3:82");
+    e2e_deregister_as(t, "pod-c", "gone");
 
     l = list_ok(t->r);
     assert_int_equal(l->count, 3);
@@ -373,8 +365,7 @@ static void test_e2e_list_returns_every_service_sorted(void **state)
     kreg_service_list_free(l);
 
     /* a pod that stops running takes its services out of the list */
-    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-b", "Failed", NULL),
-                     FAKEAPI_OK);
+    e2e_set_phase(t, "pod-b", "Failed");
     l = list_ok(t->r);
     assert_int_equal(l->count, 1);
     assert_string_equal(l->items[0]->name, "alpha");
@@ -386,29 +377,30 @@ static void test_e2e_list_empty_without_registered_pods(void **state)
     struct e2e *t = *state;
     struct kreg_service_list *l;
 
-    e2e_seed(t->srv, "pod-a", "Running", NULL);
+    e2e_add_pod(t, "pod-a", "Running", NULL);
     l = list_ok(t->r);
     assert_int_equal(l->count, 0);
     kreg_service_list_free(l);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, e2e_setup, e2e_teardown)
-
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        T(test_e2e_get_serves_only_running_pods),
-        T(test_e2e_get_skips_terminating_pods),
-        T(test_e2e_get_merges_nodes_per_version_in_pod_order),
-        T(test_e2e_get_not_found_when_no_pod_has_the_label),
-        T(test_e2e_get_not_found_after_deregister),
-        T(test_e2e_get_empty_when_no_pod_is_usable),
-        T(test_e2e_get_and_list_fetch_metadata_of_running_pods),
-        T(test_e2e_get_keeps_names_that_encode_alike_apart),
-        T(test_e2e_get_reads_every_page),
-        T(test_e2e_list_returns_every_service_sorted),
-        T(test_e2e_list_empty_without_registered_pods),
+    const struct e2e_test tests[] = {
+        E2E_TEST(test_e2e_get_serves_only_running_pods),
+        E2E_TEST(test_e2e_get_skips_terminating_pods),
+        E2E_TEST(test_e2e_get_merges_nodes_per_version_in_pod_order),
+        E2E_TEST(test_e2e_get_not_found_when_no_pod_has_the_label),
+        E2E_TEST(test_e2e_get_not_found_after_deregister),
+        E2E_TEST(test_e2e_get_empty_when_no_pod_is_usable),
+        E2E_FAKE_TEST(test_e2e_get_and_list_fetch_metadata_of_running_pods,
+                      "the request log"),
+        E2E_TEST(test_e2e_get_keeps_names_that_encode_alike_apart),
+        E2E_FAKE_TEST(test_e2e_get_reads_every_page,
+                      "the request log, and seeding 1203 pods at once"),
+        E2E_TEST(test_e2e_list_returns_every_service_sorted),
+        E2E_TEST(test_e2e_list_empty_without_registered_pods),
     };
 
-    return cmocka_run_group_tests_name("e2e_discover", tests, NULL, NULL);
+    return e2e_run_group("e2e_discover", tests,
+                         sizeof(tests) / sizeof(tests[0]));
 }

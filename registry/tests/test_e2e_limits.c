@@ -60,8 +60,11 @@ static void test_e2e_limits_watch_waits_out_the_watcher_limit(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_e2e_limits_watch_waits_out_the_watcher_limit),
+    /* the test starts a server of its own; the fixture's goes unused */
+    const struct e2e_test tests[] = {
+        E2E_FAKE_TEST(test_e2e_limits_watch_waits_out_the_watcher_limit,
+                      "its max_watchers option"),
     };
-    return cmocka_run_group_tests_name("e2e_limits", tests, NULL, NULL);
+
+    return e2e_run_group("e2e_limits", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,5 +1,5 @@
 /*
- * kreg_watch_*() against an embedded fakeapi server (go-micro-registry.md
+ * kreg_watch_*() against fakeapi or a cluster (e2e.h; go-micro-registry.md
  * §5, §6 item 4): a first register is a create (it reaches a selector watch
  * as ADDED), an update is reported only when the annotation text changed,
  * deregister, pod deletion and leaving Running are deletes; a cut stream
@@ -18,8 +18,8 @@
 
 /* ---- Helpers -----------------------------------------------------------*/
 
-/* Seed Running pods "pod-<first>", ... (@p n of them). */
-static void seed_pods_from(fakeapi *srv, char first, int n)
+/* Create Running pods "pod-<first>", ... (@p n of them). */
+static void seed_pods_from(struct e2e *t, char first, int n)
 {
     int i;
 
@@ -27,14 +27,14 @@ static void seed_pods_from(fakeapi *srv, char first, int n)
         char pod[32];
 
         snprintf(pod, sizeof(pod), "pod-%c", first + i);
-        e2e_seed(srv, pod, "Running", NULL);
+        e2e_add_pod(t, pod, "Running", NULL);
     }
 }
 
-/* Seed Running pods "pod-a", "pod-b", ... (@p n of them). */
-static void seed_pods(fakeapi *srv, int n)
+/* Create Running pods "pod-a", "pod-b", ... (@p n of them). */
+static void seed_pods(struct e2e *t, int n)
 {
-    seed_pods_from(srv, 'a', n);
+    seed_pods_from(t, 'a', n);
 }
 
 /* Make the server refuse list and watch requests by closing the
@@ -121,10 +121,10 @@ static void test_e2e_watch_reports_first_register_as_create(void **state)
     kreg_watch *all;
     struct kreg_result *res;
 
-    seed_pods(t->srv, 1);
+    seed_pods(t, 1);
     one = e2e_watch(t, "greeter");
     all = e2e_watch(t, NULL);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     res = e2e_next(one);
     assert_int_equal(res->action, KREG_ACTION_CREATE);
     assert_string_equal(res->pod, "pod-a");
@@ -140,10 +140,10 @@ static void test_e2e_watch_does_not_report_the_initial_state(void **state)
     struct e2e *t = *state;
     kreg_watch *w;
 
-    seed_pods(t->srv, 2);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    seed_pods(t, 2);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     w = e2e_watch(t, "greeter");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
 }
 
@@ -154,16 +154,16 @@ test_e2e_watch_updates_only_when_annotation_text_changes(void **state)
     kreg_watch *one;
     kreg_watch *all;
 
-    seed_pods(t->srv, 1);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    seed_pods(t, 1);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     one = e2e_watch(t, "greeter");
     all = e2e_watch(t, NULL);
     /* silent: the same bytes again (no server event), a label, another
      * annotation (MODIFIED events that leave the service text alone) */
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    e2e_patch_meta(t->srv, "pod-a", "{\"labels\":{\"app\":\"web\"}}");
-    e2e_patch_meta(t->srv, "pod-a", "{\"annotations\":{\"owner\":\"x\"}}");
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_edit_meta(t, "pod-a", "{\"labels\":{\"app\":\"web\"}}");
+    e2e_edit_meta(t, "pod-a", "{\"annotations\":{\"owner\":\"x\"}}");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:81");
     e2e_expect(one, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
     e2e_expect(all, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
 }
@@ -174,16 +174,16 @@ static void test_e2e_watch_reports_deregister_as_delete(void **state)
     kreg_watch *one;
     kreg_watch *all;
 
-    seed_pods(t->srv, 1);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:90");
+    seed_pods(t, 1);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "other", "1", "10.0.0.1:90");
     one = e2e_watch(t, "greeter");
     all = e2e_watch(t, NULL);
     /* a selector watch sees DELETED, the global one MODIFIED */
-    e2e_deregister_on(t->srv, "pod-a", "greeter");
+    e2e_deregister_as(t, "pod-a", "greeter");
     e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
-    e2e_deregister_on(t->srv, "pod-a", "other");
+    e2e_deregister_as(t, "pod-a", "other");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:90");
 }
 
@@ -193,11 +193,11 @@ static void test_e2e_watch_reports_pod_deletion_as_delete(void **state)
     kreg_watch *one;
     kreg_watch *all;
 
-    seed_pods(t->srv, 1);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    seed_pods(t, 1);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     one = e2e_watch(t, "greeter");
     all = e2e_watch(t, NULL);
-    e2e_delete_pod(t->srv, "pod-a");
+    e2e_remove_pod(t, "pod-a");
     e2e_expect(one, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
     e2e_expect(all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
 }
@@ -210,18 +210,14 @@ static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
     kreg_watch *w;
     size_t i;
 
-    seed_pods(t->srv, 1);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    seed_pods(t, 1);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     w = e2e_watch(t, "greeter");
     for (i = 0; i < sizeof(phases) / sizeof(phases[0]); i++) {
-        assert_int_equal(
-            fakeapi_set_phase(t->srv, E2E_NS, "pod-a", phases[i], NULL),
-            FAKEAPI_OK);
+        e2e_set_phase(t, "pod-a", phases[i]);
         e2e_expect(w, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
         /* back to Running: it serves again */
-        assert_int_equal(
-            fakeapi_set_phase(t->srv, E2E_NS, "pod-a", "Running", NULL),
-            FAKEAPI_OK);
+        e2e_set_phase(t, "pod-a", "Running");
         e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
     }
 }
@@ -231,12 +227,12 @@ static void test_e2e_watch_one_service_ignores_the_others(void **state)
     struct e2e *t = *state;
     kreg_watch *w;
 
-    seed_pods(t->srv, 2);
+    seed_pods(t, 2);
     w = e2e_watch(t, "foo/bar");
-    e2e_register_on(t->srv, "pod-a", "other", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "other", "1", "10.0.0.1:80");
     /* same keys as foo/bar (§1), another name: not ours */
-    e2e_register_on(t->srv, "pod-a", "foo:bar", "1", "10.0.0.1:81");
-    e2e_register_on(t->srv, "pod-b", "foo/bar", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-a", "foo:bar", "1", "10.0.0.1:81");
+    e2e_register_as(t, "pod-b", "foo/bar", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
 }
 
@@ -248,23 +244,23 @@ test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(void **state)
     struct e2e *t = *state;
     kreg_watch *w;
 
-    seed_pods(t->srv, 5);
+    seed_pods(t, 5);
     w = e2e_watch(t, NULL);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
 
     assert_true(fakeapi_close_watches(t->srv) >= 1);
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
-    e2e_register_on(t->srv, "pod-c", "greeter", "1", "10.0.0.3:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-c", "greeter", "1", "10.0.0.3:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-c", "10.0.0.3:80");
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:81");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:81");
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
 
     /* resumed from the last resourceVersion seen, not an older one: an
      * older one would replay pod-a's :80 as an update */
     assert_true(fakeapi_close_watches(t->srv) >= 1);
-    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_register_as(t, "pod-d", "greeter", "1", "10.0.0.4:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-d", "10.0.0.4:80");
 
     /* cut off for a while: what changed meanwhile comes once */
@@ -275,7 +271,7 @@ test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat(void **state)
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:82");
     e2e_expect(w, KREG_ACTION_DELETE, "pod-b", "10.0.0.2:80");
 
-    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
+    e2e_register_as(t, "pod-e", "greeter", "1", "10.0.0.5:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-e", "10.0.0.5:80");
     /* it resumed from resourceVersions: one list, at the start */
     assert_int_equal(lists_logged(t->srv), 1);
@@ -299,26 +295,25 @@ test_e2e_watch_relists_after_410_reporting_only_the_difference(void **state)
     };
     kreg_watch *w;
 
-    seed_pods(t->srv, 8);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
-    e2e_register_on(t->srv, "pod-d", "greeter", "1", "10.0.0.4:80");
-    e2e_register_on(t->srv, "pod-e", "greeter", "1", "10.0.0.5:80");
-    e2e_register_on(t->srv, "pod-f", "greeter", "1", "10.0.0.6:80");
+    seed_pods(t, 8);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_register_as(t, "pod-e", "greeter", "1", "10.0.0.5:80");
+    e2e_register_as(t, "pod-f", "greeter", "1", "10.0.0.6:80");
     w = e2e_watch(t, NULL);
     /* a result proves the stream is open */
-    e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:80");
+    e2e_register_as(t, "pod-g", "greeter", "1", "10.0.0.7:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-g", "10.0.0.7:80");
 
     disconnect(t->srv);
     e2e_put_raw(t->srv, "pod-a", "greeter", "10.0.0.1:81");
     e2e_put_raw(t->srv, "pod-b", "greeter", NULL);
     e2e_put_raw(t->srv, "pod-c", "greeter", "10.0.0.3:80");
-    e2e_patch_meta(t->srv, "pod-d", "{\"labels\":{\"app\":\"web\"}}");
+    e2e_edit_meta(t, "pod-d", "{\"labels\":{\"app\":\"web\"}}");
     e2e_put_raw(t->srv, "pod-e", "greeter", "10.0.0.5:81");
     e2e_put_raw(t->srv, "pod-e", "greeter", "10.0.0.5:80");
-    assert_int_equal(fakeapi_set_phase(t->srv, E2E_NS, "pod-f", "Failed", NULL),
-                     FAKEAPI_OK);
+    e2e_set_phase(t, "pod-f", "Failed");
     e2e_put_raw(t->srv, "pod-h", "greeter", "10.0.0.8:80");
     e2e_put_raw(t->srv, "pod-h", "greeter", NULL);
     fakeapi_compact(t->srv);
@@ -326,7 +321,7 @@ test_e2e_watch_relists_after_410_reporting_only_the_difference(void **state)
 
     expect_set(w, want, sizeof(want) / sizeof(want[0]));
     /* nothing more: the next result is the next change */
-    e2e_register_on(t->srv, "pod-g", "greeter", "1", "10.0.0.7:81");
+    e2e_register_as(t, "pod-g", "greeter", "1", "10.0.0.7:81");
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-g", "10.0.0.7:81");
     assert_int_equal(lists_logged(t->srv), 2);
 }
@@ -339,10 +334,10 @@ static void test_e2e_watch_relists_after_http_410(void **state)
     struct fakeapi_fault f;
     kreg_watch *w;
 
-    seed_pods(t->srv, 2);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    seed_pods(t, 2);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     w = e2e_watch(t, "greeter");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
 
     memset(&f, 0, sizeof(f));
@@ -383,7 +378,7 @@ static void test_e2e_watch_stop_from_another_thread_wakes_next(void **state)
     struct kreg_result *res = NULL;
     pthread_t th;
 
-    seed_pods(t->srv, 1);
+    seed_pods(t, 1);
     memset(&wt, 0, sizeof(wt));
     wt.w = e2e_watch(t, NULL);
     assert_int_equal(pthread_create(&th, NULL, waiter_main, &wt), 0);
@@ -401,9 +396,9 @@ static void test_e2e_watch_free_ends_an_open_stream(void **state)
     struct e2e *t = *state;
     kreg_watch *w;
 
-    seed_pods(t->srv, 1);
+    seed_pods(t, 1);
     w = e2e_watch(t, NULL);
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
     assert_int_equal(fakeapi_watch_count(t->srv), 1);
     e2e_watch_free(t, w);
@@ -439,17 +434,15 @@ static size_t skips_seen(struct skips *k)
 }
 
 /* Set annotation micro.mu/service-broken of pod-a to @p text. */
-static void put_broken(fakeapi *srv, const char *text)
+static void put_broken(struct e2e *t, const char *text)
 {
-    json_t *patch = json_pack("{s:{s:{s:s}}}", "metadata", "annotations",
-                              "micro.mu/service-broken", text);
-    char *body = json_dumps(patch, JSON_COMPACT);
+    json_t *meta =
+        json_pack("{s:{s:s}}", "annotations", "micro.mu/service-broken", text);
+    char *body = json_dumps(meta, JSON_COMPACT);
 
-    json_decref(patch);
+    json_decref(meta);
     assert_non_null(body);
-    assert_int_equal(e2e_http(srv, "PATCH", PODS_PATH "/pod-a",
-                              "application/merge-patch+json", body),
-                     200);
+    e2e_edit_meta(t, "pod-a", body);
     free(body);
 }
 
@@ -473,10 +466,10 @@ static void test_e2e_watch_reports_a_skipped_annotation_once(void **state)
     q.on_skip = count_skip;
     q.ctx = &k;
     memset(&err, 0, sizeof(err));
-    e2e_seed(t->srv, "pod-a", "Running",
-             "{\"labels\":{\"micro.mu/type\":\"service\"},\"annotations\":"
-             "{\"micro.mu/service-broken\":\"{not json\"}}");
-    seed_pods_from(t->srv, 'b', 2);
+    e2e_add_pod(t, "pod-a", "Running",
+                "{\"labels\":{\"micro.mu/type\":\"service\"},\"annotations\":"
+                "{\"micro.mu/service-broken\":\"{not json\"}}");
+    seed_pods_from(t, 'b', 2);
     if (kreg_watch_new_ex(t->r, NULL, &q, &w, &err) != KREG_OK)
         fail_msg("watch: %s", err.text);
     for (i = 0; i < E2E_WATCHES && t->watches[i]; i++)
@@ -489,12 +482,12 @@ static void test_e2e_watch_reports_a_skipped_annotation_once(void **state)
 
     /* pod-a changes, not its annotation: no report (the create after it
      * shows the change was seen: results come in order) */
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
     assert_int_equal(skips_seen(&k), 1);
 
-    put_broken(t->srv, "{\"name\":");
-    e2e_register_on(t->srv, "pod-b", "greeter", "1", "10.0.0.2:80");
+    put_broken(t, "{\"name\":");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
     assert_int_equal(skips_seen(&k), 2);
     pthread_mutex_destroy(&k.mu);
@@ -516,7 +509,7 @@ static void test_e2e_watch_resumes_after_a_silent_stream(void **state)
     size_t i;
 
     memset(&err, 0, sizeof(err));
-    seed_pods(t->srv, 1);
+    seed_pods(t, 1);
     memset(&q, 0, sizeof(q));
     q.watch_timeout_s = 1;
     if (kreg_watch_new_ex(t->r, NULL, &q, &w, &err) != KREG_OK)
@@ -524,7 +517,7 @@ static void test_e2e_watch_resumes_after_a_silent_stream(void **state)
     for (i = 0; i < E2E_WATCHES && t->watches[i]; i++)
         ;
     t->watches[i] = w; /* the teardown frees it */
-    e2e_register_on(t->srv, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
 
     /* the next GET, a watch request (nothing else lists from now on;
@@ -540,26 +533,31 @@ static void test_e2e_watch_resumes_after_a_silent_stream(void **state)
     e2e_expect(w, KREG_ACTION_UPDATE, "pod-a", "10.0.0.1:81");
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, e2e_setup, e2e_teardown)
-
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-        T(test_e2e_watch_reports_first_register_as_create),
-        T(test_e2e_watch_does_not_report_the_initial_state),
-        T(test_e2e_watch_updates_only_when_annotation_text_changes),
-        T(test_e2e_watch_reports_deregister_as_delete),
-        T(test_e2e_watch_reports_pod_deletion_as_delete),
-        T(test_e2e_watch_reports_leaving_running_as_delete),
-        T(test_e2e_watch_one_service_ignores_the_others),
-        T(test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat),
-        T(test_e2e_watch_relists_after_410_reporting_only_the_difference),
-        T(test_e2e_watch_relists_after_http_410),
-        T(test_e2e_watch_stop_from_another_thread_wakes_next),
-        T(test_e2e_watch_free_ends_an_open_stream),
-        T(test_e2e_watch_resumes_after_a_silent_stream),
-        T(test_e2e_watch_reports_a_skipped_annotation_once),
+    const struct e2e_test tests[] = {
+        E2E_TEST(test_e2e_watch_reports_first_register_as_create),
+        E2E_TEST(test_e2e_watch_does_not_report_the_initial_state),
+        E2E_TEST(test_e2e_watch_updates_only_when_annotation_text_changes),
+        E2E_TEST(test_e2e_watch_reports_deregister_as_delete),
+        E2E_TEST(test_e2e_watch_reports_pod_deletion_as_delete),
+        E2E_TEST(test_e2e_watch_reports_leaving_running_as_delete),
+        E2E_TEST(test_e2e_watch_one_service_ignores_the_others),
+        E2E_FAKE_TEST(
+            test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat,
+            "closing watches, a drop fault, the request log"),
+        E2E_FAKE_TEST(
+            test_e2e_watch_relists_after_410_reporting_only_the_difference,
+            "a drop fault, compacting the history, the request log"),
+        E2E_FAKE_TEST(test_e2e_watch_relists_after_http_410,
+                      "a 410 fault, the request log"),
+        E2E_TEST(test_e2e_watch_stop_from_another_thread_wakes_next),
+        E2E_FAKE_TEST(test_e2e_watch_free_ends_an_open_stream,
+                      "its count of open watches"),
+        E2E_FAKE_TEST(test_e2e_watch_resumes_after_a_silent_stream,
+                      "a latency fault"),
+        E2E_TEST(test_e2e_watch_reports_a_skipped_annotation_once),
     };
 
-    return cmocka_run_group_tests_name("e2e_watch", tests, NULL, NULL);
+    return e2e_run_group("e2e_watch", tests, sizeof(tests) / sizeof(tests[0]));
 }

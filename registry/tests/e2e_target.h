@@ -1,0 +1,722 @@
+/*
+ * e2e_target: the target of the libkreg end-to-end tests, through e2e.h
+ * (include that one): an embedded fakeapi server, or the cluster of
+ * KREG_E2E_KUBECONFIG in a namespace per test; the per-test state, the
+ * group runner, and pods created, changed and read through plain API
+ * requests, the same on both targets.
+ *
+ * The helpers' requests use libkreg's configuration loader and HTTP client
+ * (kreg__config_load, kreg__http_request), as conformance/target.c does:
+ * they are tested on their own, and what libkreg writes is still read back
+ * with plain requests.
+ */
+#ifndef KREG_TESTS_E2E_TARGET_H
+#define KREG_TESTS_E2E_TARGET_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "fakeapi.h"
+#include "http.h"
+#include "kreg.h"
+
+/* The namespace on fakeapi (a cluster gets one per test). */
+#define E2E_NS "default"
+/* Hang guard for waits: never reached when the code works. */
+#define E2E_GUARD_MS 30000
+
+#define E2E_WATCHES 4
+#define E2E_HELD    8
+
+/* The environment that selects a cluster as the target. */
+#define E2E_ENV_KUBECONFIG "KREG_E2E_KUBECONFIG"
+#define E2E_ENV_CONTEXT    "KREG_E2E_CONTEXT"
+
+/* k8s-api.md §4: the gate that keeps the scheduler away, and the finalizer
+ * that keeps a deleted pod terminating. */
+#define E2E_GATE      "kreg.io/hold"
+#define E2E_FINALIZER "kreg.io/e2e-hold"
+
+/* How long the cluster may take for a namespace's ServiceAccount and for
+ * a namespace's deletion (kube-controller-manager does both). */
+#define E2E_CLUSTER_WAIT_S 60
+
+/* The state of one test: a target, a handle for pod "pod-a", watches. */
+struct e2e {
+    fakeapi *srv; /* the embedded server; NULL against a cluster */
+    kreg *r;
+    kreg_watch *watches[E2E_WATCHES]; /* freed by the teardown */
+    char ns[64];                      /* E2E_NS, or this test's own */
+    struct kreg__config cfg;          /* the helpers' own access */
+    struct kreg__http *http;
+    char held[E2E_HELD][64]; /* pods a finalizer holds, released at the end */
+};
+
+/* A test of a group, and why it needs fakeapi (NULL: any target). */
+struct e2e_test {
+    struct CMUnitTest unit;
+    const char *fake_only;
+};
+
+/* ---- Target ------------------------------------------------------------*/
+
+/* Borrowed: environment variable @p name when set and not empty. */
+static inline const char *e2e_env(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v && v[0] ? v : NULL;
+}
+
+/* Whether the tests run against a cluster (KREG_E2E_KUBECONFIG). */
+static inline bool e2e_is_cluster(void)
+{
+    return e2e_env(E2E_ENV_KUBECONFIG) != NULL;
+}
+
+/* Options reaching @p t's server as pod @p pod of t->ns (retries fast:
+ * tests wait). The strings are borrowed. */
+static inline void e2e_options(const struct e2e *t, const char *pod,
+                               struct kreg_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (t->srv) {
+        o->server = fakeapi_url(t->srv);
+    } else {
+        o->kubeconfig = e2e_env(E2E_ENV_KUBECONFIG);
+        o->context = e2e_env(E2E_ENV_CONTEXT);
+    }
+    o->namespace_ = t->ns;
+    o->pod_name = pod;
+    o->no_in_cluster = true;
+    o->retry_base_ms = 1;
+}
+
+/* A handle acting as pod @p pod of t->ns. */
+static inline kreg *e2e_handle_as(const struct e2e *t, const char *pod)
+{
+    struct kreg_options o;
+    struct kreg_error err;
+    kreg *r = NULL;
+
+    e2e_options(t, pod, &o);
+    memset(&err, 0, sizeof(err));
+    if (kreg_new(&o, &r, &err) != KREG_OK)
+        fail_msg("kreg_new: %s", err.text);
+    return r;
+}
+
+/*
+ * One request of the helpers' own client (the status; 0 when none came,
+ * with @p why filled). @p text (optional) gets the body (new string).
+ * Never asserts: the teardown uses it too.
+ */
+static inline long e2e_send(struct e2e *t, const char *method, const char *path,
+                            const char *ctype, const char *body, char **text,
+                            char *why, size_t why_size)
+{
+    struct kreg__response resp;
+    struct kreg_error err;
+    unsigned flags = strcmp(method, "GET") == 0 ? KREG__HTTP_IDEMPOTENT : 0;
+    long status;
+    int rc;
+
+    memset(&resp, 0, sizeof(resp));
+    memset(&err, 0, sizeof(err));
+    rc = kreg__http_request(t->http, method, path, ctype, body,
+                            body ? strlen(body) : 0, flags, &resp, &err);
+    status = resp.status;
+    if (text)
+        *text = strdup(resp.body ? resp.body : "");
+    if (why)
+        snprintf(why, why_size, "%s %s: %s", method, path,
+                 err.text[0] ? err.text : kreg_strerror(rc));
+    kreg__response_release(&resp);
+    return status;
+}
+
+/* e2e_send() that fails the test when no answer came (or no memory). */
+static inline long e2e_call(struct e2e *t, const char *method, const char *path,
+                            const char *ctype, const char *body, char **text)
+{
+    char why[512];
+    long status =
+        e2e_send(t, method, path, ctype, body, text, why, sizeof(why));
+
+    if (status == 0)
+        fail_msg("%s", why);
+    if (text && !*text)
+        fail_msg("out of memory");
+    return status;
+}
+
+/* The same, requiring @p want (or @p also, when not 0); the answer's text
+ * names the failure. */
+static inline void e2e_call_ok(struct e2e *t, const char *method,
+                               const char *path, const char *ctype,
+                               const char *body, long want, long also)
+{
+    char *text = NULL;
+    long status = e2e_call(t, method, path, ctype, body, &text);
+
+    if (status != want && (also == 0 || status != also))
+        fail_msg("%s %s: HTTP %ld: %.300s", method, path, status, text);
+    free(text);
+}
+
+/* Build "/api/v1/namespaces/<ns>/pods/<name><tail>" into @p out. */
+static inline const char *e2e_pod_path(const struct e2e *t, const char *name,
+                                       const char *tail, char *out, size_t size)
+{
+    int n = snprintf(out, size, "/api/v1/namespaces/%s/pods/%s%s", t->ns, name,
+                     tail);
+
+    assert_true(n > 0 && (size_t)n < size);
+    return out;
+}
+
+/* Monotonic milliseconds. */
+static inline int64_t e2e_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The backoff between two tries of a refused create (not a timing). */
+static inline void e2e_backoff(unsigned ms)
+{
+    struct timespec ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        continue;
+}
+
+/* ---- Waiting on the cluster's work, with a watch -----------------------*/
+
+/* A watch stream read line by line until an event of type want. */
+struct e2e_waiter {
+    const char *want; /* "ADDED", "DELETED" */
+    char line[65536];
+    size_t len;
+    bool seen;
+};
+
+static inline int e2e_waiter_feed(void *ctx, const char *p, size_t n)
+{
+    struct e2e_waiter *w = ctx;
+    size_t i;
+
+    for (i = 0; i < n && !w->seen; i++) {
+        const char *type;
+        json_t *ev;
+
+        if (p[i] != '\n') {
+            if (w->len + 1 < sizeof(w->line))
+                w->line[w->len++] = p[i];
+            continue;
+        }
+        ev = json_loadb(w->line, w->len, 0, NULL);
+        w->len = 0;
+        type = json_string_value(json_object_get(ev, "type"));
+        w->seen = type && strcmp(type, w->want) == 0;
+        json_decref(ev);
+    }
+    return w->seen ? 1 : 0;
+}
+
+/*
+ * Watch @p path (a list with the query started, e.g. "...?fieldSelector=x")
+ * until an event of type @p want, at most E2E_CLUSTER_WAIT_S seconds.
+ * Returns whether it came; when the server refused the watch, *refused
+ * (optional) gets the HTTP status. Never asserts.
+ */
+static inline bool e2e_wait_event(struct e2e *t, const char *path,
+                                  const char *want, long *refused)
+{
+    struct e2e_waiter *w = calloc(1, sizeof(*w));
+    struct kreg_error err;
+    atomic_bool stop;
+    char url[512];
+    int64_t deadline = e2e_now_ms() + E2E_CLUSTER_WAIT_S * 1000;
+    bool seen = false;
+    int n;
+
+    if (refused)
+        *refused = 0;
+    if (!w)
+        return false;
+    w->want = want;
+    atomic_init(&stop, false);
+    n = snprintf(url, sizeof(url), "%s&watch=true&timeoutSeconds=%d", path,
+                 E2E_CLUSTER_WAIT_S);
+    /* a stream the server ends early (it may) is opened again */
+    while (n > 0 && (size_t)n < sizeof(url) && !w->seen &&
+           e2e_now_ms() < deadline) {
+        memset(&err, 0, sizeof(err));
+        if (kreg__http_stream(t->http, url, e2e_waiter_feed, w, &stop, &err) !=
+            KREG_OK) {
+            if (refused)
+                *refused = err.http_status;
+            break;
+        }
+    }
+    seen = w->seen;
+    free(w);
+    return seen;
+}
+
+/* ---- Lifecycle ---------------------------------------------------------*/
+
+/* The helpers' own client for @p t's server. */
+static inline int e2e_open_client(struct e2e *t)
+{
+    struct kreg_options o;
+    struct kreg_error err;
+
+    e2e_options(t, NULL, &o);
+    o.retry_base_ms = 20;
+    memset(&err, 0, sizeof(err));
+    if (kreg__config_load(&o, &t->cfg, &err) != KREG_OK ||
+        kreg__http_new(&t->cfg, &o, &t->http, &err) != KREG_OK) {
+        print_error("e2e: %s\n", err.text);
+        return -1;
+    }
+    return 0;
+}
+
+static inline uint32_t e2e_random(void)
+{
+    uint32_t v = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        if (read(fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+            v = 0;
+        close(fd);
+    }
+    return v ? v : (uint32_t)getpid() ^ (uint32_t)time(NULL);
+}
+
+/*
+ * Create this test's namespace kreg-e2e-<random> into t->ns, and wait for
+ * its default ServiceAccount: until kube-controller-manager made it, a pod
+ * create answers 403 "error looking up service account".
+ */
+static inline int e2e_ns_create(struct e2e *t)
+{
+    char body[256];
+    char path[192];
+    char why[512];
+    long status = 0;
+    long refused;
+    int i;
+
+    for (i = 0; i < 3 && status != 201; i++) {
+        snprintf(t->ns, sizeof(t->ns), "kreg-e2e-%08x", e2e_random());
+        snprintf(body, sizeof(body),
+                 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
+                 "{\"name\":\"%s\",\"labels\":{\"kreg.io/e2e\":\"true\"}}}",
+                 t->ns);
+        status = e2e_send(t, "POST", "/api/v1/namespaces", "application/json",
+                          body, NULL, why, sizeof(why));
+        if (status != 409)
+            break;
+    }
+    if (status != 201) {
+        print_error("e2e: namespace: HTTP %ld (%s)\n", status, why);
+        t->ns[0] = '\0';
+        return -1;
+    }
+    snprintf(path, sizeof(path),
+             "/api/v1/namespaces/%s/serviceaccounts"
+             "?fieldSelector=metadata.name%%3Ddefault",
+             t->ns);
+    /* a server without ServiceAccounts (fakeapi) has nothing to wait for */
+    if (!e2e_wait_event(t, path, "ADDED", &refused) && refused != 404) {
+        print_error("e2e: namespace %s: no default ServiceAccount in %d s\n",
+                    t->ns, E2E_CLUSTER_WAIT_S);
+        return -1;
+    }
+    return 0;
+}
+
+/* Let go of the pods a finalizer holds, so that their namespace can go. */
+static inline void e2e_release_held(struct e2e *t)
+{
+    static const char patch[] = "{\"metadata\":{\"finalizers\":null}}";
+    char path[192];
+    size_t i;
+
+    for (i = 0; i < E2E_HELD && t->held[i][0]; i++) {
+        int n = snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s",
+                         t->ns, t->held[i]);
+
+        if (n > 0 && (size_t)n < sizeof(path))
+            (void)e2e_send(t, "PATCH", path, "application/merge-patch+json",
+                           patch, NULL, NULL, 0);
+    }
+}
+
+/* Whether namespace t->ns is gone (404); *rv gets its resourceVersion
+ * (new string) while it is not. */
+static inline bool e2e_ns_gone(struct e2e *t, char **rv)
+{
+    char path[192];
+    char *text = NULL;
+    json_t *doc;
+    long status;
+
+    *rv = NULL;
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s", t->ns);
+    status = e2e_send(t, "GET", path, NULL, NULL, &text, NULL, 0);
+    doc = status == 200 && text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    if (doc && json_string_value(json_object_get(
+                   json_object_get(doc, "metadata"), "resourceVersion")))
+        *rv = strdup(json_string_value(json_object_get(
+            json_object_get(doc, "metadata"), "resourceVersion")));
+    json_decref(doc);
+    return status == 404;
+}
+
+/*
+ * Delete this test's namespace and wait until it is gone (k8s-api.md §13:
+ * kube-controller-manager empties it first; fakeapi at once), so that a
+ * run leaves nothing behind. Returns -1 when it is still there.
+ */
+static inline int e2e_ns_delete(struct e2e *t)
+{
+    char path[256];
+    char *rv = NULL;
+    bool gone;
+
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s", t->ns);
+    (void)e2e_send(t, "DELETE", path, NULL, NULL, NULL, NULL, 0);
+    gone = e2e_ns_gone(t, &rv);
+    if (!gone && rv) {
+        /* its DELETED event comes after the resourceVersion just read */
+        snprintf(path, sizeof(path),
+                 "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s"
+                 "&resourceVersion=%s",
+                 t->ns, rv);
+        gone = e2e_wait_event(t, path, "DELETED", NULL);
+    }
+    free(rv);
+    if (!gone)
+        print_error("e2e: namespace %s: still there after %d s\n", t->ns,
+                    E2E_CLUSTER_WAIT_S);
+    return gone ? 0 : -1;
+}
+
+/* Free all of @p t; against a cluster, delete its namespace first. */
+static inline int e2e_close(struct e2e *t)
+{
+    size_t i;
+    int rc = 0;
+
+    /* kreg.h: watchers before their handle, also after a failed test */
+    for (i = 0; i < E2E_WATCHES; i++)
+        kreg_watch_free(t->watches[i]);
+    kreg_free(t->r);
+    if (t->http && t->ns[0]) {
+        e2e_release_held(t);
+        if (!t->srv)
+            rc = e2e_ns_delete(t);
+    }
+    kreg__http_free(t->http);
+    kreg__config_release(&t->cfg);
+    fakeapi_stop(t->srv);
+    free(t);
+    return rc;
+}
+
+/* Setup: a fresh fakeapi server and a handle for "pod-a" (the fault
+ * suites: always fakeapi). */
+static inline int e2e_setup(void **state)
+{
+    struct e2e *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return -1;
+    snprintf(t->ns, sizeof(t->ns), "%s", E2E_NS);
+    if (fakeapi_start(NULL, &t->srv, NULL) != FAKEAPI_OK ||
+        e2e_open_client(t) != 0) {
+        (void)e2e_close(t);
+        return -1;
+    }
+    t->r = e2e_handle_as(t, "pod-a");
+    *state = t;
+    return 0;
+}
+
+/* Setup on the target the environment selects: fakeapi as e2e_setup(), or
+ * the cluster of KREG_E2E_KUBECONFIG in a namespace of this test's own. */
+static inline int e2e_setup_target(void **state)
+{
+    struct e2e *t;
+
+    if (!e2e_is_cluster())
+        return e2e_setup(state);
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return -1;
+    if (e2e_open_client(t) != 0 || e2e_ns_create(t) != 0) {
+        (void)e2e_close(t);
+        return -1;
+    }
+    t->r = e2e_handle_as(t, "pod-a");
+    *state = t;
+    return 0;
+}
+
+static inline int e2e_teardown(void **state)
+{
+    return e2e_close(*state);
+}
+
+/* Table entries: a test for any target, and one that needs fakeapi. */
+#define E2E_TEST(f)                                                            \
+    {                                                                          \
+        cmocka_unit_test_setup_teardown(f, e2e_setup_target, e2e_teardown),    \
+            NULL                                                               \
+    }
+#define E2E_FAKE_TEST(f, why)                                                  \
+    {                                                                          \
+        cmocka_unit_test_setup_teardown(f, e2e_setup_target, e2e_teardown),    \
+            why                                                                \
+    }
+
+/*
+ * Run @p tests as group @p group. Against a cluster the E2E_FAKE_TEST ones
+ * are left out, each named with the reason, and the count is printed (a
+ * left-out test is not reported as passed, nor as skipped: it is not run).
+ */
+static inline int e2e_run_group(const char *group, const struct e2e_test *tests,
+                                size_t n)
+{
+    struct CMUnitTest *run = calloc(n ? n : 1, sizeof(*run));
+    bool cluster = e2e_is_cluster();
+    size_t m = 0;
+    size_t i;
+    int rc;
+
+    if (!run)
+        return 1;
+    for (i = 0; i < n; i++) {
+        if (cluster && tests[i].fake_only)
+            printf("# %s: %s not run against a cluster: needs fakeapi (%s)\n",
+                   group, tests[i].unit.name, tests[i].fake_only);
+        else
+            run[m++] = tests[i].unit;
+    }
+    if (cluster)
+        printf("# %s: %zu of %zu tests run against %s (context %s), "
+               "%zu need fakeapi\n",
+               group, m, n, e2e_env(E2E_ENV_KUBECONFIG),
+               e2e_env(E2E_ENV_CONTEXT) ? e2e_env(E2E_ENV_CONTEXT) : "current",
+               n - m);
+    fflush(stdout);
+    rc = _cmocka_run_group_tests(group, run, m, NULL, NULL);
+    free(run);
+    return rc;
+}
+
+/* ---- Pods on the target ------------------------------------------------*/
+
+/* The spec of every pod: gated, never scheduled, deleted at once. */
+#define E2E_SPEC                                                               \
+    "{\"containers\":[{\"name\":\"c\",\"image\":\"busybox\"}],"                \
+    "\"schedulingGates\":[{\"name\":\"" E2E_GATE "\"}],"                       \
+    "\"terminationGracePeriodSeconds\":0}"
+
+/* Pod @p name with metadata @p meta (JSON object text, or NULL), held by
+ * the e2e finalizer when @p hold (new text). */
+static inline char *e2e_pod_body(const char *name, const char *meta, bool hold)
+{
+    json_t *m = meta ? json_loads(meta, 0, NULL) : json_object();
+    json_t *pod;
+    char *text;
+
+    assert_true(json_is_object(m));
+    assert_int_equal(json_object_set_new(m, "name", json_string(name)), 0);
+    if (hold)
+        assert_int_equal(json_object_set_new(m, "finalizers",
+                                             json_pack("[s]", E2E_FINALIZER)),
+                         0);
+    pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod",
+                    "metadata", m, "spec", json_loads(E2E_SPEC, 0, NULL));
+    assert_non_null(pod);
+    assert_true(json_is_object(json_object_get(pod, "spec")));
+    text = json_dumps(pod, JSON_COMPACT);
+    json_decref(pod);
+    assert_non_null(text);
+    return text;
+}
+
+/* Set status.phase of pod @p name (a merge patch of .../status leaves the
+ * conditions alone, k8s-api.md §4). */
+static inline void e2e_set_phase(struct e2e *t, const char *name,
+                                 const char *phase)
+{
+    char path[192];
+    char body[128];
+    int n =
+        snprintf(body, sizeof(body), "{\"status\":{\"phase\":\"%s\"}}", phase);
+
+    assert_true(n > 0 && (size_t)n < sizeof(body));
+    e2e_call_ok(t, "PATCH",
+                e2e_pod_path(t, name, "/status", path, sizeof(path)),
+                "application/merge-patch+json", body, 200, 0);
+}
+
+static inline void e2e_create_pod(struct e2e *t, const char *name,
+                                  const char *phase, const char *meta,
+                                  bool hold)
+{
+    char path[160];
+    char *body = e2e_pod_body(name, meta, hold);
+    int64_t deadline = e2e_now_ms() + E2E_CLUSTER_WAIT_S * 1000;
+    unsigned pause = 10;
+    char *text = NULL;
+    long status;
+
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", t->ns);
+    for (;;) {
+        free(text);
+        text = NULL;
+        status = e2e_call(t, "POST", path, "application/json", body, &text);
+        /* a new namespace's ServiceAccount may still be unknown to the
+         * admission plugin: "error looking up service account" */
+        if (status != 403 || !strstr(text, "service account") ||
+            e2e_now_ms() >= deadline)
+            break;
+        e2e_backoff(pause);
+        pause = pause < 500 ? pause * 2 : pause;
+    }
+    if (status != 201)
+        fail_msg("create pod %s: HTTP %ld: %.300s", name, status, text);
+    free(text);
+    free(body);
+    /* a create keeps no status: every pod starts Pending */
+    if (strcmp(phase, "Pending") != 0)
+        e2e_set_phase(t, name, phase);
+}
+
+/*
+ * Create pod @p name in t->ns with status.phase @p phase. @p meta is JSON
+ * object text for metadata (labels, annotations), or NULL.
+ */
+static inline void e2e_add_pod(struct e2e *t, const char *name,
+                               const char *phase, const char *meta)
+{
+    e2e_create_pod(t, name, phase, meta, false);
+}
+
+/*
+ * The same, then deleted and held by a finalizer: it stays, terminating
+ * (metadata.deletionTimestamp set), until the teardown lets it go.
+ */
+static inline void e2e_add_terminating_pod(struct e2e *t, const char *name,
+                                           const char *phase, const char *meta)
+{
+    char path[192];
+    size_t i = 0;
+
+    while (i < E2E_HELD && t->held[i][0])
+        i++;
+    assert_true(i < E2E_HELD && strlen(name) < sizeof(t->held[i]));
+    e2e_create_pod(t, name, phase, meta, true);
+    snprintf(t->held[i], sizeof(t->held[i]), "%s", name);
+    /* 202: accepted, not yet gone */
+    e2e_call_ok(
+        t, "DELETE",
+        e2e_pod_path(t, name, "?gracePeriodSeconds=0", path, sizeof(path)),
+        NULL, NULL, 200, 202);
+}
+
+/* Delete pod @p name at once (unscheduled: no kubelet to wait for). */
+static inline void e2e_remove_pod(struct e2e *t, const char *name)
+{
+    char path[192];
+
+    e2e_call_ok(
+        t, "DELETE",
+        e2e_pod_path(t, name, "?gracePeriodSeconds=0", path, sizeof(path)),
+        NULL, NULL, 200, 0);
+}
+
+/* Merge-patch pod @p name's metadata with @p meta (JSON object text), as
+ * another client would. */
+static inline void e2e_edit_meta(struct e2e *t, const char *name,
+                                 const char *meta)
+{
+    char path[192];
+    char *body = malloc(strlen(meta) + 16);
+
+    assert_non_null(body);
+    snprintf(body, strlen(meta) + 16, "{\"metadata\":%s}", meta);
+    e2e_call_ok(t, "PATCH", e2e_pod_path(t, name, "", path, sizeof(path)),
+                "application/merge-patch+json", body, 200, 0);
+    free(body);
+}
+
+/* Pod @p name as the server serves it (new text). */
+static inline char *e2e_read_pod_text(struct e2e *t, const char *name)
+{
+    char path[192];
+    char *text = NULL;
+    long status =
+        e2e_call(t, "GET", e2e_pod_path(t, name, "", path, sizeof(path)), NULL,
+                 NULL, &text);
+
+    if (status != 200)
+        fail_msg("get pod %s: HTTP %ld: %.300s", name, status, text);
+    return text;
+}
+
+/* The same, parsed (new reference). */
+static inline json_t *e2e_read_pod(struct e2e *t, const char *name)
+{
+    char *text = e2e_read_pod_text(t, name);
+    json_t *pod = json_loads(text, 0, NULL);
+
+    free(text);
+    assert_true(json_is_object(pod));
+    return pod;
+}
+
+/* metadata.resourceVersion of pod @p name (new string). */
+static inline char *e2e_read_rv(struct e2e *t, const char *name)
+{
+    json_t *pod = e2e_read_pod(t, name);
+    const char *rv = json_string_value(
+        json_object_get(json_object_get(pod, "metadata"), "resourceVersion"));
+    char *copy;
+
+    assert_non_null(rv);
+    copy = strdup(rv);
+    json_decref(pod);
+    assert_non_null(copy);
+    return copy;
+}
+
+#endif
