@@ -7,7 +7,11 @@ set(KREG_WARNINGS
 if(CMAKE_C_COMPILER_ID MATCHES "Clang")
     list(APPEND KREG_WARNINGS -Wdocumentation)
 endif()
-if(KREG_WERROR)
+# KREG_WERROR (CMakeLists.txt): empty means by build type
+if(KREG_WERROR STREQUAL "")
+    list(APPEND KREG_WARNINGS
+         "$<$<NOT:$<CONFIG:Release,MinSizeRel>>:-Werror>")
+elseif(KREG_WERROR)
     list(APPEND KREG_WARNINGS -Werror)
 endif()
 
