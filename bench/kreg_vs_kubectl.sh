@@ -9,6 +9,12 @@
 # shared host whose speed drifts. Without paired: hyperfine, else a bash
 # loop with date +%s%N, one command after the other.
 #
+# The figures in bench/README.md are of a kreg linked for a fast start: a
+# build configured with -DKREG_CLI_FAST_START=ON (cmake/CliStart.cmake),
+#   cmake -S . -B build-bench -DKREG_CLI_FAST_START=ON
+#   cmake --build build-bench && bench/kreg_vs_kubectl.sh build-bench 40
+# Another build is timed too, with a warning.
+#
 # Usage: bench/kreg_vs_kubectl.sh [BUILD_DIR] [RUNS] [PODS] [SERVING]
 #   KUBECTL  the kubectl to time (default: kubectl on PATH)
 set -euo pipefail
@@ -20,11 +26,20 @@ kubectl=${KUBECTL:-kubectl}
 name=greeter
 
 for tool in "$kubectl" jq; do
-    command -v "$tool" >/dev/null || { echo "missing $tool"; exit 1; }
+    command -v "$tool" >/dev/null ||
+        { echo "missing $tool (ci/install-deps.sh --bench installs it)"; exit 1; }
 done
 for bin in fakeapi kreg; do
     [ -x "$build/bin/$bin" ] || { echo "missing $build/bin/$bin"; exit 1; }
 done
+if grep -qx 'KREG_CLI_FAST_START:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null
+then
+    fast_start=on
+else
+    fast_start=off
+    echo "warning: $build is not configured with -DKREG_CLI_FAST_START=ON:" \
+        "kreg is linked plainly, unlike the figures in bench/README.md" >&2
+fi
 kreg=$(cd "$build/bin" && pwd)/kreg
 work=$(mktemp -d)
 pid=
@@ -85,6 +100,7 @@ if ! cmp -s "$work/kreg.ids" "$work/kubectl.ids" ||
 fi
 
 echo "server: fakeapi, $pods pods, $serving serving $name; $runs runs each"
+echo "kreg: $kreg (KREG_CLI_FAST_START $fast_start)"
 echo "kubectl: $(command -v "$kubectl"), $("$kubectl" version --client \
     2>/dev/null | head -1)"
 if [ -x "$build/bin/paired" ]; then

@@ -1,7 +1,11 @@
-# How the kreg CLI is linked so that it starts fast (bench/README.md,
-# "What a kreg get costs"). A `kreg get` is a process of ~6 ms of which
-# ~4.5 ms is the dynamic loader bringing in Debian's libcurl and its ~30
-# libraries; libkreg itself is not affected by any of this.
+# How the kreg CLI is linked. By default plainly, as libkreg is: the
+# pkg-config libraries of jansson, libcurl and libyaml.
+#
+# -DKREG_CLI_FAST_START=ON (default OFF) links it for a fast start instead,
+# as the kreg-vs-kubectl benchmark is built (bench/README.md, "The CLI's
+# link"). A `kreg get` is a process of ~6 ms of which ~4.5 ms is the
+# dynamic loader bringing in Debian's libcurl and its ~30 libraries;
+# libkreg itself is not affected by any of this.
 #
 # - jansson and libyaml are linked statically into the CLI when their
 #   archives exist: two fewer objects to map and relocate (-3%).
@@ -14,13 +18,19 @@
 #   (-5%). The list is read off the libcurl being linked with ldd at
 #   configure time; where ldd is missing or says nothing, nothing changes.
 #   The CLI then needs those libraries by name, as libcurl does today: if
-#   a libcurl upgrade drops one of them, rebuild kreg (or configure with
-#   -DKREG_CLI_FAST_START=OFF, which links the CLI plainly).
+#   a libcurl upgrade drops one of them, rebuild kreg. This is why it is
+#   not the default: a kreg built so breaks on a libcurl update that a
+#   plainly linked one rides out.
+# - KREG_CLI_FAST_START is defined for the CLI's sources, which then ask
+#   libssh2 (found with dlsym) not to set up OpenSSL (registry/tools/kreg.c).
 #
-# kreg_cli_fast_start(TARGET CURL_LIBRARY): TARGET gets the link options;
-# it must not link libkreg's shared or static library targets itself.
+# Neither applies to sanitizer or fuzzer builds.
+#
+# kreg_cli_link(TARGET CURL_LIBRARY): TARGET gets the libraries and, with
+# the fast start, the link options; CURL_LIBRARY is the libcurl file being
+# linked. TARGET must not link libkreg's shared or static library targets.
 option(KREG_CLI_FAST_START
-       "Link the kreg CLI for a fast start (see cmake/CliStart.cmake)" ON)
+       "Link the kreg CLI for a fast start (see cmake/CliStart.cmake)" OFF)
 
 # The static archive beside the shared library pkg-config resolved for
 # a dependency (libjansson.so -> libjansson.a), in *@p out, or "".
@@ -76,23 +86,26 @@ function(kreg_curl_deps_by_size out curl)
     set(${out} "${first}" PARENT_SCOPE)
 endfunction()
 
-function(kreg_cli_fast_start tgt curl)
+function(kreg_cli_link tgt curl)
+    if(NOT KREG_CLI_FAST_START OR KREG_SANITIZE OR KREG_FUZZ)
+        target_link_libraries(${tgt} PRIVATE PkgConfig::JANSSON PkgConfig::CURL
+                              PkgConfig::YAML Threads::Threads)
+        return()
+    endif()
+    target_compile_definitions(${tgt} PRIVATE KREG_CLI_FAST_START=1)
     set(json PkgConfig::JANSSON)
     set(yaml PkgConfig::YAML)
-    set(first "")
-    if(KREG_CLI_FAST_START AND NOT KREG_SANITIZE AND NOT KREG_FUZZ)
-        kreg_archive_beside(json_a "${JANSSON_LINK_LIBRARIES}")
-        kreg_archive_beside(yaml_a "${YAML_LINK_LIBRARIES}")
-        if(json_a AND yaml_a)
-            set(json ${json_a})
-            set(yaml ${yaml_a})
-        endif()
-        kreg_curl_deps_by_size(first "${curl}")
+    kreg_archive_beside(json_a "${JANSSON_LINK_LIBRARIES}")
+    kreg_archive_beside(yaml_a "${YAML_LINK_LIBRARIES}")
+    if(json_a AND yaml_a)
+        set(json ${json_a})
+        set(yaml ${yaml_a})
     endif()
+    kreg_curl_deps_by_size(first "${curl}")
     if(first)
         list(LENGTH first nfirst)
-        message(STATUS "kreg CLI: ${nfirst} of libcurl's libraries named "
-                       "first, largest first")
+        message(STATUS "kreg CLI: fast start, ${nfirst} of libcurl's "
+                       "libraries named first, largest first")
         target_link_libraries(${tgt} PRIVATE "-Wl,--push-state,--no-as-needed"
                               ${first} "-Wl,--pop-state")
     endif()
