@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz.h"
 #include "handlers.h"
 #include "status.h"
 
@@ -128,6 +129,40 @@ static void state(struct req *r, struct resp *out)
                                  (json_int_t)fakeapi_watch_count(r->srv)));
 }
 
+/* {"token":"T","name":"kreg-reader","verbs":["get"]}: a restricted user
+ * whom RBAC allows these verbs on pods (authz.h). */
+static void add_user(struct req *r, struct resp *out)
+{
+    json_t *o = body_object(r, out);
+    json_t *verbs;
+    const char *v[16];
+    size_t n;
+    size_t i;
+    struct fakeapi_error e = {0};
+    int rc = FAKEAPI_E_INVALID;
+
+    if (!o)
+        return;
+    verbs = json_object_get(o, "verbs");
+    n = json_array_size(verbs);
+    snprintf(e.text, sizeof(e.text), "%s",
+             "user: \"verbs\" must be an array of at most 16 strings");
+    for (i = 0; i < n && n <= 16; i++) {
+        v[i] = json_string_value(json_array_get(verbs, i));
+        if (!v[i])
+            break;
+    }
+    if (json_is_array(verbs) && n <= 16 && i == n)
+        rc = fakeapi__authz_add(
+            r->srv, json_string_value(json_object_get(o, "token")),
+            json_string_value(json_object_get(o, "name")), v, n, &e);
+    json_decref(o);
+    if (rc == FAKEAPI_OK)
+        ok(out, NULL);
+    else
+        from_err(out, rc, &e);
+}
+
 void fakeapi__control(struct req *r, const char *rest, struct resp *out)
 {
     const char *m = r->method;
@@ -145,6 +180,11 @@ void fakeapi__control(struct req *r, const char *rest, struct resp *out)
         set_phase(r, out);
     } else if (strcmp(rest, "faults") == 0 && strcmp(m, "POST") == 0) {
         add_fault(r, out);
+    } else if (strcmp(rest, "users") == 0 && strcmp(m, "POST") == 0) {
+        add_user(r, out);
+    } else if (strcmp(rest, "users") == 0 && strcmp(m, "DELETE") == 0) {
+        fakeapi__authz_clear(r->srv);
+        ok(out, NULL);
     } else if (strcmp(rest, "faults") == 0 && strcmp(m, "DELETE") == 0) {
         fakeapi_faults_clear(r->srv);
         ok(out, NULL);

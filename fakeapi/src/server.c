@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "authz.h"
 #include "faults.h"
 #include "handlers.h"
 #include "knum.h"
@@ -361,6 +362,8 @@ static enum MHD_Result fault_status(struct req *r)
 static enum MHD_Result dispatch(struct req *r)
 {
     struct resp out = {0};
+    enum authz_decision az;
+    json_t *st = NULL;
 
     if (!r->delayed) {
         pthread_mutex_lock(&r->srv->fault_mu);
@@ -383,7 +386,14 @@ static enum MHD_Result dispatch(struct req *r)
             break;
         }
     }
-    if (r->srv->token && !is_public_path(r->path) && !authorized(r)) {
+    /* a restricted user's token authenticates it; RBAC decides */
+    az = fakeapi__authz_check(r, &st);
+    if (az == AUTHZ_DENIED) {
+        fakeapi__resp_status(&out, st);
+        return send_resp(r, &out);
+    }
+    if (r->srv->token && az == AUTHZ_NOT_A_USER && !is_public_path(r->path) &&
+        !authorized(r)) {
         fakeapi__resp_status(
             &out, fakeapi__status_new(401, "Unauthorized", "Unauthorized"));
         return send_resp(r, &out);
@@ -705,6 +715,7 @@ static void srv_free(struct fakeapi *srv)
     struct delayed *d;
 
     fakeapi__faults_clear(srv);
+    fakeapi__authz_clear(srv);
     while ((d = srv->delayed)) {
         srv->delayed = d->next;
         free(d);
@@ -712,6 +723,7 @@ static void srv_free(struct fakeapi *srv)
     fakeapi__reqlog_free(srv->log);
     fakeapi__store_release(&srv->store);
     pthread_mutex_destroy(&srv->fault_mu);
+    pthread_mutex_destroy(&srv->authz_mu);
     pthread_mutex_destroy(&srv->tick_mu);
     pthread_cond_destroy(&srv->tick_cv);
     free(srv->token);
@@ -737,6 +749,7 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->fault_mu, NULL);
+    pthread_mutex_init(&srv->authz_mu, NULL);
     pthread_mutex_init(&srv->tick_mu, NULL);
     pthread_cond_init(&srv->tick_cv, NULL);
     srv->log = fakeapi__reqlog_new(o->request_log);

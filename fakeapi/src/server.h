@@ -18,6 +18,7 @@
 struct MHD_Daemon;
 struct MHD_Connection;
 struct MHD_Response;
+struct authz_user;
 struct fault;
 struct reqlog;
 
@@ -39,6 +40,9 @@ struct fakeapi {
     /* faults */
     pthread_mutex_t fault_mu;
     struct fault *faults;
+    /* restricted users (authz.c) */
+    pthread_mutex_t authz_mu;
+    struct authz_user *users;
     /* request log */
     struct reqlog *log;
     /* ticker: watch timeouts, bookmarks, delayed answers */
