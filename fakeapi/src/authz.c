@@ -273,9 +273,12 @@ static json_t *forbidden(const struct req *r, const char *user,
     fakeapi__quote(qu, sizeof(qu), user);
     if (!a->resource_request) {
         fakeapi__quote(qn, sizeof(qn), r->path);
-        return fakeapi__status_new(403, "Forbidden",
-                                   "forbidden: User %s cannot %s path %s", qu,
-                                   a->verb, qn);
+        st = fakeapi__status_new(403, "Forbidden",
+                                 "forbidden: User %s cannot %s path %s", qu,
+                                 a->verb, qn);
+        /* an empty GroupResource still gives "details":{} */
+        json_object_set_new(st, "details", json_object());
+        return st;
     }
     snprintf(what, sizeof(what), "%s%s%s", a->resource, a->sub ? "/" : "",
              a->sub ? a->sub : "");
@@ -305,6 +308,9 @@ static json_t *forbidden(const struct req *r, const char *user,
                                  what);
     }
     fakeapi__status_details(st, a->name, a->resource);
+    if (*a->group)
+        json_object_set_new(json_object_get(st, "details"), "group",
+                            json_string(a->group));
     return st;
 }
 

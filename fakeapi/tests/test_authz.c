@@ -83,8 +83,10 @@ static void expect_forbidden(struct http_res *r, const char *message,
         assert_null(jstr(r->json, "details.name"));
     if (kind)
         assert_string_equal(jstr(r->json, "details.kind"), kind);
-    else
-        assert_null(json_object_get(r->json, "details"));
+    else /* a path: "details":{} */
+        assert_int_equal(json_object_size(json_object_get(r->json, "details")),
+                         0);
+    assert_true(json_is_object(json_object_get(r->json, "details")));
     http_res_free(r);
 }
 
@@ -105,6 +107,7 @@ static void test_authz_list_is_forbidden_in_the_namespace(void **state)
     struct http_res r;
 
     as(*state, READER, "GET", PODS "?labelSelector=a%3Db", NULL, &r);
+    assert_null(jstr(r.json, "details.group"));
     expect_forbidden(&r,
                      "pods is forbidden: User \"kreg-reader\" cannot list "
                      "resource \"pods\" in API group \"\" in the namespace "
@@ -192,6 +195,7 @@ test_authz_subresources_and_other_resources_are_forbidden(void **state)
                      "default", "namespaces");
     as(*state, READER, "GET", "/apis/apps/v1/namespaces/default/deployments",
        NULL, &r);
+    assert_string_equal(jstr(r.json, "details.group"), "apps");
     expect_forbidden(&r,
                      "deployments.apps is forbidden: User \"kreg-reader\" "
                      "cannot list resource \"deployments\" in API group "
