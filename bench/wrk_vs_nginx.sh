@@ -9,7 +9,7 @@ secs=${2:-5}
 conns=${3:-32}
 for tool in wrk nginx curl; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] ||
-        { echo "missing $tool (ci/install-deps.sh installs it)"; exit 1; }
+        { echo "missing $tool (ci/install-deps.sh --bench installs it)"; exit 1; }
 done
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 work=$(mktemp -d)

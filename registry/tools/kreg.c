@@ -7,8 +7,10 @@
  * Exit 0 on success, 1 on an error (one line on stderr), 2 on a usage
  * error, 3 when `get` finds no such service.
  */
+#ifdef KREG_CLI_FAST_START
 #define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <dlfcn.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -338,14 +340,16 @@ static int parse(int argc, char **argv, struct cli_args *a)
     return CLI_EXIT_OK;
 }
 
+#ifdef KREG_CLI_FAST_START
 /*
- * kreg never speaks SSH, but libcurl initialises libssh2 when built with
- * it (Debian's is), and libssh2 then sets up OpenSSL's engines and
- * configuration: 0.2-0.4 ms, some 5% of a `kreg get`. libssh2_init()
- * counts its callers and only the first sets up the crypto library, so
- * asking first with LIBSSH2_INIT_NO_CRYPTO (0x1 in libssh2.h) skips it;
- * OpenSSL still initialises itself should anything use it. Looked up at
- * run time: without libssh2 in the process, nothing happens.
+ * Only in the fast-start link (-DKREG_CLI_FAST_START=ON,
+ * cmake/CliStart.cmake). kreg never speaks SSH, but libcurl initialises libssh2
+ * when built with it (Debian's is), and libssh2 then sets up OpenSSL's engines
+ * and configuration: 0.2-0.4 ms, some 5% of a `kreg get`. libssh2_init() counts
+ * its callers and only the first sets up the crypto library, so asking first
+ * with LIBSSH2_INIT_NO_CRYPTO (0x1 in libssh2.h) skips it; OpenSSL still
+ * initialises itself should anything use it. Looked up at run time: without
+ * libssh2 in the process, nothing happens.
  */
 static void skip_ssh_crypto_init(void)
 {
@@ -357,6 +361,7 @@ static void skip_ssh_crypto_init(void)
     memcpy(&init, &sym, sizeof(init)); /* object to function pointer */
     (void)init(0x1);
 }
+#endif
 
 int main(int argc, char **argv)
 {
@@ -365,7 +370,9 @@ int main(int argc, char **argv)
     int rc;
 
     memset(&a, 0, sizeof(a));
+#ifdef KREG_CLI_FAST_START
     skip_ssh_crypto_init();
+#endif
     /* a closed stdout shows as a write error, not a silent death */
     signal(SIGPIPE, SIG_IGN);
     rc = parse(argc, argv, &a);
