@@ -1,11 +1,13 @@
 /*
  * discovery: what kubectl 1.32 and other clients read before they talk
  * about pods (k8s-api.md §9): version, legacy (non-aggregated) discovery,
+ * the OpenAPI v2 document (openapi.c) kubectl < 1.24 validates against,
  * the minimal OpenAPI v3 document kubectl's --validate needs, health.
  */
 #include <string.h>
 
 #include "handlers.h"
+#include "openapi.h"
 
 static const char version_json[] =
     "{\"major\":\"1\",\"minor\":\"32\",\"gitVersion\":\"v1.32.0\","
@@ -61,6 +63,10 @@ bool fakeapi__discovery(struct req *r, const char *path, struct resp *out)
     if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0 ||
         strcmp(path, "/livez") == 0) {
         fakeapi__resp_raw(out, 200, "text/plain; charset=utf-8", "ok", 2);
+        return true;
+    }
+    if (strcmp(path, "/openapi/v2") == 0) { /* any method, as a real server */
+        fakeapi__openapi_v2(r, out);
         return true;
     }
     if (strcmp(r->method, "GET") != 0)
