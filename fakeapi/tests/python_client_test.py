@@ -1,16 +1,23 @@
 #!/usr/bin/python3
-"""Drive Debian's python3-kubernetes against a standalone fakeapi.
+"""Drive Debian's python3-kubernetes against a standalone fakeapi, or
+against a real API server with the same assertions.
 
 Usage: python_client_test.py FAKEAPI_BINARY
+       python_client_test.py --kubeconfig FILE [--context NAME]
+With --kubeconfig the test works in a namespace of its own, made fresh
+and deleted at the end (waiting, bounded, until kube-controller-manager
+has finished the deletion).
 Exit 77 (ctest: skipped) when the kubernetes module is missing; CI
 installs python3-kubernetes (ci/install-deps.sh).
 """
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
+import time
+import uuid
 
 try:
     from kubernetes import client, config, watch
@@ -137,8 +144,55 @@ def run(api, ns):
     check("delete returns the pod", deleted.metadata.name == "py-4")
 
 
-def main():
-    binary = sys.argv[1]
+def wait_until(cond, seconds):
+    """Poll cond() until it holds, at most @seconds; whether it did."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if cond():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+def ns_gone(api, ns):
+    try:
+        api.read_namespace(ns)
+        return False
+    except ApiException as e:
+        return e.status == 404
+
+
+def has_default_sa(api, ns):
+    # the ServiceAccount admission refuses pods until the namespace's
+    # `default` ServiceAccount exists (kube-controller-manager makes it)
+    try:
+        api.read_namespaced_service_account("default", ns)
+        return True
+    except ApiException as e:
+        if e.status != 404:
+            raise
+        return False
+
+
+def run_real(kubeconfig, context):
+    """A real API server: a fresh namespace, deleted at the end."""
+    config.load_kube_config(config_file=kubeconfig, context=context)
+    api = client.CoreV1Api()
+    ns = "kreg-py-" + uuid.uuid4().hex[:8]
+    api.create_namespace(client.V1Namespace(
+        metadata=client.V1ObjectMeta(name=ns)))
+    try:
+        check("the namespace's default ServiceAccount appears",
+              wait_until(lambda: has_default_sa(api, ns), 60))
+        run(api, ns)
+    finally:
+        api.delete_namespace(ns)
+        check("the namespace is deleted (bounded wait)",
+              wait_until(lambda: ns_gone(api, ns), 120), ns)
+
+
+def run_fake(binary):
     with tempfile.TemporaryDirectory() as tmp:
         kc = os.path.join(tmp, "kubeconfig")
         proc = subprocess.Popen([binary, "--write-kubeconfig", kc,
@@ -157,6 +211,24 @@ def main():
             proc.terminate()
             rc = proc.wait(timeout=10)
             check("SIGTERM stops fakeapi with exit 0", rc == 0, rc)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description="python3-kubernetes against fakeapi or a real server")
+    ap.add_argument("binary", nargs="?", help="the fakeapi binary")
+    ap.add_argument("--kubeconfig", help="a real server's kubeconfig")
+    ap.add_argument("--context", help="its context (default: current)")
+    args = ap.parse_args()
+    if bool(args.binary) == bool(args.kubeconfig):
+        ap.error("give FAKEAPI_BINARY or --kubeconfig FILE")
+    try:
+        if args.kubeconfig:
+            run_real(args.kubeconfig, args.context)
+        else:
+            run_fake(args.binary)
+    except Exception as e:  # the counts line must still be printed
+        check("the run completes", False, repr(e))
     print("%d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
     return 1 if RESULTS["failed"] else 0
 
