@@ -216,3 +216,20 @@ void case_fault(struct kcase *c, const char *method, const char *path,
     CHECK(c, rc == TARGET_OK, "inject a %d fault: %s", status, msg);
     c->faults = true;
 }
+
+void case_forbid(struct kcase *c, const char *method, const char *path,
+                 const char *probe, unsigned count)
+{
+    char msg[512];
+    int rc;
+
+    if (!target_has_forbidden(c->s->t)) {
+        case_fault(c, method, path, 403, count);
+        return;
+    }
+    rc = target_forbidden_check(c->s->t, method, path, probe, msg, sizeof(msg));
+    CHECK(c, rc == TARGET_OK,
+          "--forbidden-context %s: the server did not refuse %s %s with "
+          "403 (%s); the 403 cases need a user who may not do that",
+          c->s->t->forbidden.context, method, path, msg);
+}

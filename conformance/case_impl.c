@@ -38,6 +38,12 @@ void case_target(struct kcase *c, const char *pod, struct impl_target *it)
     target_impl(c->s->t, pod, it);
 }
 
+void case_target_forbidden(struct kcase *c, const char *pod,
+                           struct impl_target *it)
+{
+    target_impl_forbidden(c->s->t, pod, it);
+}
+
 int case_try_register(struct kcase *c, const struct impl_target *it,
                       const char *json, char *msg, size_t msg_size)
 {

@@ -175,9 +175,24 @@ void case_golden_bytes(struct kcase *c, const char *name, const char *want[2]);
 void case_fault(struct kcase *c, const char *method, const char *path,
                 int status, unsigned count);
 
+/*
+ * Make the server answer 403 to @p method on @p path for the
+ * implementation as case_target_forbidden() points it. With
+ * --forbidden-context the server's own authorization does: check that
+ * it refuses that user (sending @p probe, a merge patch for a PATCH,
+ * which it must refuse); else inject a 403 fault for @p count requests.
+ */
+void case_forbid(struct kcase *c, const char *method, const char *path,
+                 const char *probe, unsigned count);
+
 /* ---- The implementation (case_impl.c) ----------------------------------*/
 
 void case_target(struct kcase *c, const char *pod, struct impl_target *it);
+
+/* As case_target(), but as the --forbidden-context user when there is
+ * one (the 403 cases; see case_forbid()). */
+void case_target_forbidden(struct kcase *c, const char *pod,
+                           struct impl_target *it);
 
 /* Raw calls: the impl_rc; IMPL_BROKEN fails the case at once. */
 int case_try_register(struct kcase *c, const struct impl_target *it,

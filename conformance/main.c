@@ -33,6 +33,7 @@
 struct options {
     const char *kubeconfig;
     const char *context;
+    const char *forbidden_context;
     const char *adapter;
     const char *output; /* NULL: cmocka's default or CMOCKA_MESSAGE_OUTPUT */
     const char *junit_file;
@@ -57,6 +58,11 @@ static void usage(FILE *f)
           "\n"
           "  --kubeconfig F        run against the cluster of kubeconfig F\n"
           "  --context C           ... using its context C\n"
+          "  --forbidden-context C the 403 cases act as the user of\n"
+          "                        context C (same kubeconfig), whom the\n"
+          "                        server refuses list, watch and patch on\n"
+          "                        pods; without it they inject 403 faults\n"
+          "                        (fakeapi only; skipped on other servers)\n"
           "  --adapter 'CMD ARGS'  test the program speaking PROTOCOL.md\n"
           "                        (started with /bin/sh -c)\n"
           "  --adapter-timeout MS  answer time allowed per request "
@@ -97,8 +103,9 @@ static bool parse_timeout(const char *v, int *out)
 /* Check the options together: 0 or 2. */
 static int check_options(struct options *o)
 {
-    if (o->context && !o->kubeconfig) {
-        fprintf(stderr, "kreg-conformance: --context needs --kubeconfig\n");
+    if ((o->context || o->forbidden_context) && !o->kubeconfig) {
+        fprintf(stderr, "kreg-conformance: %s needs --kubeconfig\n",
+                o->context ? "--context" : "--forbidden-context");
         return 2;
     }
     if (o->junit_file && !o->output)
@@ -118,9 +125,13 @@ static const char **string_option(struct options *o, const char *name)
         const char *name;
         const char **slot;
     } opts[] = {
-        {"--kubeconfig", &o->kubeconfig}, {"--context", &o->context},
-        {"--adapter", &o->adapter},       {"--output", &o->output},
-        {"--junit-file", &o->junit_file}, {"--filter", &o->filter},
+        {"--kubeconfig", &o->kubeconfig},
+        {"--context", &o->context},
+        {"--forbidden-context", &o->forbidden_context},
+        {"--adapter", &o->adapter},
+        {"--output", &o->output},
+        {"--junit-file", &o->junit_file},
+        {"--filter", &o->filter},
     };
     size_t i;
 
@@ -272,8 +283,8 @@ static int run(const struct options *o, const struct case_desc *d, size_t n,
     bool thread = false;
     int rc = 2;
 
-    if (target_open(&t, o->kubeconfig, o->context, msg, sizeof(msg)) !=
-        TARGET_OK) {
+    if (target_open(&t, o->kubeconfig, o->context, o->forbidden_context, msg,
+                    sizeof(msg)) != TARGET_OK) {
         util_log("%s", msg);
         target_close(&t);
         return 2;

@@ -37,17 +37,17 @@ struct reply {
     json_t *doc; /* decoded body, or NULL */
 };
 
-/* One request; *rep gets the status and decoded body (NULL-safe). */
-static int call(struct target *t, const char *method, const char *path,
-                const char *ctype, const char *body, struct reply *rep,
-                char *msg, size_t msg_size)
+/* One request as @p u; *rep gets the status and decoded body (NULL-safe). */
+static int call_as(struct target_user *u, const char *method, const char *path,
+                   const char *ctype, const char *body, struct reply *rep,
+                   char *msg, size_t msg_size)
 {
     struct kreg__response resp = {0};
     struct kreg_error err = {0};
     int rc;
 
     rc = kreg__http_request(
-        t->http, method, path, ctype, body, body ? strlen(body) : 0,
+        u->http, method, path, ctype, body, body ? strlen(body) : 0,
         strcmp(method, "GET") == 0 ? KREG__HTTP_IDEMPOTENT : 0, &resp, &err);
     if (rep) {
         rep->status = resp.status;
@@ -59,6 +59,14 @@ static int call(struct target *t, const char *method, const char *path,
     util_msg(msg, msg_size, "%s %s: %s", method, path,
              err.text[0] ? err.text : kreg_strerror(rc));
     return err.http_status == 404 ? TARGET_E_NOT_FOUND : TARGET_E_FAILED;
+}
+
+/* One request as the suite's own user. */
+static int call(struct target *t, const char *method, const char *path,
+                const char *ctype, const char *body, struct reply *rep,
+                char *msg, size_t msg_size)
+{
+    return call_as(&t->own, method, path, ctype, body, rep, msg, msg_size);
 }
 
 static void reply_release(struct reply *rep)
@@ -117,37 +125,47 @@ static int reserve_down_url(struct target *t, int *fd_out)
 }
 
 /* The CA PEM as a file, for adapters that take a path. */
-static int write_ca_file(struct target *t)
+static int write_ca_file(struct target_user *u)
 {
     char path[] = "/tmp/kreg-conf-ca-XXXXXX";
     int fd;
     bool ok;
 
-    if (!t->cfg.ca_pem)
+    if (!u->cfg.ca_pem)
         return 0;
     fd = mkstemp(path);
     if (fd < 0)
         return -1;
-    ok = util_write_all(fd, t->cfg.ca_pem, t->cfg.ca_len) == 0;
+    ok = util_write_all(fd, u->cfg.ca_pem, u->cfg.ca_len) == 0;
     close(fd);
-    t->ca_file = ok ? strdup(path) : NULL;
-    if (!t->ca_file)
+    u->ca_file = ok ? strdup(path) : NULL;
+    if (!u->ca_file)
         unlink(path);
-    return t->ca_file ? 0 : -1;
+    return u->ca_file ? 0 : -1;
 }
 
-static int open_client(struct target *t, const struct kreg_options *opt,
-                       char *msg, size_t msg_size)
+/* Load @p u's configuration (opt->context names it) and its client. */
+static int open_user(struct target_user *u, const struct kreg_options *opt,
+                     char *msg, size_t msg_size)
 {
     struct kreg_error err = {0};
 
-    if (kreg__config_load(opt, &t->cfg, &err) != KREG_OK ||
-        kreg__http_new(&t->cfg, opt, &t->http, &err) != KREG_OK ||
-        kreg__config_token(&t->cfg, &t->token, &err) != KREG_OK) {
-        util_msg(msg, msg_size, "target: %s", err.text);
+    if (opt->context) {
+        u->context = strdup(opt->context);
+        if (!u->context) {
+            util_msg(msg, msg_size, "target: out of memory");
+            return TARGET_E_FAILED;
+        }
+    }
+    if (kreg__config_load(opt, &u->cfg, &err) != KREG_OK ||
+        kreg__http_new(&u->cfg, opt, &u->http, &err) != KREG_OK ||
+        kreg__config_token(&u->cfg, &u->token, &err) != KREG_OK) {
+        util_msg(msg, msg_size, "target: %s%s%s", err.text,
+                 opt->context ? ", context " : "",
+                 opt->context ? opt->context : "");
         return TARGET_E_FAILED;
     }
-    if (write_ca_file(t) != 0) {
+    if (write_ca_file(u) != 0) {
         util_msg(msg, msg_size, "target: cannot write the CA file");
         return TARGET_E_FAILED;
     }
@@ -169,8 +187,40 @@ static int out_of_memory(char *msg, size_t msg_size)
     return TARGET_E_FAILED;
 }
 
+static void close_user(struct target_user *u)
+{
+    kreg__http_free(u->http);
+    kreg__config_release(&u->cfg);
+    if (u->ca_file)
+        unlink(u->ca_file);
+    free(u->ca_file);
+    free(u->context);
+    free(u->token);
+    memset(u, 0, sizeof(*u));
+}
+
+/* The --forbidden-context user: the same kubeconfig, another context,
+ * which must name the same server (the suite's namespace is there). */
+static int open_forbidden(struct target *t, struct kreg_options *opt,
+                          const char *context, char *msg, size_t msg_size)
+{
+    int rc;
+
+    opt->context = context;
+    rc = open_user(&t->forbidden, opt, msg, msg_size);
+    if (rc != TARGET_OK)
+        return rc;
+    if (strcmp(t->forbidden.cfg.server, t->own.cfg.server) != 0) {
+        util_msg(msg, msg_size,
+                 "target: --forbidden-context %s names server %s, not %s",
+                 context, t->forbidden.cfg.server, t->own.cfg.server);
+        return TARGET_E_FAILED;
+    }
+    return TARGET_OK;
+}
+
 int target_open(struct target *t, const char *kubeconfig, const char *context,
-                char *msg, size_t msg_size)
+                const char *forbidden_context, char *msg, size_t msg_size)
 {
     struct kreg_options opt = {0};
     struct fakeapi_error ferr = {0};
@@ -191,13 +241,14 @@ int target_open(struct target *t, const char *kubeconfig, const char *context,
         opt.server = fakeapi_url(t->srv);
     } else {
         t->kubeconfig = strdup(kubeconfig);
-        t->context = context ? strdup(context) : NULL;
-        if (!t->kubeconfig || (context && !t->context))
+        if (!t->kubeconfig)
             return out_of_memory(msg, msg_size);
         opt.kubeconfig = kubeconfig;
         opt.context = context;
     }
-    rc = open_client(t, &opt, msg, msg_size);
+    rc = open_user(&t->own, &opt, msg, msg_size);
+    if (rc == TARGET_OK && kubeconfig && forbidden_context)
+        rc = open_forbidden(t, &opt, forbidden_context, msg, msg_size);
     if (rc != TARGET_OK)
         return rc;
     if (reserve_down_url(t, &t->down_fd) != 0)
@@ -208,17 +259,11 @@ int target_open(struct target *t, const char *kubeconfig, const char *context,
 
 void target_close(struct target *t)
 {
-    kreg__http_free(t->http);
-    t->http = NULL;
-    kreg__config_release(&t->cfg);
+    close_user(&t->own);
+    close_user(&t->forbidden);
     fakeapi_stop(t->srv);
     t->srv = NULL;
-    if (t->ca_file)
-        unlink(t->ca_file);
-    free(t->ca_file);
     free(t->kubeconfig);
-    free(t->context);
-    free(t->token);
     free(t->down_url);
     if (t->down_fd >= 0)
         close(t->down_fd);
@@ -231,9 +276,12 @@ void target_describe(const struct target *t, char *out, size_t size)
     if (t->srv)
         util_msg(out, size, "embedded fakeapi %s", fakeapi_url(t->srv));
     else
-        util_msg(out, size, "kubeconfig %s (context %s, server %s%s)",
-                 t->kubeconfig, t->context ? t->context : "current",
-                 t->cfg.server, t->has_control ? ", fakeapi test control" : "");
+        util_msg(out, size, "kubeconfig %s (context %s, server %s%s%s%s)",
+                 t->kubeconfig, t->own.context ? t->own.context : "current",
+                 t->own.cfg.server,
+                 t->has_control ? ", fakeapi test control" : "",
+                 t->forbidden.http ? ", 403 cases as context " : "",
+                 t->forbidden.http ? t->forbidden.context : "");
 }
 
 /* ---- Namespace ---------------------------------------------------------*/
@@ -475,6 +523,29 @@ int target_pods_clear(struct target *t, char *msg, size_t msg_size)
 
 /* ---- Faults ------------------------------------------------------------*/
 
+bool target_has_forbidden(const struct target *t)
+{
+    return t->forbidden.http != NULL;
+}
+
+int target_forbidden_check(struct target *t, const char *method,
+                           const char *path, const char *body, char *msg,
+                           size_t msg_size)
+{
+    struct reply rep = {0};
+    int rc;
+
+    rc = call_as(&t->forbidden, method, path,
+                 body ? "application/merge-patch+json" : NULL, body, &rep, msg,
+                 msg_size);
+    reply_release(&rep);
+    if (rep.status == 403)
+        return TARGET_OK;
+    if (rc == TARGET_OK)
+        util_msg(msg, msg_size, "HTTP %ld", rep.status);
+    return TARGET_E_FAILED;
+}
+
 int target_fault(struct target *t, const char *method, const char *path,
                  int status, unsigned count, char *msg, size_t msg_size)
 {
@@ -536,18 +607,31 @@ void target_close_watches(struct target *t)
 
 /* ---- Implementation targets --------------------------------------------*/
 
+/* The implementation acts as @p u of @p t. */
+static void impl_as(const struct target *t, const struct target_user *u,
+                    const char *pod, struct impl_target *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->server = u->cfg.server;
+    out->namespace_ = t->ns;
+    out->pod = pod;
+    out->token = u->token;
+    out->ca_file = u->ca_file;
+    out->insecure = u->cfg.insecure;
+    out->kubeconfig = t->kubeconfig;
+    out->context = u->context;
+}
+
 void target_impl(const struct target *t, const char *pod,
                  struct impl_target *out)
 {
-    memset(out, 0, sizeof(*out));
-    out->server = t->cfg.server;
-    out->namespace_ = t->ns;
-    out->pod = pod;
-    out->token = t->token;
-    out->ca_file = t->ca_file;
-    out->insecure = t->cfg.insecure;
-    out->kubeconfig = t->kubeconfig;
-    out->context = t->context;
+    impl_as(t, &t->own, pod, out);
+}
+
+void target_impl_forbidden(const struct target *t, const char *pod,
+                           struct impl_target *out)
+{
+    impl_as(t, t->forbidden.http ? &t->forbidden : &t->own, pod, out);
 }
 
 void target_impl_down(const struct target *t, const char *pod,

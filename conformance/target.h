@@ -35,14 +35,23 @@ enum target_rc {
     TARGET_E_FAILED = 3,      /* the request failed; msg says why */
 };
 
+/* A user of the server as the suite acts as it. */
+struct target_user {
+    struct kreg__config cfg; /* its server, credentials, CA */
+    struct kreg__http *http; /* the suite's client as that user */
+    char *context;           /* kubeconfig context (copy), or NULL */
+    char *token;             /* the bearer token in use, or NULL */
+    char *ca_file;           /* the CA as a file for adapters, or NULL */
+};
+
 struct target {
-    fakeapi *srv;            /* the embedded server, or NULL */
-    struct kreg__config cfg; /* how the suite reaches the server */
-    struct kreg__http *http; /* the suite's own client */
-    char *kubeconfig;        /* copies, or NULL (embedded) */
-    char *context;
-    char *token;      /* the bearer token in use, or NULL */
-    char *ca_file;    /* the CA as a file for adapters, or NULL */
+    fakeapi *srv;           /* the embedded server, or NULL */
+    struct target_user own; /* the suite's user: namespaces, pods, checks */
+    /* --forbidden-context: a user of the same server whom RBAC refuses
+     * list, watch and patch on pods (HTTP 403); "forbidden.http" is NULL
+     * without one, and the 403 cases inject faults instead */
+    struct target_user forbidden;
+    char *kubeconfig; /* copy, or NULL (embedded) */
     char *down_url;   /* a URL on which nothing listens */
     int down_fd;      /* its socket: bound, never listening */
     char ns[64];      /* this run's namespace, "" before */
@@ -53,18 +62,21 @@ struct target {
 
 /*
  * Open a target: with @p kubeconfig NULL start the embedded fake server,
- * else use that file (and @p context, may be NULL). Nothing is created on
+ * else use that file (and @p context, may be NULL). With
+ * @p forbidden_context (needs @p kubeconfig) the 403 cases act as that
+ * context's user, which must name the same server. Nothing is created on
  * the server yet. On failure @p t needs no target_close() (it is harmless).
  * Returns TARGET_OK or TARGET_E_FAILED with @p msg filled.
  */
 int target_open(struct target *t, const char *kubeconfig, const char *context,
-                char *msg, size_t msg_size);
+                const char *forbidden_context, char *msg, size_t msg_size);
 
 /* Free all @p t owns (stops the embedded server); the namespace must be
  * deleted first. A zeroed @p t is a no-op. */
 void target_close(struct target *t);
 
-/* Human text: "embedded fakeapi http://..." or "kubeconfig F (context C)". */
+/* Human text: "embedded fakeapi http://..." or "kubeconfig F (context C,
+ * ...)". */
 void target_describe(const struct target *t, char *out, size_t size);
 
 /* ---- Namespace ---------------------------------------------------------*/
@@ -119,6 +131,19 @@ int target_pods_clear(struct target *t, char *msg, size_t msg_size);
 int target_fault(struct target *t, const char *method, const char *path,
                  int status, unsigned count, char *msg, size_t msg_size);
 
+/* Whether the 403 cases act as a --forbidden-context user. */
+bool target_has_forbidden(const struct target *t);
+
+/*
+ * Check that the server refuses @p method on @p path (body @p body, a
+ * merge patch, or NULL) to the --forbidden-context user with 403:
+ * TARGET_OK if so, else TARGET_E_FAILED with @p msg saying what came.
+ * The 403 cases' precondition: the refusal comes from the server.
+ */
+int target_forbidden_check(struct target *t, const char *method,
+                           const char *path, const char *body, char *msg,
+                           size_t msg_size);
+
 /* Remove pending faults (no-op without test control). */
 void target_faults_clear(struct target *t);
 
@@ -132,6 +157,11 @@ void target_close_watches(struct target *t);
  * the strings are borrowed from @p t and @p pod. */
 void target_impl(const struct target *t, const char *pod,
                  struct impl_target *out);
+
+/* As target_impl(), but acting as the --forbidden-context user; without
+ * one, as target_impl() (the 403 cases then inject faults). */
+void target_impl_forbidden(const struct target *t, const char *pod,
+                           struct impl_target *out);
 
 /* As target_impl(), but pointing at a server that is down. */
 void target_impl_down(const struct target *t, const char *pod,
