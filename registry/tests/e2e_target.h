@@ -56,9 +56,22 @@
  * a namespace's deletion (kube-controller-manager does both). */
 #define E2E_CLUSTER_WAIT_S 60
 
+/*
+ * A group's run against a cluster: its namespaces carry the label
+ * kreg.io/e2e-run=<id>; a test's teardown deletes its namespace and the
+ * group's teardown waits until all are gone (kube-controller-manager takes
+ * some 5 s per namespace, and deletes several at once).
+ */
+struct e2e_run {
+    char id[16];
+    struct kreg__config cfg;
+    struct kreg__http *http;
+};
+
 /* The state of one test: a target, a handle for pod "pod-a", watches. */
 struct e2e {
-    fakeapi *srv; /* the embedded server; NULL against a cluster */
+    struct e2e_run *run; /* the group's, or NULL (fakeapi) */
+    fakeapi *srv;        /* the embedded server; NULL against a cluster */
     kreg *r;
     kreg_watch *watches[E2E_WATCHES]; /* freed by the teardown */
     char ns[64];                      /* E2E_NS, or this test's own */
@@ -122,13 +135,14 @@ static inline kreg *e2e_handle_as(const struct e2e *t, const char *pod)
 }
 
 /*
- * One request of the helpers' own client (the status; 0 when none came,
- * with @p why filled). @p text (optional) gets the body (new string).
- * Never asserts: the teardown uses it too.
+ * One request with @p http (the status; 0 when none came, with @p why
+ * filled). @p text (optional) gets the body (new string). Never asserts:
+ * the teardowns use it too.
  */
-static inline long e2e_send(struct e2e *t, const char *method, const char *path,
-                            const char *ctype, const char *body, char **text,
-                            char *why, size_t why_size)
+static inline long e2e_http_send(struct kreg__http *http, const char *method,
+                                 const char *path, const char *ctype,
+                                 const char *body, char **text, char *why,
+                                 size_t why_size)
 {
     struct kreg__response resp;
     struct kreg_error err;
@@ -138,7 +152,7 @@ static inline long e2e_send(struct e2e *t, const char *method, const char *path,
 
     memset(&resp, 0, sizeof(resp));
     memset(&err, 0, sizeof(err));
-    rc = kreg__http_request(t->http, method, path, ctype, body,
+    rc = kreg__http_request(http, method, path, ctype, body,
                             body ? strlen(body) : 0, flags, &resp, &err);
     status = resp.status;
     if (text)
@@ -148,6 +162,15 @@ static inline long e2e_send(struct e2e *t, const char *method, const char *path,
                  err.text[0] ? err.text : kreg_strerror(rc));
     kreg__response_release(&resp);
     return status;
+}
+
+/* e2e_http_send() with the helpers' own client of @p t. */
+static inline long e2e_send(struct e2e *t, const char *method, const char *path,
+                            const char *ctype, const char *body, char **text,
+                            char *why, size_t why_size)
+{
+    return e2e_http_send(t->http, method, path, ctype, body, text, why,
+                         why_size);
 }
 
 /* e2e_send() that fails the test when no answer came (or no memory). */
@@ -249,7 +272,7 @@ static inline int e2e_waiter_feed(void *ctx, const char *p, size_t n)
  * Returns whether it came; when the server refused the watch, *refused
  * (optional) gets the HTTP status. Never asserts.
  */
-static inline bool e2e_wait_event(struct e2e *t, const char *path,
+static inline bool e2e_wait_event(struct kreg__http *http, const char *path,
                                   const char *want, long *refused)
 {
     struct e2e_waiter *w = calloc(1, sizeof(*w));
@@ -272,7 +295,7 @@ static inline bool e2e_wait_event(struct e2e *t, const char *path,
     while (n > 0 && (size_t)n < sizeof(url) && !w->seen &&
            e2e_now_ms() < deadline) {
         memset(&err, 0, sizeof(err));
-        if (kreg__http_stream(t->http, url, e2e_waiter_feed, w, &stop, &err) !=
+        if (kreg__http_stream(http, url, e2e_waiter_feed, w, &stop, &err) !=
             KREG_OK) {
             if (refused)
                 *refused = err.http_status;
@@ -287,7 +310,8 @@ static inline bool e2e_wait_event(struct e2e *t, const char *path,
 /* ---- Lifecycle ---------------------------------------------------------*/
 
 /* The helpers' own client for @p t's server. */
-static inline int e2e_open_client(struct e2e *t)
+static inline int e2e_client_open(const struct e2e *t, struct kreg__config *cfg,
+                                  struct kreg__http **http)
 {
     struct kreg_options o;
     struct kreg_error err;
@@ -295,12 +319,17 @@ static inline int e2e_open_client(struct e2e *t)
     e2e_options(t, NULL, &o);
     o.retry_base_ms = 20;
     memset(&err, 0, sizeof(err));
-    if (kreg__config_load(&o, &t->cfg, &err) != KREG_OK ||
-        kreg__http_new(&t->cfg, &o, &t->http, &err) != KREG_OK) {
+    if (kreg__config_load(&o, cfg, &err) != KREG_OK ||
+        kreg__http_new(cfg, &o, http, &err) != KREG_OK) {
         print_error("e2e: %s\n", err.text);
         return -1;
     }
     return 0;
+}
+
+static inline int e2e_open_client(struct e2e *t)
+{
+    return e2e_client_open(t, &t->cfg, &t->http);
 }
 
 static inline uint32_t e2e_random(void)
@@ -334,8 +363,8 @@ static inline int e2e_ns_create(struct e2e *t)
         snprintf(t->ns, sizeof(t->ns), "kreg-e2e-%08x", e2e_random());
         snprintf(body, sizeof(body),
                  "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":"
-                 "{\"name\":\"%s\",\"labels\":{\"kreg.io/e2e\":\"true\"}}}",
-                 t->ns);
+                 "{\"name\":\"%s\",\"labels\":{\"kreg.io/e2e-run\":\"%s\"}}}",
+                 t->ns, t->run ? t->run->id : "none");
         status = e2e_send(t, "POST", "/api/v1/namespaces", "application/json",
                           body, NULL, why, sizeof(why));
         if (status != 409)
@@ -351,7 +380,7 @@ static inline int e2e_ns_create(struct e2e *t)
              "?fieldSelector=metadata.name%%3Ddefault",
              t->ns);
     /* a server without ServiceAccounts (fakeapi) has nothing to wait for */
-    if (!e2e_wait_event(t, path, "ADDED", &refused) && refused != 404) {
+    if (!e2e_wait_event(t->http, path, "ADDED", &refused) && refused != 404) {
         print_error("e2e: namespace %s: no default ServiceAccount in %d s\n",
                     t->ns, E2E_CLUSTER_WAIT_S);
         return -1;
@@ -418,7 +447,7 @@ static inline int e2e_ns_delete(struct e2e *t)
                  "/api/v1/namespaces?fieldSelector=metadata.name%%3D%s"
                  "&resourceVersion=%s",
                  t->ns, rv);
-        gone = e2e_wait_event(t, path, "DELETED", NULL);
+        gone = e2e_wait_event(t->http, path, "DELETED", NULL);
     }
     free(rv);
     if (!gone)
@@ -427,19 +456,24 @@ static inline int e2e_ns_delete(struct e2e *t)
     return gone ? 0 : -1;
 }
 
-/* Free all of @p t; against a cluster, delete its namespace first. */
+/* Free all of @p t; against a cluster, delete its namespace first (its
+ * group's teardown waits for it, or else this does). */
 static inline int e2e_close(struct e2e *t)
 {
+    char ns_path[128];
     size_t i;
     int rc = 0;
 
+    snprintf(ns_path, sizeof(ns_path), "/api/v1/namespaces/%s", t->ns);
     /* kreg.h: watchers before their handle, also after a failed test */
     for (i = 0; i < E2E_WATCHES; i++)
         kreg_watch_free(t->watches[i]);
     kreg_free(t->r);
     if (t->http && t->ns[0]) {
         e2e_release_held(t);
-        if (!t->srv)
+        if (t->run)
+            (void)e2e_send(t, "DELETE", ns_path, NULL, NULL, NULL, NULL, 0);
+        else if (!t->srv)
             rc = e2e_ns_delete(t);
     }
     kreg__http_free(t->http);
@@ -469,7 +503,8 @@ static inline int e2e_setup(void **state)
 }
 
 /* Setup on the target the environment selects: fakeapi as e2e_setup(), or
- * the cluster of KREG_E2E_KUBECONFIG in a namespace of this test's own. */
+ * the cluster of KREG_E2E_KUBECONFIG in a namespace of this test's own
+ * (*@p state: the group's struct e2e_run, or NULL). */
 static inline int e2e_setup_target(void **state)
 {
     struct e2e *t;
@@ -479,6 +514,7 @@ static inline int e2e_setup_target(void **state)
     t = calloc(1, sizeof(*t));
     if (!t)
         return -1;
+    t->run = *state;
     if (e2e_open_client(t) != 0 || e2e_ns_create(t) != 0) {
         (void)e2e_close(t);
         return -1;
@@ -491,6 +527,87 @@ static inline int e2e_setup_target(void **state)
 static inline int e2e_teardown(void **state)
 {
     return e2e_close(*state);
+}
+
+/* Group setup against a cluster: the run (fakeapi: none). */
+static inline int e2e_group_setup(void **state)
+{
+    struct e2e_run *run;
+    struct e2e probe;
+
+    *state = NULL;
+    if (!e2e_is_cluster())
+        return 0;
+    run = calloc(1, sizeof(*run));
+    if (!run)
+        return -1;
+    snprintf(run->id, sizeof(run->id), "%08x", e2e_random());
+    memset(&probe, 0, sizeof(probe));
+    if (e2e_client_open(&probe, &run->cfg, &run->http) != 0) {
+        kreg__config_release(&run->cfg);
+        free(run);
+        return -1;
+    }
+    *state = run;
+    return 0;
+}
+
+/*
+ * Wait until no namespace of @p run is left: list them, and while some
+ * are, watch from that list for the next deletion (no new one can come).
+ */
+static inline int e2e_run_wait_gone(struct e2e_run *run)
+{
+    char path[192];
+    char from[256];
+    int64_t deadline = e2e_now_ms() + 2 * E2E_CLUSTER_WAIT_S * 1000;
+    long status;
+    size_t left = 1;
+
+    snprintf(path, sizeof(path),
+             "/api/v1/namespaces?labelSelector=kreg.io%%2Fe2e-run%%3D%s",
+             run->id);
+    while (left > 0 && e2e_now_ms() < deadline) {
+        char *text = NULL;
+        json_t *doc;
+        const char *rv;
+
+        status =
+            e2e_http_send(run->http, "GET", path, NULL, NULL, &text, NULL, 0);
+        doc = status == 200 && text ? json_loads(text, 0, NULL) : NULL;
+        free(text);
+        if (!doc)
+            break;
+        left = json_array_size(json_object_get(doc, "items"));
+        rv = json_string_value(json_object_get(json_object_get(doc, "metadata"),
+                                               "resourceVersion"));
+        if (left > 0 && rv)
+            snprintf(from, sizeof(from), "%s&resourceVersion=%s", path, rv);
+        json_decref(doc);
+        if (left > 0 &&
+            (!rv || !e2e_wait_event(run->http, from, "DELETED", NULL)))
+            break;
+    }
+    if (left == 0)
+        return 0;
+    print_error("e2e: namespaces labelled kreg.io/e2e-run=%s are left\n",
+                run->id);
+    return -1;
+}
+
+/* Group teardown: wait for the run's namespaces to be gone. */
+static inline int e2e_group_teardown(void **state)
+{
+    struct e2e_run *run = *state;
+    int rc;
+
+    if (!run)
+        return 0;
+    rc = e2e_run_wait_gone(run);
+    kreg__http_free(run->http);
+    kreg__config_release(&run->cfg);
+    free(run);
+    return rc;
 }
 
 /* Table entries: a test for any target, and one that needs fakeapi. */
@@ -535,7 +652,8 @@ static inline int e2e_run_group(const char *group, const struct e2e_test *tests,
                e2e_env(E2E_ENV_CONTEXT) ? e2e_env(E2E_ENV_CONTEXT) : "current",
                n - m);
     fflush(stdout);
-    rc = _cmocka_run_group_tests(group, run, m, NULL, NULL);
+    rc = _cmocka_run_group_tests(group, run, m, e2e_group_setup,
+                                 e2e_group_teardown);
     free(run);
     return rc;
 }
