@@ -21,7 +21,8 @@
  * hands out is new (the test frees it). Nothing here sleeps to let time
  * pass: watch results are waited for with kreg_watch_next() and a hang
  * guard, the cluster's own work (a namespace's ServiceAccount, its
- * deletion) with watches.
+ * deletion) with watches; only a pod create that a brand-new namespace
+ * refuses for a moment is tried again after a short backoff, bounded.
  */
 #ifndef KREG_TESTS_E2E_H
 #define KREG_TESTS_E2E_H
@@ -39,6 +40,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "e2e_pods.h"
 #include "e2e_target.h"
 #include "fakeapi.h"
 #include "kreg.h"
