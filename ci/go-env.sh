@@ -8,6 +8,7 @@
 # (golang.org/toolchain) under $KREG_GO_HOME.
 # shellcheck shell=bash
 
+# shellcheck disable=SC2034 # read by the scripts that source this file
 KREG_GO_HOME=${KREG_GO_HOME:-/usr/local/lib/kreg-go}
 kreg_go_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # The version every module under ci/ asks for, e.g. 1.26.0.

@@ -103,6 +103,9 @@ if [ ${#missing[@]} -gt 0 ]; then
         policy_ours=0
     fi
 fi
+# Debian 12's kubectl 1.20 for the fakeapi_kubectl_1_20 test: unpacked
+# into ~/.cache, never installed over the machine's kubectl.
+bash ci/debian-kubectl.sh >/dev/null
 
 # ---- Go: the module golang.org/toolchain, which `go` itself fetches to
 # switch toolchains, downloaded by whichever go is installed (Debian's

@@ -6,7 +6,9 @@
 # Usage: kubectl_test.sh [--kubectl PATH | --debian-kubectl] FAKEAPI_BINARY
 #        kubectl_test.sh [--kubectl PATH | --debian-kubectl] \
 #                        --kubeconfig FILE [--context NAME]
-#   --kubectl PATH    the kubectl to drive (default: the one on PATH); one
+#   --kubectl PATH    the kubectl to drive (default: $KREG_KUBECTL, which
+#                     ci/test.sh sets to the kubectl built with the real
+#                     control plane, else the one on PATH); one
 #                     older than 1.24 (no --subresource) sets the status
 #                     with a PUT through `replace --raw` instead
 #   --debian-kubectl  Debian 12's kubectl 1.20 (ci/debian-kubectl.sh)
@@ -24,7 +26,7 @@ usage="usage: kubectl_test.sh [--kubectl PATH | --debian-kubectl] \
 bin=
 real_kc=
 context=
-kubectl=kubectl
+kubectl=${KREG_KUBECTL:-kubectl}
 debian=0
 while [ $# -gt 0 ]; do
     case $1 in
