@@ -211,11 +211,15 @@ static int list(struct kreg__service_reader *p,
     rc = kreg__service_read_kind(p, &here, &k);
     if (rc != KREG_OK)
         return rc;
-    if (k != KREG__SERVICE_K_ARRAY)
+    if (k != KREG__SERVICE_K_ARRAY && k != KREG__SERVICE_K_NULL)
         return kreg__service_read_fail_type(p, &here, "array", k);
     items = json_array();
     if (!items || json_object_set_new(target, "items", items) != 0)
         return kreg__service_read_nomem(p);
+    /* an empty PartialObjectMetadataList: kube-apiserver writes Go's nil
+     * slice, "items":null (client-go reads it as no items) */
+    if (k == KREG__SERVICE_K_NULL)
+        return kreg__service_read_literal(p, &here, "null");
     return kreg__service_read_array(p, &here, item, items, &n);
 }
 

@@ -135,6 +135,22 @@ static void test_podlist_empty_items(void **state)
     json_decref(l);
 }
 
+/* kube-apiserver writes an empty PartialObjectMetadataList's items as
+ * Go's nil slice (v1.37.2): no items, as client-go reads it. */
+static void test_podlist_null_items_are_none(void **state)
+{
+    json_t *l = parse("{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":"
+                      "\"meta.k8s.io/v1\",\"metadata\":{\"resourceVersion\":"
+                      "\"599\"},\"items\":null}",
+                      NULL);
+
+    (void)state;
+    assert_non_null(l);
+    assert_true(json_is_array(json_object_get(l, "items")));
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+    json_decref(l);
+}
+
 static void test_podlist_refuses_malformed_text(void **state)
 {
     static const struct {
@@ -216,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_podlist_reads_strings_as_go_does),
         cmocka_unit_test(test_podlist_reads_partial_object_metadata),
         cmocka_unit_test(test_podlist_empty_items),
+        cmocka_unit_test(test_podlist_null_items_are_none),
         cmocka_unit_test(test_podlist_refuses_malformed_text),
         cmocka_unit_test(test_podlist_refuses_deep_nesting),
     };
