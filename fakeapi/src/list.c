@@ -175,15 +175,17 @@ void fakeapi__send_partial_list(struct resp *out, const char *version,
         rc = kbuf_addf(&b, ",\"continue\":\"%s\"", cont);
     if (rc == KBUF_OK && remaining >= 0)
         rc = kbuf_addf(&b, ",\"remainingItemCount\":%lld", remaining);
+    /* kube-apiserver writes an empty PartialObjectMetadataList's items as
+     * Go's nil slice: null (a PodList's as []) */
     if (rc == KBUF_OK)
-        rc = kbuf_adds(&b, "},\"items\":[");
+        rc = kbuf_adds(&b, n ? "},\"items\":[" : "},\"items\":null}");
     for (i = 0; rc == KBUF_OK && i < n; i++) {
         if (i > 0)
             rc = kbuf_addc(&b, ',');
         if (rc == KBUF_OK)
             rc = fakeapi__obj_partial(objs[i], version, &b);
     }
-    if (rc == KBUF_OK)
+    if (rc == KBUF_OK && n)
         rc = kbuf_adds(&b, "]}");
     if (rc != KBUF_OK) {
         fakeapi__resp_status(

@@ -348,6 +348,34 @@ static void test_list_partial_object_metadata(void **state)
     http_res_free(&r);
 }
 
+/* kube-apiserver v1.37.2 writes an empty PartialObjectMetadataList (v1
+ * and v1beta1) with Go's nil slice: "items":null. */
+static void test_list_empty_partial_object_metadata_has_items_null(void **state)
+{
+    fakeapi *srv = *state;
+    const char *const versions[] = {"v1", "v1beta1"};
+    char accept[128];
+    struct http_res r;
+    size_t i;
+
+    for (i = 0; i < 2; i++) {
+        snprintf(accept, sizeof(accept),
+                 "application/json;as=PartialObjectMetadataList;"
+                 "g=meta.k8s.io;v=%s",
+                 versions[i]);
+        assert_int_equal(get_as(srv,
+                                "/api/v1/namespaces/default/pods?"
+                                "labelSelector=a%3Db",
+                                accept, &r),
+                         200);
+        assert_string_equal(jstr(r.json, "kind"), "PartialObjectMetadataList");
+        assert_non_null(jstr(r.json, "metadata.resourceVersion"));
+        assert_string_equal(r.body + strlen(r.body) - 13, "\"items\":null}");
+        assert_true(json_is_null(json_object_get(r.json, "items")));
+        http_res_free(&r);
+    }
+}
+
 /* As a real server: the form must fit the answer (406 otherwise), and
  * only meta.k8s.io v1 and v1beta1 are served. */
 static void test_list_partial_object_metadata_misfits(void **state)
@@ -463,6 +491,7 @@ int main(void)
         T(test_list_cluster_wide_in_key_order),
         T(test_list_namespaced_and_trailing_slash),
         T(test_list_empty_has_items_array),
+        T(test_list_empty_partial_object_metadata_has_items_null),
         T(test_list_label_selectors_full_grammar),
         T(test_list_bad_selector_is_400),
         T(test_list_field_selectors),
