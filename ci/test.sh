@@ -128,8 +128,6 @@ done
 echo
 echo "== ci/test.sh summary"
 printf '%s\n' "${results[@]}"
-if [ "$failed" -ne 0 ]; then
-    echo "ci/test.sh: $failed stage(s) failed"
-    exit 1
-fi
-echo "ci/test.sh: all green"
+# the plain closing line CI systems read
+echo "stages: $((${#results[@]} - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
