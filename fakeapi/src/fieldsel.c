@@ -1,6 +1,7 @@
 /*
- * fieldsel: pod field selectors (k8s-api.md §3; fields.ParseSelector and
- * the Pod field label conversion of pkg/apis/core/v1/conversion.go).
+ * fieldsel: pod and namespace field selectors (k8s-api.md §3;
+ * fields.ParseSelector and the Pod and Namespace field label conversions
+ * of pkg/apis/core/v1/conversion.go).
  */
 #include "selector.h"
 
@@ -32,10 +33,12 @@ enum pod_field {
  * these labels pass, spec.host is renamed spec.nodeName, anything else is
  * "field label not supported".
  */
-static const struct {
+struct field_label {
     const char *label;
     enum pod_field field;
-} pod_fields[] = {
+};
+
+static const struct field_label pod_fields[] = {
     {"metadata.name", PF_NAME},
     {"metadata.namespace", PF_NAMESPACE},
     {"spec.nodeName", PF_NODE_NAME},
@@ -48,6 +51,19 @@ static const struct {
     {"status.podIPs", PF_POD_IPS},
     {"status.nominatedNodeName", PF_NOMINATED_NODE},
     {"spec.host", PF_NODE_NAME},
+    {NULL, PF_NAME},
+};
+
+/*
+ * The Namespace conversion (AddFieldLabelConversionsForNamespace in
+ * pkg/apis/core/v1/conversion.go): only these two pass. The registry's
+ * NamespaceToSelectableFields (pkg/registry/core/namespace/strategy.go)
+ * reads them from the same members as a pod's.
+ */
+static const struct field_label ns_fields[] = {
+    {"metadata.name", PF_NAME},
+    {"status.phase", PF_PHASE},
+    {NULL, PF_NAME},
 };
 
 struct fterm {
@@ -62,15 +78,16 @@ struct fakeapi_fsel {
     size_t n;
 };
 
-static bool lookup_field(const char *p, size_t n, enum pod_field *f)
+static bool lookup_field(const struct field_label *table, const char *p,
+                         size_t n, enum pod_field *f)
 {
     size_t i;
 
-    for (i = 0; i < sizeof(pod_fields) / sizeof(pod_fields[0]); i++) {
-        const char *l = pod_fields[i].label;
+    for (i = 0; table[i].label; i++) {
+        const char *l = table[i].label;
 
         if (fakeapi__gotext_cmp(p, n, l, strlen(l)) == 0) {
-            *f = pod_fields[i].field;
+            *f = table[i].field;
             return true;
         }
     }
@@ -242,15 +259,16 @@ static int parse_terms(const char *text, struct span *parts, size_t nparts,
 }
 
 /* The Transform step (handlers/get.go): every field label through the
- * Pod conversion, in term order; the first unknown one is the error. */
-static int convert_fields(struct fakeapi_fsel *sel, const struct span *lhs,
+ * kind's conversion, in term order; the first unknown one is the error. */
+static int convert_fields(const struct field_label *table,
+                          struct fakeapi_fsel *sel, const struct span *lhs,
                           struct kbuf *msg)
 {
     size_t i;
     int rc;
 
     for (i = 0; i < sel->n; i++) {
-        if (lookup_field(lhs[i].p, lhs[i].n, &sel->terms[i].field))
+        if (lookup_field(table, lhs[i].p, lhs[i].n, &sel->terms[i].field))
             continue;
         rc = kbuf_addf(msg, "field label not supported: %.*s", (int)lhs[i].n,
                        lhs[i].p);
@@ -259,8 +277,8 @@ static int convert_fields(struct fakeapi_fsel *sel, const struct span *lhs,
     return FAKEAPI_OK;
 }
 
-int fakeapi__fsel_parse(const char *text, struct fakeapi_fsel **out,
-                        json_t **status)
+static int parse_with(const struct field_label *table, const char *text,
+                      struct fakeapi_fsel **out, json_t **status)
 {
     struct fakeapi_fsel *sel = NULL;
     struct span *parts = NULL;
@@ -297,7 +315,7 @@ int fakeapi__fsel_parse(const char *text, struct fakeapi_fsel **out,
     }
     rc = parse_terms(text, parts, nparts, sel, lhs, &msg);
     if (rc == FAKEAPI_OK)
-        rc = convert_fields(sel, lhs, &msg);
+        rc = convert_fields(table, sel, lhs, &msg);
 out:
     if (rc == FAKEAPI_OK) {
         *out = sel;
@@ -310,6 +328,18 @@ out:
     free(parts);
     kbuf_release(&msg);
     return rc;
+}
+
+int fakeapi__fsel_parse(const char *text, struct fakeapi_fsel **out,
+                        json_t **status)
+{
+    return parse_with(pod_fields, text, out, status);
+}
+
+int fakeapi__fsel_parse_ns(const char *text, struct fakeapi_fsel **out,
+                           json_t **status)
+{
+    return parse_with(ns_fields, text, out, status);
 }
 
 void fakeapi__fsel_free(struct fakeapi_fsel *s)
@@ -464,7 +494,7 @@ const char *fakeapi__fsel_exact(const struct fakeapi_fsel *s, const char *field)
     enum pod_field f;
     size_t i;
 
-    if (!s || !field || !lookup_field(field, strlen(field), &f))
+    if (!s || !field || !lookup_field(pod_fields, field, strlen(field), &f))
         return NULL;
     for (i = 0; i < s->n; i++) {
         if (!s->terms[i].neq && s->terms[i].field == f)

@@ -11,6 +11,7 @@
 #include "handlers.h"
 #include "pod.h"
 #include "protobuf.h"
+#include "selector.h"
 #include "status.h"
 #include "validate.h"
 
@@ -114,48 +115,68 @@ static json_t *ns_table(json_t *items, const char *rv, const char *version)
     return t;
 }
 
-void fakeapi__ns_list(struct req *r, struct resp *out)
+/* Does namespace @p o pass both selectors? (The registry's filter:
+ * labels, then NamespaceToSelectableFields.) */
+static bool ns_selected(const struct fakeapi_lsel *ls,
+                        const struct fakeapi_fsel *fs, struct fakeapi_obj *o)
+{
+    json_t *tree;
+    bool ok;
+
+    if (fakeapi__lsel_is_empty(ls) && fakeapi__fsel_is_empty(fs))
+        return true;
+    tree = fakeapi__obj_tree(o);
+    ok =
+        tree &&
+        fakeapi__lsel_matches(
+            ls, json_object_get(json_object_get(tree, "metadata"), "labels")) &&
+        fakeapi__fsel_matches(fs, tree);
+    json_decref(tree);
+    return ok;
+}
+
+/* The namespaces that pass the selectors (read lock held): a new array of
+ * borrowed snapshots in store order, or NULL when out of memory. */
+static struct fakeapi_obj **ns_select(struct store *st,
+                                      const struct fakeapi_lsel *ls,
+                                      const struct fakeapi_fsel *fs, size_t *n)
+{
+    struct fakeapi_obj **objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
+    size_t i;
+
+    *n = 0;
+    for (i = 0; objs && i < st->nns; i++) {
+        if (ns_selected(ls, fs, st->nsv[i]->obj))
+            objs[(*n)++] = st->nsv[i]->obj;
+    }
+    return objs;
+}
+
+static json_t *oom_status(void)
+{
+    return fakeapi__status_new(500, "InternalError",
+                               "Internal error occurred: out of memory");
+}
+
+/* Answer the list in the negotiated form (read lock held). */
+static void ns_send_list(struct req *r, const struct fakeapi_media *m,
+                         struct fakeapi_obj **objs, size_t n, struct resp *out)
 {
     struct store *st = &r->srv->store;
     json_t *items;
-    struct fakeapi_media m;
-    json_t *bad = fakeapi__negotiate(r, &m);
     char rv[24];
     size_t i;
 
-    if (!bad)
-        bad = fakeapi__partial_misfit(&m, true, "*core.NamespaceList");
-    if (bad) {
-        fakeapi__resp_status(out, bad);
-        return;
-    }
-    if (m.form == FAKEAPI_FORM_PARTIAL_LIST) {
-        struct fakeapi_obj **objs;
-
-        fakeapi__store_rdlock(st);
-        objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
-        for (i = 0; objs && i < st->nns; i++)
-            objs[i] = st->nsv[i]->obj;
-        if (objs)
-            fakeapi__send_partial_list(out, m.version, objs, st->nns, st->rv,
-                                       NULL, -1);
-        else
-            fakeapi__resp_status(
-                out, fakeapi__status_new(500, "InternalError",
-                                         "Internal error occurred: out of "
-                                         "memory"));
-        fakeapi__store_unlock(st);
-        free(objs);
+    if (m->form == FAKEAPI_FORM_PARTIAL_LIST) {
+        fakeapi__send_partial_list(out, m->version, objs, n, st->rv, NULL, -1);
         return;
     }
     items = json_array();
-    fakeapi__store_rdlock(st);
-    for (i = 0; i < st->nns; i++)
-        json_array_append_new(items, fakeapi__obj_tree(st->nsv[i]->obj));
+    for (i = 0; i < n; i++)
+        json_array_append_new(items, fakeapi__obj_tree(objs[i]));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
-    fakeapi__store_unlock(st);
-    if (m.form == FAKEAPI_FORM_TABLE) {
-        json_t *t = ns_table(items, rv, m.version);
+    if (m->form == FAKEAPI_FORM_TABLE) {
+        json_t *t = ns_table(items, rv, m->version);
 
         json_decref(items);
         fakeapi__resp_json(out, 200, t);
@@ -166,6 +187,44 @@ void fakeapi__ns_list(struct req *r, struct resp *out)
                                  "NamespaceList", "apiVersion", "v1",
                                  "metadata", "resourceVersion", rv, "items",
                                  items));
+}
+
+/*
+ * GET /api/v1/namespaces: labelSelector and fieldSelector filter as the
+ * registry does (handlers/get.go ListResource parses the label selector
+ * first, then the field selector through the Namespace conversion).
+ */
+void fakeapi__ns_list(struct req *r, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
+    struct fakeapi_lsel *ls = NULL;
+    struct fakeapi_fsel *fs = NULL;
+    struct fakeapi_obj **objs;
+    size_t n;
+
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, true, "*core.NamespaceList");
+    if (!bad &&
+        (fakeapi__lsel_parse(fakeapi__arg(r, "labelSelector"), &ls, &bad) ||
+         fakeapi__fsel_parse_ns(fakeapi__arg(r, "fieldSelector"), &fs, &bad)))
+        bad = bad ? bad : oom_status();
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        goto out;
+    }
+    fakeapi__store_rdlock(st);
+    objs = ns_select(st, ls, fs, &n);
+    if (objs)
+        ns_send_list(r, &m, objs, n, out);
+    else
+        fakeapi__resp_status(out, oom_status());
+    fakeapi__store_unlock(st);
+    free(objs);
+out:
+    fakeapi__lsel_free(ls);
+    fakeapi__fsel_free(fs);
 }
 
 void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)

@@ -137,6 +137,16 @@ FAKEAPI_NODISCARD int fakeapi__fsel_parse(const char *text,
                                           struct fakeapi_fsel **out,
                                           json_t **status);
 
+/**
+ * Parse a namespace field selector: as fakeapi__fsel_parse(), with the
+ * Namespace field label conversion (metadata.name and status.phase; any
+ * other label is `field label not supported: <label>`). Match it against
+ * Namespace objects with fakeapi__fsel_matches().
+ */
+FAKEAPI_NODISCARD int fakeapi__fsel_parse_ns(const char *text,
+                                             struct fakeapi_fsel **out,
+                                             json_t **status);
+
 /** Free a field selector and all it owns; NULL is a no-op. */
 void fakeapi__fsel_free(struct fakeapi_fsel *s);
 
