@@ -6,6 +6,7 @@
 #     restricted user; no case may be skipped);
 #   - fakeapi's kubectl and Python-client tests;
 #   - libkreg's end-to-end tests that need no injected fault.
+# First checks ci/realapi.sh's own failures (ci/realapi-selftest.sh).
 # Brings the control plane up (ci/realapi.sh), prints its version and each
 # step's counts, and takes it down, also on failure or Ctrl-C.
 #
@@ -38,6 +39,13 @@ fi
 start=$SECONDS
 bin=$(ci/realapi.sh build) || exit 1
 echo "realapi-tests: control plane binaries in $bin ($((SECONDS - start)) s)"
+
+# realapi.sh's own bad input first: it must fail clearly and leave
+# nothing behind before anything else relies on it.
+if ! bash ci/realapi-selftest.sh "$bin"; then
+    echo "realapi-tests: ci/realapi-selftest.sh failed"
+    exit 1
+fi
 
 work=$(mktemp -d)
 dir=$work/realapi
