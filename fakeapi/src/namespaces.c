@@ -8,6 +8,7 @@
 
 #include <time.h>
 
+#include "fieldval.h"
 #include "handlers.h"
 #include "pod.h"
 #include "protobuf.h"
@@ -251,8 +252,11 @@ void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
     fakeapi__store_unlock(st);
 }
 
-/* The Namespace body: JSON, or protobuf as kubectl's typed client sends. */
-static json_t *ns_body(struct req *r, json_t **status)
+/* The Namespace body: JSON, or protobuf as kubectl's typed client sends.
+ * A JSON body's unknown and duplicate fields are checked as @p fv says
+ * (protobuf has neither). */
+static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
+                       struct resp *out, json_t **status)
 {
     const char *ct = fakeapi__header(r, "Content-Type");
     json_error_t jerr;
@@ -285,14 +289,23 @@ static json_t *ns_body(struct req *r, json_t **status)
         json_decref(body);
         return NULL;
     }
+    *status = fakeapi__fieldval_body(
+        r->srv, fv, "Namespace", kbuf_str(&r->body), kbuf_len(&r->body), out);
+    if (*status) {
+        json_decref(body);
+        return NULL;
+    }
+    fakeapi__fieldval_prune(r->srv, "Namespace", body);
     return body;
 }
 
 void fakeapi__ns_create(struct req *r, struct resp *out)
 {
     struct store *st = &r->srv->store;
-    json_t *bad = NULL;
-    json_t *body = ns_body(r, &bad);
+    enum fakeapi_fieldval fv;
+    /* create.go: the options are validated before the body is decoded */
+    json_t *bad = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    json_t *body = bad ? NULL : ns_body(r, fv, out, &bad);
     json_t *meta = json_object_get(body, "metadata");
     const char *name = json_string_value(json_object_get(meta, "name"));
     json_t *labels = json_object_get(meta, "labels");

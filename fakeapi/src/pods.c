@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "fieldval.h"
 #include "handlers.h"
 #include "knum.h"
 #include "patch.h"
@@ -37,8 +38,11 @@ static const char *meta_str(const json_t *obj, const char *key)
 }
 
 /* Decode a Pod body (k8s-api.md §4: kind/apiVersion optional, a different
- * apiVersion is 400). NULL with *status on failure. */
-static json_t *decode_pod(struct req *r, json_t **status)
+ * apiVersion is 400), then its unknown and duplicate fields as @p fv says
+ * (type errors come first: the strict ones are only kept when decoding
+ * otherwise succeeds). NULL with *status on failure. */
+static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
+                          struct resp *out, json_t **status)
 {
     const char *ct = fakeapi__header(r, "Content-Type");
     json_error_t jerr;
@@ -76,10 +80,14 @@ static json_t *decode_pod(struct req *r, json_t **status)
         return NULL;
     }
     *status = fakeapi__pod_decode_check(o);
+    if (!*status)
+        *status = fakeapi__fieldval_body(r->srv, fv, "Pod", kbuf_str(&r->body),
+                                         kbuf_len(&r->body), out);
     if (*status) {
         json_decref(o);
         return NULL;
     }
+    fakeapi__fieldval_prune(r->srv, "Pod", o);
     return o;
 }
 
@@ -199,8 +207,10 @@ static bool dry_run(const struct req *r)
 void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
 {
     struct store *st = &r->srv->store;
-    json_t *status = NULL;
-    json_t *obj = decode_pod(r, &status);
+    enum fakeapi_fieldval fv;
+    /* create.go: the options are validated before the body is decoded */
+    json_t *status = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    json_t *obj = status ? NULL : decode_pod(r, fv, out, &status);
     const char *bns;
     struct fakeapi_obj *stored;
 
@@ -316,8 +326,9 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
                          bool status_sub, struct resp *out)
 {
     struct store *st = &r->srv->store;
-    json_t *status = NULL;
-    json_t *obj = decode_pod(r, &status);
+    enum fakeapi_fieldval fv;
+    json_t *status = fakeapi__fieldval_directive(r, "UpdateOptions", &fv);
+    json_t *obj = status ? NULL : decode_pod(r, fv, out, &status);
     const char *bname;
     const char *bns;
     struct fakeapi_obj *cur;
@@ -362,6 +373,7 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     enum fakeapi_patch_type type =
         fakeapi__patch_type(fakeapi__header(r, "Content-Type"));
     struct fakeapi_obj *cur;
+    enum fakeapi_fieldval fv;
     json_t *status = NULL;
     json_t *obj;
 
@@ -375,6 +387,12 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
                      "application/merge-patch+json, "
                      "application/strategic-merge-patch+json, "
                      "application/apply-patch+yaml"));
+        return;
+    }
+    /* patch.go PatchResource: the Content-Type, then the options */
+    status = fakeapi__fieldval_directive(r, "PatchOptions", &fv);
+    if (status) {
+        fakeapi__resp_status(out, status);
         return;
     }
     fakeapi__store_wrlock(st);
@@ -403,8 +421,15 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     else if (!status && (status = fakeapi__pod_decode_check(obj)) != NULL) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
-    } else
+    } else if ((status = fakeapi__fieldval_patch(
+                    r->srv, fv, type, kbuf_str(&r->body), kbuf_len(&r->body),
+                    obj, out)) != NULL) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else {
+        fakeapi__fieldval_prune(r->srv, "Pod", obj);
         finish_update(r, cur, obj, status_sub, out);
+    }
     fakeapi__store_unlock(st);
 }
 

@@ -18,6 +18,7 @@
 
 #include "authz.h"
 #include "faults.h"
+#include "fieldval.h"
 #include "handlers.h"
 #include "knum.h"
 #include "reqlog.h"
@@ -258,6 +259,22 @@ static struct MHD_Response *make_response(struct req *r, struct resp *out)
     return mr;
 }
 
+/* One Warning header per recorded text (filters/warning.go). */
+static void add_warnings(struct MHD_Response *mr, const json_t *texts)
+{
+    json_t *headers;
+    const json_t *h;
+    size_t i;
+
+    if (json_array_size(texts) == 0)
+        return;
+    headers = json_array();
+    fakeapi__fieldval_headers(texts, headers);
+    json_array_foreach(headers, i, h)
+        MHD_add_response_header(mr, "Warning", json_string_value(h));
+    json_decref(headers);
+}
+
 static enum MHD_Result send_resp(struct req *r, struct resp *out)
 {
     struct MHD_Response *mr = make_response(r, out);
@@ -267,8 +284,10 @@ static enum MHD_Result send_resp(struct req *r, struct resp *out)
     free(out->body);
     fakeapi__obj_unref(out->obj);
     log_request(r, out->status);
-    if (!mr)
+    if (!mr) {
+        json_decref(out->warnings);
         return MHD_NO;
+    }
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                             out->content_type ? out->content_type
                                               : "application/json");
@@ -278,8 +297,8 @@ static enum MHD_Result send_resp(struct req *r, struct resp *out)
         snprintf(ra, sizeof(ra), "%u", out->retry_after);
         MHD_add_response_header(mr, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
-    if (out->warning)
-        MHD_add_response_header(mr, "Warning", out->warning);
+    add_warnings(mr, out->warnings);
+    json_decref(out->warnings);
     ok = MHD_queue_response(r->conn, (unsigned)out->status, mr);
     MHD_destroy_response(mr);
     r->answered = true;
@@ -725,6 +744,8 @@ static void srv_free(struct fakeapi *srv)
     pthread_mutex_destroy(&srv->fault_mu);
     pthread_mutex_destroy(&srv->authz_mu);
     pthread_mutex_destroy(&srv->tick_mu);
+    fakeapi__fieldval_release(srv);
+    pthread_mutex_destroy(&srv->schema_mu);
     pthread_cond_destroy(&srv->tick_cv);
     free(srv->token);
     free(srv->tls_cert);
@@ -751,6 +772,7 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     pthread_mutex_init(&srv->fault_mu, NULL);
     pthread_mutex_init(&srv->authz_mu, NULL);
     pthread_mutex_init(&srv->tick_mu, NULL);
+    pthread_mutex_init(&srv->schema_mu, NULL);
     pthread_cond_init(&srv->tick_cv, NULL);
     srv->log = fakeapi__reqlog_new(o->request_log);
     srv->max_watchers = o->max_watchers ? o->max_watchers : 1000;

@@ -52,6 +52,10 @@ struct fakeapi {
     bool stopping;
     struct delayed *delayed; /* connections held by a latency fault */
     uint64_t seq;            /* request counter (under fault_mu) */
+    /* OpenAPI definitions for field validation (fieldval.c), loaded at
+     * the first checked write, immutable after */
+    pthread_mutex_t schema_mu;
+    json_t *schema;
 };
 
 /* One HTTP request, from headers to answer. */
@@ -78,7 +82,7 @@ struct resp {
     const char *content_type;    /* default application/json */
     unsigned retry_after;        /* Retry-After header when > 0 */
     struct MHD_Response *stream; /* or: a ready streaming response */
-    const char *warning;         /* Warning header text or NULL */
+    json_t *warnings;            /* Warning texts (owned) or NULL */
 };
 
 /* Query parameter of @p r; NULL when absent, "" for a bare `?k`. */

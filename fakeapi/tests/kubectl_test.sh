@@ -233,14 +233,9 @@ expect_out "create -f second pod" 'created' k create -f "$work/pod2.yaml"
 expect_fail "create -f twice is AlreadyExists" 'AlreadyExists' \
     k create -f "$work/pod.yaml"
 # kubectl < 1.24 validates against /openapi/v2 itself; later ones ask the
-# server to (fieldValidation=Strict), which fakeapi does not do yet
-if [ -z "$real_kc" ] && [ "$minor" -ge 24 ]; then
-    skip_case "create -f rejects an unknown field" \
-        "fakeapi ignores fieldValidation=Strict"
-else
-    expect_fail "create -f rejects an unknown field" \
-        'unknown field "(spec\.)?bogus"' k create -f "$work/bad.yaml"
-fi
+# server to (fieldValidation=Strict)
+expect_fail "create -f rejects an unknown field" \
+    'unknown field "(spec\.)?bogus"' k create -f "$work/bad.yaml"
 expect_out "get shows the pod table" \
     '^NAME +READY +STATUS +RESTARTS +AGE' k get pods
 expect_out "get table row" '^web-1 +0/1 +Pending +0 +[0-9]+s' k get pods
