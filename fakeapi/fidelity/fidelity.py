@@ -11,7 +11,9 @@ its own (the same fresh name on both servers). A step is a request
 (method, path with {ns}, query, headers, body or raw text, the user:
 admin, restricted or anonymous, and `select` to compare only some
 members of a list), the start (`watch`) or reading (`read`) of a watch,
-or a GET repeated `until` it answers a status code. Each
+or a GET repeated `until` it answers a status code. A request may
+`save` strings of its answer ({name: dotted path}) for later steps'
+{name}; a read may take `bookmark_rv: ignore`. Each
 request's answer is one pair: status code, Content-Type, Warning headers
 and the body (JSON equal, member order included; Status messages word for
 word). Each watch read is one pair: the sequence of event types and
@@ -297,14 +299,45 @@ def version_doc(pairs):
 
 # ---- running ---------------------------------------------------------------
 
-def render(v, ns):
+def render(v, ns, saved=None):
+    """{ns} and each {name} a step saved (see save_values) in @v."""
     if isinstance(v, str):
-        return v.replace("{ns}", ns)
+        v = v.replace("{ns}", ns)
+        for name, value in (saved or {}).items():
+            v = v.replace("{%s}" % name, value)
+        return v
     if isinstance(v, list):
-        return [render(x, ns) for x in v]
+        return [render(x, ns, saved) for x in v]
     if isinstance(v, dict):
-        return {k: render(x, ns) for k, x in v.items()}
+        return {k: render(x, ns, saved) for k, x in v.items()}
     return v
+
+
+def save_values(data, spec, saved):
+    """A step's `save` {name: dotted path}: the string at that path of the
+    answer's body, before normalising (e.g. a list's resourceVersion, for
+    a later watch's query as {name}); "" when absent."""
+    try:
+        doc = json.loads(data) if data else None
+    except ValueError:
+        doc = None
+    for name, where in spec.items():
+        v = doc
+        for part in where.split("."):
+            v = v.get(part) if isinstance(v, dict) else None
+        saved[name] = v if isinstance(v, str) else ""
+
+
+def hide_bookmark_rv(event):
+    """A BOOKMARK's resourceVersion is the server's current one, which a
+    real server moves for its own writes (leases, controllers): with a
+    read's `bookmark_rv: ignore` it is compared by presence only."""
+    obj = event.get("object") if isinstance(event, dict) else None
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if event.get("type") == "BOOKMARK" and isinstance(meta, dict) and \
+            "resourceVersion" in meta:
+        meta["resourceVersion"] = "<bookmark>"
+    return event
 
 
 def answer(status, headers, data, norm, path):
@@ -358,8 +391,9 @@ def until(srv, step, user):
         time.sleep(0.05)
 
 
-def run_step(srv, step, ns, norm, watches):
-    step = render(step, ns)
+def run_step(srv, step, ns, norm, watches, saved=None):
+    saved = {} if saved is None else saved
+    step = render(step, ns, saved)
     user = step.get("as", "admin")
     if "until" in step:
         return until(srv, step, user)
@@ -377,6 +411,8 @@ def run_step(srv, step, ns, norm, watches):
         r = step["read"]
         watch = watches[r.get("id", "w")]
         events = watch.take(r.get("events", 1), r.get("timeout", 10))
+        if r.get("bookmark_rv") == "ignore":
+            events = [hide_bookmark_rv(e) for e in events]
         return {"events": [norm.walk(ordered(json.dumps(e))) for e in events]}
     path = step["path"]
     if step.get("query"):
@@ -390,6 +426,8 @@ def run_step(srv, step, ns, norm, watches):
         body = step["raw"].encode()
     status, hdrs, data = srv.request(step.get("method", "GET"), path,
                                      headers, body, user)
+    if step.get("save"):
+        save_values(data, step["save"], saved)
     got = answer(status, hdrs, data, norm, path)
     for spec in step.get("select", []):
         got["body"] = select(got["body"], spec)
@@ -399,12 +437,13 @@ def run_step(srv, step, ns, norm, watches):
 def run_scenario(srv, sc, ns):
     norm = Normaliser()
     watches = {}
+    saved = {}
     out = []
     try:
         if not sc.get("no_namespace"):
             ns_create(srv, ns)
         for step in sc["steps"]:
-            out.append(run_step(srv, step, ns, norm, watches))
+            out.append(run_step(srv, step, ns, norm, watches, saved))
     finally:
         for w in watches.values():
             w.close()
