@@ -22,6 +22,7 @@ objects.
 Normalised on both sides (a server generates these): uid, resourceVersion
 values (replaced by their order of appearance), times, generateName
 suffixes, continue tokens, the server's version strings and address,
+the uid or resourceVersion "in record" of a precondition's message,
 managedFields (fakeapi keeps none) and the names of the ServiceAccount
 token volume.
 
@@ -236,6 +237,8 @@ class Watch:
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 TOKEN_VOLUME_RE = re.compile(r"^kube-api-access-[a-z0-9]{5}$")
+# a delete precondition's 409 names the stored uid or resourceVersion
+RECORD_RE = re.compile(r"(the (UID|ResourceVersion) in record \()([^)]*)(\))")
 
 
 class Normaliser:
@@ -252,6 +255,11 @@ class Normaliser:
             table[value] = "<%s%d>" % (tag, len(table) + 1)
         return table[value]
 
+    def _record(self, m):
+        """A uid or resourceVersion named in a message, as its tag."""
+        table = self.uids if m.group(2) == "UID" else self.rvs
+        return m.group(1) + table.get(m.group(3), m.group(3)) + m.group(4)
+
     def value(self, key, v, parent):
         if isinstance(v, str):
             if key == "uid":
@@ -262,6 +270,8 @@ class Normaliser:
                 return "<continue>"
             if key == "serverAddress":
                 return "<address>"
+            if key == "message" and RECORD_RE.search(v):
+                return RECORD_RE.sub(self._record, v)
             if TIME_RE.match(v):
                 return "<time>"
             if key == "name" and TOKEN_VOLUME_RE.match(v):
