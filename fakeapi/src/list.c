@@ -311,6 +311,13 @@ static json_t *parse_listopts(const struct req *r, bool watch,
     if ((st = parse_int(r, "limit", &o->limit)) ||
         (st = parse_int(r, "timeoutSeconds", &o->timeout_s)))
         return st;
+    if (watch) {
+        st = fakeapi__watch_check(rv, match,
+                                  fakeapi__arg(r, "sendInitialEvents"),
+                                  fakeapi__arg(r, "continue"));
+        if (st)
+            return st;
+    }
     if (rv && *rv && strcmp(rv, "0") != 0) {
         if (!knum_u64(rv, &o->rv))
             return invalid_listopts("resourceVersion",
@@ -318,12 +325,12 @@ static json_t *parse_listopts(const struct req *r, bool watch,
                                     "non-negative integer");
         o->has_rv = true;
     }
-    if (fakeapi__arg_bool(r, "sendInitialEvents"))
+    if (!watch && fakeapi__arg_bool(r, "sendInitialEvents"))
         return invalid_listopts("sendInitialEvents",
                                 "Forbidden: sendInitialEvents is forbidden "
                                 "for watch unless the WatchList feature gate "
                                 "is enabled");
-    if (match && *match && (!rv || !*rv))
+    if (!watch && match && *match && (!rv || !*rv))
         return invalid_listopts("resourceVersionMatch",
                                 "Forbidden: resourceVersionMatch is forbidden "
                                 "unless resourceVersion is provided");
@@ -454,6 +461,9 @@ static void do_watch(struct req *r, const char *ns, struct listopts *o,
     p.partial = o->media.form == FAKEAPI_FORM_PARTIAL;
     p.table_version = o->media.version;
     p.timeout_s = o->timeout_s;
+    p.initial = fakeapi__watch_initial(fakeapi__arg(r, "resourceVersion"),
+                                       fakeapi__arg(r, "resourceVersionMatch"),
+                                       fakeapi__arg(r, "sendInitialEvents"));
     p.has_rv = o->has_rv;
     p.rv = o->rv;
     out->stream = fakeapi__watch_start(r->srv, r->conn, &p, &status);
@@ -483,6 +493,42 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
         do_watch(r, ns, &o, out);
     else
         do_list(r, ns, &o, out);
+    listopts_release(&o);
+}
+
+/*
+ * A watch on one pod (/api/v1/watch/namespaces/{ns}/pods/{name}): as
+ * handlers/get.go ListResource, the collection's watch through the field
+ * selector metadata.name=<name>; a selector given must require that name.
+ */
+void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
+                               struct resp *out)
+{
+    struct listopts o;
+    json_t *status = parse_listopts(r, true, &o);
+    const char *sel;
+    char text[300];
+
+    if (!status)
+        status = fakeapi__partial_misfit(&o.media, false, "*core.Pod");
+    if (!status && fakeapi__fsel_is_empty(o.fs)) {
+        fakeapi__fsel_free(o.fs);
+        o.fs = NULL;
+        snprintf(text, sizeof(text), "metadata.name=%s", name);
+        if (fakeapi__fsel_parse(text, &o.fs, &status) != 0 && !status)
+            status = fakeapi__status_new(500, "InternalError",
+                                         "Internal error occurred: out of "
+                                         "memory");
+    } else if (!status) {
+        sel = fakeapi__fsel_exact(o.fs, "metadata.name");
+        if (!sel || strcmp(sel, name) != 0)
+            status = fakeapi__status_bad_request(
+                "fieldSelector metadata.name doesn't match requested name");
+    }
+    if (status)
+        fakeapi__resp_status(out, status);
+    else
+        do_watch(r, ns, &o, out);
     listopts_release(&o);
 }
 

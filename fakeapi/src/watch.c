@@ -4,9 +4,11 @@
 #include <microhttpd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "knum.h"
 #include "pod.h"
 #include "selector.h"
 #include "server.h"
@@ -16,7 +18,8 @@ struct witem {
     enum ev_type type;
     struct fakeapi_obj *obj; /* NULL for BOOKMARK (rv used) / ERROR */
     uint64_t rv;
-    json_t *status; /* ERROR */
+    json_t *status;   /* ERROR */
+    bool initial_end; /* BOOKMARK: k8s.io/initial-events-end */
 };
 
 struct watcher {
@@ -148,7 +151,7 @@ void fakeapi__watch_close(struct watcher *w)
 
 void fakeapi__watch_bookmark(struct watcher *w, uint64_t rv)
 {
-    struct witem it = {EV_BOOKMARK, NULL, rv, NULL};
+    struct witem it = {EV_BOOKMARK, NULL, rv, NULL, false};
 
     if (!w->bookmarks)
         return;
@@ -206,6 +209,8 @@ static const char *type_name(enum ev_type t)
     return "ERROR";
 }
 
+#define INITIAL_END ",\"annotations\":{\"k8s.io/initial-events-end\":\"true\"}"
+
 /* Serialize one item as a watch line into w->pending. */
 static void format_item(struct watcher *w, const struct witem *it)
 {
@@ -219,14 +224,20 @@ static void format_item(struct watcher *w, const struct witem *it)
         kbuf_addf(b,
                   "{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":"
                   "\"meta.k8s.io/%s\",\"metadata\":{\"resourceVersion\":"
-                  "\"%llu\"}}",
-                  w->table_version, (unsigned long long)it->rv);
+                  "\"%llu\"%s}}",
+                  w->table_version, (unsigned long long)it->rv,
+                  it->initial_end ? INITIAL_END : "");
     } else if (it->type == EV_BOOKMARK) {
-        /* an empty Pod with only the resourceVersion (k8s-api.md §7) */
+        /* cacher.go: an empty Pod with only the resourceVersion, as Go
+         * writes it (containers has no omitempty, status is a struct);
+         * cache_watcher.go convertToWatchEvent annotates the first one
+         * after a WatchList's initial events */
         kbuf_addf(b,
                   "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":"
-                  "{\"resourceVersion\":\"%llu\"}}",
-                  (unsigned long long)it->rv);
+                  "{\"resourceVersion\":\"%llu\"%s},\"spec\":"
+                  "{\"containers\":null},\"status\":{}}",
+                  (unsigned long long)it->rv,
+                  it->initial_end ? INITIAL_END : "");
     } else if (it->type == EV_ERROR) {
         char *s = json_dumps(it->status, JSON_COMPACT);
 
@@ -382,7 +393,14 @@ static void initial_events(struct watcher *w)
         pthread_mutex_lock(&w->mu);
         for (i = 0; i < ov.n; i++) {
             struct witem it = {EV_ADDED, fakeapi__obj_ref(ov.v[i]), ov.v[i]->rv,
-                               NULL};
+                               NULL, false};
+
+            push(w, it);
+        }
+        if (w->bookmarks) {
+            /* cacher.go getBookmarkAfterResourceVersionLockedFunc: the
+             * state is complete at the store's revision */
+            struct witem it = {EV_BOOKMARK, NULL, w->srv->store.rv, NULL, true};
 
             push(w, it);
         }
@@ -394,7 +412,7 @@ static void initial_events(struct watcher *w)
 /* The too-old answer: 200 with one ERROR event, then the end. */
 static void expired(struct watcher *w, uint64_t rv, uint64_t oldest)
 {
-    struct witem it = {EV_ERROR, NULL, 0, NULL};
+    struct witem it = {EV_ERROR, NULL, 0, NULL, false};
 
     it.status = fakeapi__status_new(
         410, "Expired", "too old resource version: %llu (%llu)",
@@ -436,8 +454,15 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
                                       "Internal error occurred: out of memory");
         return NULL;
     }
-    if (!p->has_rv) {
-        initial_events(w);
+    if (p->timeout_s < 0) {
+        /* get.go ListResource: a context already past its deadline; the
+         * stream ends at once (kube-apiserver sometimes writes a 500
+         * "context deadline exceeded" ERROR event first: a race) */
+        w->closed = true;
+        w->from_rv = UINT64_MAX;
+    } else if (p->initial || !p->has_rv) {
+        if (p->initial)
+            initial_events(w);
         w->from_rv = st->rv;
     } else if (p->rv >= st->rv) {
         w->from_rv = p->rv; /* newer than the store: just wait */
@@ -460,4 +485,93 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
      * (it sleeps longer while no watch is open) */
     fakeapi__tick(srv);
     return resp;
+}
+
+/* Go's strconv.ParseUint error text for @p s (not a valid uint64). */
+static const char *parse_uint_err(const char *s)
+{
+    const char *p = s;
+
+    while (*p >= '0' && *p <= '9')
+        p++;
+    return *p || p == s ? "invalid syntax" : "value out of range";
+}
+
+json_t *fakeapi__watch_check(const char *rv, const char *match,
+                             const char *init, const char *cont)
+{
+    struct fakeapi_field_errors fe;
+    uint64_t v;
+    json_t *st;
+    json_t *d;
+
+    /* internalversion/defaults.go SetListOptionsDefaults runs first: with
+     * neither sendInitialEvents nor resourceVersionMatch given it sets
+     * both (true, NotOlderThan), which are valid */
+    fakeapi__field_errors_init(&fe);
+    /* internalversion/validation/validation.go validateWatchOptions */
+    if (init && (!match || strcmp(match, "NotOlderThan") != 0))
+        fakeapi__field_error(&fe, "FieldValueForbidden", "resourceVersionMatch",
+                             "Forbidden: sendInitialEvents requires setting "
+                             "resourceVersionMatch to NotOlderThan");
+    if (match && *match) {
+        if (!init)
+            fakeapi__field_error(&fe, "FieldValueForbidden",
+                                 "resourceVersionMatch",
+                                 "Forbidden: resourceVersionMatch is "
+                                 "forbidden for watch unless "
+                                 "sendInitialEvents is provided");
+        if (strcmp(match, "NotOlderThan") != 0) {
+            char q[256];
+
+            fakeapi__quote(q, sizeof(q), match);
+            fakeapi__field_error(&fe, "FieldValueNotSupported",
+                                 "resourceVersionMatch",
+                                 "Unsupported value: %s: supported values: "
+                                 "\"NotOlderThan\"",
+                                 q);
+        }
+        if (cont && *cont)
+            fakeapi__field_error(&fe, "FieldValueForbidden",
+                                 "resourceVersionMatch",
+                                 "Forbidden: resourceVersionMatch is "
+                                 "forbidden when continue is provided");
+    }
+    if (fakeapi__field_errors_count(&fe) > 0) {
+        st = fakeapi__status_invalid("ListOptions.meta.k8s.io", "", &fe);
+        d = json_object_get(st, "details");
+        if (d) {
+            /* details in the server's order: group, kind, causes */
+            d = json_pack("{s:s, s:s, s:O}", "group", "meta.k8s.io", "kind",
+                          "ListOptions", "causes",
+                          json_object_get(d, "causes"));
+            if (d)
+                json_object_set_new(st, "details", d);
+            json_object_set_new(st, "code", json_integer(422));
+        }
+        fakeapi__field_errors_release(&fe);
+        return st;
+    }
+    fakeapi__field_errors_release(&fe);
+    if (!rv || !*rv || knum_u64(rv, &v))
+        return NULL;
+    /* cacher.go Watch: storage.ParseResourceVersion's error, which the
+     * handler answers as an unknown error (500, no reason) */
+    {
+        char q[256];
+
+        fakeapi__quote(q, sizeof(q), rv);
+        st = fakeapi__status_new(500, "",
+                                 "resourceVersion: Invalid value: %s: "
+                                 "strconv.ParseUint: parsing %s: %s",
+                                 q, q, parse_uint_err(rv));
+        return st;
+    }
+}
+
+bool fakeapi__watch_initial(const char *rv, const char *match, const char *init)
+{
+    if (init)
+        return strcmp(init, "0") != 0 && strcasecmp(init, "false") != 0;
+    return (!match || !*match) && (!rv || !*rv || strcmp(rv, "0") == 0);
 }

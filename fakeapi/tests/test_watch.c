@@ -276,10 +276,178 @@ static void test_watch_bad_parameters_are_http_errors(void **state)
         http(srv, "GET", PODS "?watch=true&timeoutSeconds=soon", NULL, &r),
         400);
     http_res_free(&r);
+    /* the watch cache's ParseUint error: a 500 without a reason */
     assert_int_equal(
         http(srv, "GET", PODS "?watch=true&resourceVersion=abc", NULL, &r),
-        422);
+        500);
+    assert_string_equal(jstr(r.json, "message"),
+                        "resourceVersion: Invalid value: \"abc\": "
+                        "strconv.ParseUint: parsing \"abc\": invalid syntax");
+    assert_null(json_object_get(r.json, "reason"));
     http_res_free(&r);
+}
+
+/* The 422 message of a watch query @p q (validateWatchOptions). */
+static void expect_invalid(fakeapi *srv, const char *q, const char *msg)
+{
+    struct http_res r;
+    char path[512];
+
+    snprintf(path, sizeof(path), "%s?watch=true&%s", PODS, q);
+    assert_int_equal(http(srv, "GET", path, NULL, &r), 422);
+    assert_string_equal(jstr(r.json, "message"), msg);
+    assert_string_equal(jstr(r.json, "details.group"), "meta.k8s.io");
+    http_res_free(&r);
+}
+
+static void test_watch_list_options_validation(void **state)
+{
+    fakeapi *srv = *state;
+
+    expect_invalid(srv, "sendInitialEvents=true",
+                   "ListOptions.meta.k8s.io \"\" is invalid: "
+                   "resourceVersionMatch: Forbidden: sendInitialEvents "
+                   "requires setting resourceVersionMatch to NotOlderThan");
+    expect_invalid(srv, "resourceVersionMatch=NotOlderThan",
+                   "ListOptions.meta.k8s.io \"\" is invalid: "
+                   "resourceVersionMatch: Forbidden: resourceVersionMatch "
+                   "is forbidden for watch unless sendInitialEvents is "
+                   "provided");
+    expect_invalid(srv, "resourceVersion=5&resourceVersionMatch=Exact",
+                   "ListOptions.meta.k8s.io \"\" is invalid: "
+                   "[resourceVersionMatch: Forbidden: resourceVersionMatch "
+                   "is forbidden for watch unless sendInitialEvents is "
+                   "provided, resourceVersionMatch: Unsupported value: "
+                   "\"Exact\": supported values: \"NotOlderThan\"]");
+    expect_invalid(srv,
+                   "sendInitialEvents=true&resourceVersionMatch="
+                   "NotOlderThan&continue=abc",
+                   "ListOptions.meta.k8s.io \"\" is invalid: "
+                   "resourceVersionMatch: Forbidden: resourceVersionMatch "
+                   "is forbidden when continue is provided");
+}
+
+/* Event @p i of @p w is the initial-events-end BOOKMARK. */
+static void expect_initial_end(struct watch_client *w, size_t i)
+{
+    json_t *ev;
+    json_t *obj;
+
+    assert_true(watch_client_wait_lines(w, i + 1, 10));
+    ev = watch_client_line(w, i);
+    assert_string_equal(jstr(ev, "type"), "BOOKMARK");
+    obj = json_object_get(ev, "object");
+    assert_string_equal(jstr(obj, "kind"), "Pod");
+    assert_non_null(jstr(obj, "metadata.resourceVersion"));
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(obj, "metadata"), "annotations"),
+            "k8s.io/initial-events-end")),
+        "true");
+    assert_true(json_is_null(
+        json_object_get(json_object_get(obj, "spec"), "containers")));
+    assert_non_null(json_object_get(obj, "status"));
+    json_decref(ev);
+}
+
+static void test_watch_send_initial_events_ends_with_bookmark(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(make_pod(srv, "default", "p1", NULL), 201);
+    assert_int_equal(make_pod(srv, "default", "p2", NULL), 201);
+    w = watch_client_start(srv,
+                           PODS "?watch=true&sendInitialEvents=true&"
+                                "resourceVersionMatch=NotOlderThan&"
+                                "allowWatchBookmarks=true",
+                           NULL);
+    expect_event(w, 0, "ADDED", "p1");
+    expect_event(w, 1, "ADDED", "p2");
+    expect_initial_end(w, 2);
+    assert_int_equal(make_pod(srv, "default", "p3", NULL), 201);
+    expect_event(w, 3, "ADDED", "p3");
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+/* SetListOptionsDefaults: no resourceVersion is a WatchList request */
+static void test_watch_defaults_to_initial_events_bookmark(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(make_pod(srv, "default", "p1", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=1&allowWatchBookmarks=true", NULL);
+    expect_event(w, 0, "ADDED", "p1");
+    expect_initial_end(w, 1);
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+static void test_watch_send_initial_events_false_skips_state(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(make_pod(srv, "default", "old", NULL), 201);
+    w = watch_client_start(srv,
+                           PODS "?watch=true&sendInitialEvents=false&"
+                                "resourceVersionMatch=NotOlderThan&"
+                                "allowWatchBookmarks=true",
+                           NULL);
+    assert_true(watch_client_wait_headers(w, 10));
+    assert_int_equal(make_pod(srv, "default", "new", NULL), 201);
+    expect_event(w, 0, "ADDED", "new");
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+}
+
+static void test_watch_named_path_watches_one_pod(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    struct http_res r;
+
+    assert_int_equal(make_pod(srv, "default", "p1", NULL), 201);
+    assert_int_equal(make_pod(srv, "default", "p2", NULL), 201);
+    w = watch_client_start(srv, "/api/v1/watch/namespaces/default/pods/p2",
+                           NULL);
+    expect_event(w, 0, "ADDED", "p2");
+    assert_int_equal(fakeapi_set_phase(srv, "default", "p1", "Running", NULL),
+                     FAKEAPI_OK);
+    assert_int_equal(fakeapi_set_phase(srv, "default", "p2", "Running", NULL),
+                     FAKEAPI_OK);
+    expect_event(w, 1, "MODIFIED", "p2");
+    fakeapi_close_watches(srv);
+    watch_client_free(w);
+    /* get.go ListResource: a selector must require the path's name */
+    assert_int_equal(http(srv, "GET",
+                          "/api/v1/watch/namespaces/default/pods/p1?"
+                          "fieldSelector=metadata.name%3Dp2",
+                          NULL, &r),
+                     400);
+    assert_string_equal(
+        jstr(r.json, "message"),
+        "fieldSelector metadata.name doesn't match requested name");
+    http_res_free(&r);
+    /* ?watch on a named path is ignored: a GET */
+    assert_int_equal(http(srv, "GET", PODS "/p1?watch=1", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "metadata.name"), "p1");
+    http_res_free(&r);
+}
+
+static void test_watch_negative_timeout_ends_at_once(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+
+    assert_int_equal(make_pod(srv, "default", "p1", NULL), 201);
+    w = watch_client_start(srv, PODS "?watch=true&timeoutSeconds=-1", NULL);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->status, 200);
+    assert_false(watch_client_wait_lines(w, 1, 0));
+    watch_client_free(w);
 }
 
 static void test_watch_many_concurrent_watchers(void **state)
@@ -316,6 +484,12 @@ int main(void)
         T(test_watch_partial_object_metadata),
         T(test_watch_bad_parameters_are_http_errors),
         T(test_watch_many_concurrent_watchers),
+        T(test_watch_list_options_validation),
+        T(test_watch_send_initial_events_ends_with_bookmark),
+        T(test_watch_defaults_to_initial_events_bookmark),
+        T(test_watch_send_initial_events_false_skips_state),
+        T(test_watch_named_path_watches_one_pod),
+        T(test_watch_negative_timeout_ends_at_once),
 #undef T
     };
     return cmocka_run_group_tests_name("watch", tests, NULL, NULL);
