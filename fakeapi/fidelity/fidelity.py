@@ -8,9 +8,11 @@ usage: fidelity.py --fakeapi BIN --real KUBECONFIG [--corpus DIR]
 
 A scenario (corpus/*.yaml) is a sequence of steps run in a namespace of
 its own (the same fresh name on both servers). A step is a request
-(method, path with {ns}, query, headers, body or raw text, the user:
-admin, restricted or anonymous, and `select` to compare only some
-members of a list), the start (`watch`) or reading (`read`) of a watch,
+(method, path with {ns}, query, headers, body, raw text or
+`raw_repeat` {text, times}, the user: admin, restricted or anonymous,
+`select` to compare only some members of a list, `pick` to compare only
+some members of an object, `binary` for a body compared by presence
+only), the start (`watch`) or reading (`read`) of a watch,
 or a GET repeated `until` it answers a status code. A request may
 `save` strings of its answer ({name: dotted path}) for later steps'
 {name}; a read may take `bookmark_rv: ignore`. Each
@@ -22,6 +24,7 @@ objects.
 Normalised on both sides (a server generates these): uid, resourceVersion
 values (replaced by their order of appearance), times, generateName
 suffixes, continue tokens, the server's version strings and address,
+Table cells that are ages ("5s", "3m12s"), OpenAPI document hashes,
 the uid or resourceVersion "in record" of a precondition's message,
 managedFields (fakeapi keeps none) and the names of the ServiceAccount
 token volume.
@@ -88,8 +91,11 @@ class Server:
     def request(self, method, path, headers=None, body=None, user="admin"):
         conn = self.connect()
         try:
-            conn.request(method, path, body=body,
-                         headers=self.headers(user, headers))
+            try:
+                conn.request(method, path, body=body,
+                             headers=self.headers(user, headers))
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # answered (413) before the whole body was read
             r = conn.getresponse()
             data = r.read()
             return r.status, r.getheaders(), data
@@ -237,6 +243,8 @@ class Watch:
 
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 TOKEN_VOLUME_RE = re.compile(r"^kube-api-access-[a-z0-9]{5}$")
+AGE_RE = re.compile(r"^(\d+[smhdy])+$")
+HASH_RE = re.compile(r"([?&]hash=)[0-9A-F]+")
 # a delete precondition's 409 names the stored uid or resourceVersion
 RECORD_RE = re.compile(r"(the (UID|ResourceVersion) in record \()([^)]*)(\))")
 
@@ -270,6 +278,10 @@ class Normaliser:
                 return "<continue>"
             if key == "serverAddress":
                 return "<address>"
+            if key == "cells" and AGE_RE.match(v):
+                return "<age>"
+            if key == "serverRelativeURL":
+                return HASH_RE.sub(r"\1<hash>", v)
             if key == "message" and RECORD_RE.search(v):
                 return RECORD_RE.sub(self._record, v)
             if TIME_RE.match(v):
@@ -389,6 +401,19 @@ def select(body, spec):
     return out
 
 
+def pick(body, spec):
+    """Keep only the members spec["keys"] of the object at spec["path"]
+    (dotted, "" for the body itself): e.g. the parts of an OpenAPI
+    document fakeapi serves."""
+    if not isinstance(body, list):
+        return body
+    if not spec["path"]:
+        return [(k, v) for k, v in body if k in spec["keys"]]
+    head, _, rest = spec["path"].partition(".")
+    return [(k, pick(v, dict(spec, path=rest)) if k == head else v)
+            for k, v in body]
+
+
 def until(srv, step, user):
     """Repeat a GET until it answers step["until"] (a status code), at
     most step["timeout"] s: what a real server does asynchronously (a
@@ -434,13 +459,20 @@ def run_step(srv, step, ns, norm, watches, saved=None):
         headers.setdefault("Content-Type", "application/json")
     elif "raw" in step:
         body = step["raw"].encode()
+    elif "raw_repeat" in step:
+        body = (step["raw_repeat"]["text"] *
+                step["raw_repeat"]["times"]).encode()
     status, hdrs, data = srv.request(step.get("method", "GET"), path,
                                      headers, body, user)
     if step.get("save"):
         save_values(data, step["save"], saved)
+    if step.get("binary") and 200 <= status < 300:
+        data = json.dumps({"binary": bool(data)}).encode()
     got = answer(status, hdrs, data, norm, path)
     for spec in step.get("select", []):
         got["body"] = select(got["body"], spec)
+    for spec in step.get("pick", []):
+        got["body"] = pick(got["body"], spec)
     return got
 
 
