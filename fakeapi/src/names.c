@@ -1,7 +1,9 @@
 /*
  * names: the syntax checks of k8s.io/apimachinery/pkg/util/validation
  * (IsQualifiedName, IsValidLabelValue, IsDNS1123Subdomain, IsDNS1123Label),
- * with the same rule order and the same message text (k8s-api.md §2).
+ * with the same rule order and the same message text (k8s-api.md §2), as
+ * kube-apiserver v1.37 words them: lengths of qualified names and label
+ * values in bytes, the qualified-name rule as "a valid label key".
  *
  * The regexes are anchored ("^...$", and Go's "$" only matches at the very
  * end), so each is a plain scan of the bytes here. Lengths are in bytes, as
@@ -32,17 +34,17 @@
 
 static const char msg_name_empty[] = "name part must be non-empty";
 static const char msg_name_long[] = "name part must be no more than 63 "
-                                    "characters";
+                                    "bytes";
 static const char msg_name_regex[] = "name part " QNAME_RULE;
 static const char msg_qname_slashes[] =
-    "a qualified name " QNAME_RULE " with an optional DNS subdomain prefix "
+    "a valid label key " QNAME_RULE " with an optional DNS subdomain prefix "
     "and '/' (e.g. 'example.com/MyName')";
 static const char msg_prefix_empty[] = "prefix part must be non-empty";
 static const char msg_prefix_long[] = "prefix part must be no more than 253 "
-                                      "characters";
+                                      "bytes";
 static const char msg_prefix_regex[] = "prefix part " SUBDOMAIN_RULE;
 static const char msg_label_value_long[] = "must be no more than 63 "
-                                           "characters";
+                                           "bytes";
 static const char msg_label_value_regex[] =
     "a valid label must be an empty string or consist of alphanumeric "
     "characters, '-', '_' or '.', and must start and end with an "

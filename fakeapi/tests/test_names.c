@@ -110,7 +110,7 @@ static void test_names_qualified_name_rejects_bad_edges(void **state)
 static void test_names_qualified_name_rejects_two_slashes(void **state)
 {
     static const char *const want[] = {
-        "a qualified name " QNAME_RULE " with an optional DNS subdomain "
+        "a valid label key " QNAME_RULE " with an optional DNS subdomain "
         "prefix and '/' (e.g. 'example.com/MyName')",
         NULL};
 
@@ -144,7 +144,7 @@ static void test_names_qualified_name_rejects_empty_prefix(void **state)
 static void test_names_qualified_name_limits_name_part_to_63(void **state)
 {
     static const char *const want[] = {
-        "name part must be no more than 63 characters", NULL};
+        "name part must be no more than 63 bytes", NULL};
     char buf[80];
 
     (void)state;
@@ -155,7 +155,7 @@ static void test_names_qualified_name_limits_name_part_to_63(void **state)
 static void test_names_qualified_name_limits_prefix_to_253(void **state)
 {
     static const char *const want[] = {
-        "prefix part must be no more than 253 characters", NULL};
+        "prefix part must be no more than 253 bytes", NULL};
     char buf[300];
 
     (void)state;
@@ -197,9 +197,9 @@ static void test_names_label_value_rejects_bad_characters(void **state)
 
 static void test_names_label_value_long_and_bad_gives_two(void **state)
 {
-    static const char *const too_long[] = {"must be no more than 63 characters",
+    static const char *const too_long[] = {"must be no more than 63 bytes",
                                            NULL};
-    static const char *const both[] = {"must be no more than 63 characters",
+    static const char *const both[] = {"must be no more than 63 bytes",
                                        LABEL_VALUE_RULE, NULL};
     char buf[80];
 

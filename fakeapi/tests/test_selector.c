@@ -396,7 +396,7 @@ static void test_selector_key_prefix_must_be_lower_case_subdomain(void **state)
     lsel_error("app/", REQ "<nil>: Invalid value: \"app/\": name part must "
                            "be non-empty; " NAME_PART_RULE);
     lsel_error("a/b/c",
-               REQ "<nil>: Invalid value: \"a/b/c\": a qualified name must "
+               REQ "<nil>: Invalid value: \"a/b/c\": a valid label key must "
                    "consist of alphanumeric characters, '-', '_' or '.', and "
                    "must start and end with an alphanumeric character (e.g. "
                    "'MyName',  or 'my.name',  or '123-abc', regex used for "
@@ -418,14 +418,14 @@ static void test_selector_long_names_are_limited(void **state)
     memcpy(text + 64, "=v", 3);
     snprintf(msg, sizeof(msg),
              REQ "<nil>: Invalid value: \"%.64s\": name part must be no more "
-                 "than 63 characters",
+                 "than 63 bytes",
              text);
     lsel_error(text, msg);
     memset(text, 'p', 254);
     memcpy(text + 254, "/k", 3);
     snprintf(msg, sizeof(msg),
              REQ "<nil>: Invalid value: \"%s\": prefix part must be no more "
-                 "than 253 characters",
+                 "than 253 bytes",
              text);
     lsel_error(text, msg);
     memcpy(text, "k=", 2);
@@ -433,7 +433,7 @@ static void test_selector_long_names_are_limited(void **state)
     text[66] = '\0';
     snprintf(msg, sizeof(msg),
              REQ "values[0][k]: Invalid value: \"%s\": must be no more than 63 "
-                 "characters",
+                 "bytes",
              text + 2);
     lsel_error(text, msg);
 }
