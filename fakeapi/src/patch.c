@@ -119,8 +119,19 @@ int fakeapi__patch_charge(struct patch_ctx *c, size_t units)
     return fakeapi__patch_fail(c, st);
 }
 
-static json_t *unsupported(struct patch_ctx *c)
+static json_t *unsupported(struct patch_ctx *c, enum fakeapi_patch_type type)
 {
+    json_t *st;
+
+    /* go-restful route.go matchesContentType: a type the PATCH route
+     * does not consume is refused before the handler, in its words */
+    if (type == FAKEAPI_PATCH_NONE) {
+        st = fakeapi__status_new(415, "UnsupportedMediaType",
+                                 "415: Unsupported Media Type");
+        fakeapi__status_details(st, NULL, NULL);
+        fakeapi__patch_fail(c, st);
+        return NULL;
+    }
     /* [as] negotiation.NewUnsupportedMediaTypeError(patchTypes). */
     fakeapi__patch_fail(
         c, fakeapi__status_new(
@@ -144,7 +155,7 @@ static json_t *dispatch(struct patch_ctx *c, enum fakeapi_patch_type type,
 
     if (type != FAKEAPI_PATCH_JSON && type != FAKEAPI_PATCH_MERGE &&
         type != FAKEAPI_PATCH_STRATEGIC)
-        return unsupported(c);
+        return unsupported(c, type);
     if (!json_is_object(orig)) {
         fakeapi__patch_internal(c, "patch target is not an object");
         return NULL;
