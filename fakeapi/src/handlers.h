@@ -29,8 +29,6 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
                          struct resp *out);
 
 /* list.c: collections (@p ns NULL = all namespaces) */
-void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
-                               struct resp *out);
 void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
                         struct resp *out);
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
@@ -52,6 +50,18 @@ struct fakeapi_media {
 /* Accept negotiation: fills @p m and returns NULL, or returns a new 406
  * Status when nothing offered is served. */
 json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m);
+
+/* list.c: a GET of one object (pod @p ns/@p name, or namespace @p name
+ * when @p ns is NULL) answered here: an unparsable resourceVersion, and a
+ * pod as a Table. Returns false when the handler answers. */
+bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
+                          struct resp *out);
+
+/* The Table form's options from the query (includeObject) for a
+ * meta.k8s.io/@p version Table: NULL, or a 400 Status (new reference). */
+struct fakeapi_table_opts;
+json_t *fakeapi__table_opts(const struct req *r, const char *version,
+                            struct fakeapi_table_opts *to);
 
 /*
  * The 406 a real server gives when the PartialObjectMetadata form does

@@ -126,6 +126,36 @@ json_t *fakeapi__pod_table(const json_t *pods_array,
                            const char *continue_token, time_t now,
                            bool include_object);
 
+/* What a Table row's "object" holds (metav1.IncludeObjectPolicy). */
+enum fakeapi_include {
+    FAKEAPI_INCLUDE_METADATA, /* PartialObjectMetadata (the default) */
+    FAKEAPI_INCLUDE_OBJECT,   /* the full object */
+    FAKEAPI_INCLUDE_NONE,     /* null */
+    FAKEAPI_INCLUDE_OMIT      /* no "object" member */
+};
+
+/* How a Table is written: includeObject, the meta.k8s.io version, the
+ * list's remainingItemCount (< 0: none). */
+struct fakeapi_table_opts {
+    enum fakeapi_include include;
+    const char *version;
+    long long remaining;
+};
+
+/**
+ * The pod Table as fakeapi__pod_table() builds it, written as @p to says.
+ * @param pods_array        array of pods (not modified).
+ * @param resource_version  resourceVersion, or NULL to omit.
+ * @param continue_token    continue token, or NULL/"" to omit.
+ * @param now               the time AGE is measured against.
+ * @param to                the form (not modified).
+ * @return a new Table object, or NULL when out of memory.
+ */
+json_t *fakeapi__pod_table_opts(const json_t *pods_array,
+                                const char *resource_version,
+                                const char *continue_token, time_t now,
+                                const struct fakeapi_table_opts *to);
+
 /**
  * Format a duration as duration.HumanDuration does ("5s", "3m12s", "2d").
  * @param seconds  the duration; negative values give "0s" or "<invalid>".

@@ -395,12 +395,15 @@ static json_t *row_cells(struct pod_row *r)
 
 /* printPod: one row, with the Completed condition of finished pods and,
  * for includeObject=Metadata, the PartialObjectMetadata. */
-static json_t *pod_row(const json_t *pod, time_t now, bool include_object)
+static json_t *pod_row(const json_t *pod, time_t now,
+                       const struct fakeapi_table_opts *to)
 {
     const char *phase = fakeapi__pod_phase(pod);
     struct pod_row r;
     json_t *row;
     json_t *meta;
+    char apiv[40];
+    int len = snprintf(apiv, sizeof(apiv), "meta.k8s.io/%s", to->version);
 
     memset(&r, 0, sizeof(r));
     r.pod = pod;
@@ -418,13 +421,26 @@ static json_t *pod_row(const json_t *pod, time_t now, bool include_object)
                       strcmp(phase, "Succeeded") == 0
                           ? "The pod has completed successfully."
                           : "The pod failed."));
-    if (!row || !include_object)
+    if (!row || to->include == FAKEAPI_INCLUDE_OMIT)
         return row;
+    /* handlers/response.go: None writes "object":null, Object the
+     * object itself */
+    if (to->include == FAKEAPI_INCLUDE_NONE) {
+        json_object_set_new(row, "object", json_null());
+        return row;
+    }
+    if (to->include == FAKEAPI_INCLUDE_OBJECT) {
+        if (json_object_set_new(row, "object", json_deep_copy(pod)) != 0) {
+            json_decref(row);
+            return NULL;
+        }
+        return row;
+    }
     meta = json_deep_copy(json_object_get(pod, "metadata"));
     if (json_object_set_new(row, "object",
-                            json_pack("{s:s, s:s, s:o}", "kind",
+                            json_pack("{s:s, s:s%, s:o}", "kind",
                                       "PartialObjectMetadata", "apiVersion",
-                                      "meta.k8s.io/v1", "metadata",
+                                      apiv, len, "metadata",
                                       meta ? meta : json_object())) != 0) {
         json_decref(row);
         return NULL;
@@ -456,6 +472,19 @@ json_t *fakeapi__pod_table(const json_t *pods_array,
                            const char *continue_token, time_t now,
                            bool include_object)
 {
+    struct fakeapi_table_opts to = {include_object ? FAKEAPI_INCLUDE_METADATA
+                                                   : FAKEAPI_INCLUDE_OMIT,
+                                    "v1", -1};
+
+    return fakeapi__pod_table_opts(pods_array, resource_version, continue_token,
+                                   now, &to);
+}
+
+json_t *fakeapi__pod_table_opts(const json_t *pods_array,
+                                const char *resource_version,
+                                const char *continue_token, time_t now,
+                                const struct fakeapi_table_opts *to)
+{
     json_t *table = NULL;
     json_t *meta = json_object();
     json_t *rows = json_array();
@@ -473,12 +502,17 @@ json_t *fakeapi__pod_table(const json_t *pods_array,
         goto out;
     json_array_foreach(pods_array, i, pod)
     {
-        if (json_array_append_new(rows, pod_row(pod, now, include_object)) != 0)
+        if (json_array_append_new(rows, pod_row(pod, now, to)) != 0)
             goto out;
     }
-    table = json_pack("{s:s, s:s, s:O, s:o, s:O}", "kind", "Table",
-                      "apiVersion", "meta.k8s.io/v1", "metadata", meta,
-                      "columnDefinitions", column_definitions(), "rows", rows);
+    if (to->remaining >= 0 &&
+        json_object_set_new(meta, "remainingItemCount",
+                            json_integer(to->remaining)) != 0)
+        goto out;
+    table =
+        json_pack("{s:s, s:s+, s:O, s:o, s:O}", "kind", "Table", "apiVersion",
+                  "meta.k8s.io/", to->version, "metadata", meta,
+                  "columnDefinitions", column_definitions(), "rows", rows);
 out:
     json_decref(meta);
     json_decref(rows);

@@ -428,6 +428,300 @@ static void test_list_unacceptable_media_type_is_406(void **state)
     http_res_free(&r);
 }
 
+#define TABLE_V1 "application/json;as=Table;v=v1;g=meta.k8s.io"
+
+/* A 4xx/5xx answer's code, reason (NULL: none) and message. */
+static void expect_status(fakeapi *srv, const char *path, long code,
+                          const char *reason, const char *message)
+{
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", path, NULL, &r), code);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "code")), code);
+    if (reason)
+        assert_string_equal(jstr(r.json, "reason"), reason);
+    else
+        assert_null(json_object_get(r.json, "reason"));
+    assert_string_equal(jstr(r.json, "message"), message);
+    http_res_free(&r);
+}
+
+/* base64.RawURLEncoding.DecodeString of @p s into @p out (NUL-ended). */
+static size_t b64url_decode(const char *s, char *out, size_t size)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned v = 0;
+    int bits = 0;
+    size_t n = 0;
+
+    for (; *s && n + 1 < size; s++) {
+        const char *c = strchr(abc, *s);
+
+        assert_non_null(c);
+        v = (v << 6) | (unsigned)(c - abc);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (char)((v >> bits) & 0xFF);
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* A list's items have no kind or apiVersion: the list carries them. */
+static void test_list_items_have_no_kind(void **state)
+{
+    struct http_res r;
+    json_t *item;
+
+    assert_int_equal(http(*state, "GET", "/api/v1/namespaces/a/pods", NULL, &r),
+                     200);
+    item = json_array_get(json_object_get(r.json, "items"), 0);
+    assert_non_null(item);
+    assert_null(json_object_get(item, "kind"));
+    assert_null(json_object_get(item, "apiVersion"));
+    assert_string_equal(jstr(item, "metadata.name"), "a1");
+    http_res_free(&r);
+}
+
+/* storage/continue.go EncodeContinue: {"v","rv","start":"<name>\0"}
+ * relative to the namespace, and the token resumes after that name. */
+static void test_list_continue_token_is_kube_apiserver_format(void **state)
+{
+    struct http_res r;
+    char raw[512];
+    char path[1024];
+    json_t *tok;
+    size_t n;
+
+    assert_int_equal(
+        http(*state, "GET", "/api/v1/namespaces/a/pods?limit=1", NULL, &r),
+        200);
+    n = b64url_decode(jstr(r.json, "metadata.continue"), raw, sizeof(raw));
+    tok = json_loadb(raw, n, JSON_ALLOW_NUL, NULL);
+    assert_non_null(tok);
+    assert_string_equal(jstr(tok, "v"), "meta.k8s.io/v1");
+    assert_true(json_integer_value(json_object_get(tok, "rv")) > 0);
+    assert_int_equal(json_string_length(json_object_get(tok, "start")), 3);
+    assert_memory_equal(jstr(tok, "start"), "a1\0", 3);
+    json_decref(tok);
+    snprintf(path, sizeof(path),
+             "/api/v1/namespaces/a/pods?limit=1&continue=%s",
+             jstr(r.json, "metadata.continue"));
+    http_res_free(&r);
+    assert_int_equal(http(*state, "GET", path, NULL, &r), 200);
+    assert_string_equal(
+        jstr(json_array_get(json_object_get(r.json, "items"), 0),
+             "metadata.name"),
+        "a2");
+    http_res_free(&r);
+}
+
+/* DecodeContinue's errors, each named as handlers/get.go wraps them. */
+static void test_list_bad_continue_tokens_name_the_cause(void **state)
+{
+    static const struct {
+        const char *token;
+        const char *cause;
+    } cases[] = {
+        {"bad-token", "illegal base64 data at input byte 8"},
+        {"eyJ2IjoieCJ9", "server does not recognize this encoded version x"},
+        {"eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6NSwic3RhcnQiOiIifQ",
+         "encoded start key empty (version meta.k8s.io/v1)"},
+        {"eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6MCwic3RhcnQiOiJhXHUwMDAwIn0",
+         "incorrect encoded start resourceVersion (version meta.k8s.io/v1)"},
+        {"eyJ2IjoibWV0YS5rOHMuaW8vdjEiLCJydiI6NSwic3RhcnQiOiIuLi94In0", "../x"},
+    };
+    char path[512];
+    char msg[512];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(path, sizeof(path), "/api/v1/namespaces/a/pods?continue=%s",
+                 cases[i].token);
+        snprintf(msg, sizeof(msg),
+                 "invalid continue token: continue key is not valid: %s",
+                 cases[i].cause);
+        expect_status(*state, path, 400, "BadRequest", msg);
+    }
+}
+
+/* etcd3/store.go: a token older than the compaction is 410 Expired with
+ * a token (rv -1) that goes on at the latest version. */
+static void test_list_continue_older_than_compaction_is_410(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char path[1024];
+    char raw[512];
+    json_t *tok;
+    size_t n;
+
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/namespaces/a/pods?limit=1", NULL, &r), 200);
+    snprintf(path, sizeof(path),
+             "/api/v1/namespaces/a/pods?limit=1&continue=%s",
+             jstr(r.json, "metadata.continue"));
+    http_res_free(&r);
+    assert_int_equal(make_pod(srv, "a", "a3", NULL), 201);
+    fakeapi_compact(srv);
+    assert_int_equal(http(srv, "GET", path, NULL, &r), 410);
+    assert_string_equal(jstr(r.json, "reason"), "Expired");
+    assert_non_null(strstr(jstr(r.json, "message"),
+                           "The provided continue parameter is too old"));
+    n = b64url_decode(jstr(r.json, "metadata.continue"), raw, sizeof(raw));
+    tok = json_loadb(raw, n, JSON_ALLOW_NUL, NULL);
+    assert_int_equal(json_integer_value(json_object_get(tok, "rv")), -1);
+    json_decref(tok);
+    snprintf(path, sizeof(path), "/api/v1/namespaces/a/pods?continue=%s",
+             jstr(r.json, "metadata.continue"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", path, NULL, &r), 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 2);
+    http_res_free(&r);
+}
+
+/* ListOptions' decoding (strconv), validation (422, meta.k8s.io) and the
+ * store's version checks, in kube-apiserver's words. */
+static void test_list_options_errors_match_kube_apiserver(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    expect_status(srv, "/api/v1/pods?limit=x", 400, "BadRequest",
+                  "strconv.ParseInt: parsing \"x\": invalid syntax");
+    expect_status(srv, "/api/v1/pods?limit=99999999999999999999", 400,
+                  "BadRequest",
+                  "strconv.ParseInt: parsing \"99999999999999999999\": value "
+                  "out of range");
+    expect_status(srv, "/api/v1/pods?resourceVersion=x", 400, "BadRequest",
+                  "invalid resource version: resourceVersion: Invalid value: "
+                  "\"x\": strconv.ParseUint: parsing \"x\": invalid syntax");
+    expect_status(srv,
+                  "/api/v1/pods?resourceVersion=0&resourceVersionMatch=Exact",
+                  422, "Invalid",
+                  "ListOptions.meta.k8s.io \"\" is invalid: "
+                  "resourceVersionMatch: Forbidden: resourceVersionMatch "
+                  "\"exact\" is forbidden for resourceVersion \"0\"");
+    expect_status(srv,
+                  "/api/v1/pods?resourceVersion=1&resourceVersionMatch=Bad&"
+                  "sendInitialEvents=true",
+                  422, "Invalid",
+                  "ListOptions.meta.k8s.io \"\" is invalid: "
+                  "[resourceVersionMatch: Unsupported value: \"Bad\": "
+                  "supported values: \"Exact\", \"NotOlderThan\", \"\", "
+                  "sendInitialEvents: Forbidden: sendInitialEvents is "
+                  "forbidden for list]");
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/pods?resourceVersionMatch=Exact", NULL, &r),
+        422);
+    assert_string_equal(jstr(r.json, "details.group"), "meta.k8s.io");
+    assert_string_equal(jstr(r.json, "details.kind"), "ListOptions");
+    assert_string_equal(
+        jstr(json_array_get(
+                 json_object_get(json_object_get(r.json, "details"), "causes"),
+                 0),
+             "reason"),
+        "FieldValueForbidden");
+    http_res_free(&r);
+    assert_int_equal(
+        http(srv, "GET", "/api/v1/pods?resourceVersion=999999", NULL, &r), 504);
+    assert_string_equal(jstr(r.json, "reason"), "Timeout");
+    assert_non_null(strstr(jstr(r.json, "message"),
+                           "Timeout: Too large resource version: 999999, "
+                           "current: "));
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "details"),
+                                           "retryAfterSeconds")),
+        1);
+    http_res_free(&r);
+    expect_status(srv, "/api/v1/namespaces/a/pods/a1?resourceVersion=x", 500,
+                  NULL,
+                  "resourceVersion: Invalid value: \"x\": strconv.ParseUint: "
+                  "parsing \"x\": invalid syntax");
+}
+
+/* cacher.go: resourceVersion=0 is served from the cache, limit ignored. */
+static void test_list_resource_version_0_ignores_limit(void **state)
+{
+    struct http_res r;
+
+    assert_int_equal(
+        http(*state, "GET", "/api/v1/pods?limit=1&resourceVersion=0", NULL, &r),
+        200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 4);
+    assert_null(
+        json_object_get(json_object_get(r.json, "metadata"), "continue"));
+    http_res_free(&r);
+}
+
+/* includeObject (Metadata, Object, None), the Table's version and
+ * remainingItemCount, and one pod as a Table. */
+static void test_list_table_include_object_and_single_pod(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    json_t *row;
+
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods?includeObject=None",
+                            TABLE_V1, &r),
+                     200);
+    row = json_array_get(json_object_get(r.json, "rows"), 0);
+    assert_true(json_is_null(json_object_get(row, "object")));
+    http_res_free(&r);
+    assert_int_equal(
+        get_as(srv, "/api/v1/namespaces/a/pods?includeObject=Object&limit=1",
+               TABLE_V1, &r),
+        200);
+    row = json_array_get(json_object_get(r.json, "rows"), 0);
+    assert_string_equal(jstr(row, "object.kind"), "Pod");
+    assert_string_equal(jstr(row, "object.apiVersion"), "v1");
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(r.json, "metadata"),
+                                           "remainingItemCount")),
+        1);
+    http_res_free(&r);
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods?includeObject=Bad",
+                            TABLE_V1, &r),
+                     400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "Unable to convert to Table as requested: "
+                        "includeObject: Invalid value: \"Bad\": must be "
+                        "'Metadata', 'Object', 'None', or empty");
+    http_res_free(&r);
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods",
+                            "application/json;as=Table;v=v1beta1;g=meta.k8s.io",
+                            &r),
+                     200);
+    assert_string_equal(jstr(r.json, "apiVersion"), "meta.k8s.io/v1beta1");
+    row = json_array_get(json_object_get(r.json, "rows"), 0);
+    assert_string_equal(jstr(row, "object.apiVersion"), "meta.k8s.io/v1beta1");
+    http_res_free(&r);
+    assert_int_equal(get_as(srv, "/api/v1/namespaces/a/pods/a1", TABLE_V1, &r),
+                     200);
+    assert_string_equal(jstr(r.json, "kind"), "Table");
+    assert_int_equal(json_array_size(json_object_get(r.json, "rows")), 1);
+    assert_non_null(jstr(r.json, "metadata.resourceVersion"));
+    http_res_free(&r);
+}
+
+/* negotiation.go: a range converting to a kind not offered is skipped. */
+static void test_list_unknown_as_is_406(void **state)
+{
+    struct http_res r;
+
+    assert_int_equal(get_as(*state, "/api/v1/namespaces/a",
+                            "application/json;as=Foo;v=v1;g=meta.k8s.io", &r),
+                     406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "only the following media types are accepted: "
+                        "application/json, application/yaml, "
+                        "application/vnd.kubernetes.protobuf");
+    http_res_free(&r);
+}
+
 static void test_list_deletecollection_with_selector(void **state)
 {
     fakeapi *srv = *state;
@@ -503,6 +797,14 @@ int main(void)
         T(test_list_unacceptable_media_type_is_406),
         T(test_list_deletecollection_with_selector),
         T(test_list_namespaces_lifecycle),
+        T(test_list_items_have_no_kind),
+        T(test_list_continue_token_is_kube_apiserver_format),
+        T(test_list_bad_continue_tokens_name_the_cause),
+        T(test_list_continue_older_than_compaction_is_410),
+        T(test_list_options_errors_match_kube_apiserver),
+        T(test_list_resource_version_0_ignores_limit),
+        T(test_list_table_include_object_and_single_pod),
+        T(test_list_unknown_as_is_406),
 #undef T
     };
     return cmocka_run_group_tests_name("list", tests, NULL, NULL);

@@ -72,7 +72,9 @@ static void test_server_discovery_answers_kubectl_paths(void **state)
 
     assert_int_equal(http(srv, "GET", "/version", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "major"), "1");
-    assert_string_equal(jstr(r.json, "minor"), "32");
+    assert_string_equal(jstr(r.json, "minor"), "37");
+    assert_string_equal(jstr(r.json, "emulationMinor"), "37");
+    assert_string_equal(jstr(r.json, "minCompatibilityMinor"), "36");
     assert_string_equal(r.ctype, "application/json");
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", "/api", NULL, &r), 200);
@@ -109,6 +111,92 @@ static void test_server_unknown_path_is_404_status(void **state)
     assert_string_equal(jstr(r.json, "reason"), "NotFound");
     assert_string_equal(jstr(r.json, "message"),
                         "the server could not find the requested resource");
+    http_res_free(&r);
+}
+
+/* GET @p path as the admin with header @p hdr. */
+static long get_hdr(fakeapi *srv, const char *path, const char *hdr,
+                    struct http_res *r)
+{
+    char url[1024];
+    const char *hdrs[] = {hdr, NULL};
+
+    snprintf(url, sizeof(url), "%s%s", fakeapi_url(srv), path);
+    return http_do("GET", url, NULL, hdrs, r);
+}
+
+/* go-restful refuses an Accept naming none of the route's types before
+ * any handler, in its words; a collection's GET also lists the watch
+ * types. */
+static void test_server_unacceptable_accept_is_go_restful_406(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(get_hdr(srv, "/api/v1/pods", "Accept: text/html", &r),
+                     406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "406: Not Acceptable\n\nAvailable representations: "
+                        "application/json, application/yaml, "
+                        "application/vnd.kubernetes.protobuf, "
+                        "application/json;stream=watch, "
+                        "application/vnd.kubernetes.protobuf;stream=watch");
+    assert_true(json_is_object(json_object_get(r.json, "details")));
+    http_res_free(&r);
+    assert_int_equal(get_hdr(srv, "/api/v1/namespaces/default/pods/nope",
+                             "Accept: application/*", &r),
+                     406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "406: Not Acceptable\n\nAvailable representations: "
+                        "application/json, application/yaml, "
+                        "application/vnd.kubernetes.protobuf");
+    http_res_free(&r);
+    assert_int_equal(get_hdr(srv, "/api/v1/namespaces/default/pods",
+                             "Accept: text/html, application/json;q=0.5", &r),
+                     200);
+    http_res_free(&r);
+}
+
+/* Outside /api and the built-in groups, the mux's plain-text 404. */
+static void test_server_paths_outside_the_api_are_plain_404(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", "/nope", NULL, &r), 404);
+    assert_string_equal(r.ctype, "text/plain; charset=utf-8");
+    assert_string_equal(r.body, "404 page not found\n");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/apis/nope", NULL, &r), 404);
+    assert_string_equal(r.body, "404 page not found\n");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/readyz/nope", NULL, &r), 404);
+    assert_string_equal(r.body, "404 page not found\n");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v2", NULL, &r), 404);
+    assert_string_equal(jstr(r.json, "kind"), "Status");
+    http_res_free(&r);
+}
+
+/* Health checks by name, the root path list, 405 on discovery paths. */
+static void test_server_health_checks_root_and_discovery_methods(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(http(srv, "GET", "/livez/ping", NULL, &r), 200);
+    assert_string_equal(r.body, "ok");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/readyz/shutdown", NULL, &r), 200);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/", NULL, &r), 200);
+    assert_true(json_is_array(json_object_get(r.json, "paths")));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/version", "{}", &r), 405);
+    assert_string_equal(jstr(r.json, "reason"), "MethodNotAllowed");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/openapi/v3", NULL, &r), 200);
+    assert_string_equal(r.ctype, "text/plain; charset=utf-8");
     http_res_free(&r);
 }
 
@@ -284,6 +372,13 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_wrong_method_is_405, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_unacceptable_accept_is_go_restful_406, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_paths_outside_the_api_are_plain_404, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_health_checks_root_and_discovery_methods, setup,
+            teardown),
         cmocka_unit_test(test_server_token_required_when_set),
         cmocka_unit_test_setup_teardown(test_server_body_over_3mib_is_413,
                                         setup, teardown),
