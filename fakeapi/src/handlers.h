@@ -29,6 +29,8 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
                          struct resp *out);
 
 /* list.c: collections (@p ns NULL = all namespaces) */
+void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
+                               struct resp *out);
 void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
                         struct resp *out);
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,

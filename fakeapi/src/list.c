@@ -485,16 +485,6 @@ static json_t *validate_list(const char *rv, const char *match,
     return invalid_listopts(&fe);
 }
 
-/* A watch's ListOptions error (one field). */
-static json_t *watch_forbidden(const char *field, const char *body)
-{
-    struct fakeapi_field_errors fe;
-
-    fakeapi__field_errors_init(&fe);
-    fakeapi__field_error(&fe, "FieldValueInvalid", field, "%s", body);
-    return invalid_listopts(&fe);
-}
-
 /* The ParseUint error of a version the cache or the store parses (a GET,
  * a watch), which reaches the client as an internal one: 500, no
  * reason (rest/get.go, cacher.go). */
@@ -541,26 +531,17 @@ static json_t *parse_listopts(const struct req *r, const char *ns, bool watch,
         return st;
     o->cont = fakeapi__arg(r, "continue");
     if (watch) {
-        if (fakeapi__arg_bool(r, "sendInitialEvents"))
-            return watch_forbidden("sendInitialEvents",
-                                   "Forbidden: sendInitialEvents is forbidden "
-                                   "for watch unless the WatchList feature "
-                                   "gate is enabled");
-        if (match && *match && (!rv || !*rv))
-            return watch_forbidden("resourceVersionMatch",
-                                   "Forbidden: resourceVersionMatch is "
-                                   "forbidden unless resourceVersion is "
-                                   "provided");
+        st = fakeapi__watch_check(rv, match, init, o->cont);
+        if (st)
+            return st;
     } else if ((st = validate_list(rv, match, o->cont, init && *init))) {
         return st;
     }
     o->rv_zero = rv && strcmp(rv, "0") == 0;
     if (rv && *rv && !o->rv_zero) {
+        /* a watch's version is parsed by the watch cache: a 500 */
         if (!knum_u64(rv, &o->rv))
-            return watch ? watch_forbidden("resourceVersion",
-                                           "Invalid value: \"...\": must be "
-                                           "a non-negative integer")
-                         : bad_rv(rv);
+            return watch ? rv_internal(rv) : bad_rv(rv);
         o->has_rv = true;
     }
     if (o->cont && *o->cont && !watch) {
@@ -819,6 +800,9 @@ static void do_watch(struct req *r, const char *ns, struct listopts *o,
     p.partial = o->media.form == FAKEAPI_FORM_PARTIAL;
     p.table_version = o->media.version;
     p.timeout_s = o->timeout_s;
+    p.initial = fakeapi__watch_initial(fakeapi__arg(r, "resourceVersion"),
+                                       fakeapi__arg(r, "resourceVersionMatch"),
+                                       fakeapi__arg(r, "sendInitialEvents"));
     p.has_rv = o->has_rv;
     p.rv = o->rv;
     out->stream = fakeapi__watch_start(r->srv, r->conn, &p, &status);
@@ -848,6 +832,42 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
         do_watch(r, ns, &o, out);
     else
         do_list(r, ns, &o, out);
+    listopts_release(&o);
+}
+
+/*
+ * A watch on one pod (/api/v1/watch/namespaces/{ns}/pods/{name}): as
+ * handlers/get.go ListResource, the collection's watch through the field
+ * selector metadata.name=<name>; a selector given must require that name.
+ */
+void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
+                               struct resp *out)
+{
+    struct listopts o;
+    json_t *status = parse_listopts(r, ns, true, &o);
+    const char *sel;
+    char text[300];
+
+    if (!status)
+        status = fakeapi__partial_misfit(&o.media, false, "*core.Pod");
+    if (!status && fakeapi__fsel_is_empty(o.fs)) {
+        fakeapi__fsel_free(o.fs);
+        o.fs = NULL;
+        snprintf(text, sizeof(text), "metadata.name=%s", name);
+        if (fakeapi__fsel_parse(text, &o.fs, &status) != 0 && !status)
+            status = fakeapi__status_new(500, "InternalError",
+                                         "Internal error occurred: out of "
+                                         "memory");
+    } else if (!status) {
+        sel = fakeapi__fsel_exact(o.fs, "metadata.name");
+        if (!sel || strcmp(sel, name) != 0)
+            status = fakeapi__status_bad_request(
+                "fieldSelector metadata.name doesn't match requested name");
+    }
+    if (status)
+        fakeapi__resp_status(out, status);
+    else
+        do_watch(r, ns, &o, out);
     listopts_release(&o);
 }
 

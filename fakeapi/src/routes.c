@@ -112,9 +112,10 @@ static bool is(const char *m, const char *want)
     return strcmp(m, want) == 0;
 }
 
-/* /api/v1/namespaces/{ns}/pods[/{name}[/status]] and /api/v1/pods */
+/* /api/v1/namespaces/{ns}/pods[/{name}[/status]] and /api/v1/pods;
+ * @p legacy: under /api/v1/watch/ */
 static void route_pods(struct req *r, const char *ns, char **rest, size_t n,
-                       bool watch, struct resp *out)
+                       bool watch, bool legacy, struct resp *out)
 {
     const char *m = r->method;
 
@@ -135,7 +136,16 @@ static void route_pods(struct req *r, const char *ns, char **rest, size_t n,
             fakeapi__pods_delete_collection(r, ns, out);
         return;
     }
-    if (!ns || watch || n > 2 || (n == 2 && strcmp(rest[1], "status") != 0)) {
+    /* installer.go: a named path watches only under /watch/ (a ?watch on
+     * it is ignored: GET reads the object) */
+    if (legacy && ns && n == 1) {
+        if (!is(m, "GET"))
+            fakeapi__method_not_allowed(out);
+        else if (accepts(r, true, out))
+            fakeapi__pods_watch_named(r, ns, rest[0], out);
+        return;
+    }
+    if (!ns || legacy || n > 2 || (n == 2 && strcmp(rest[1], "status") != 0)) {
         fakeapi__not_found_path(out);
         return;
     }
@@ -161,15 +171,16 @@ static void route_pods(struct req *r, const char *ns, char **rest, size_t n,
 static void route_v1(struct req *r, char **s, size_t n, struct resp *out)
 {
     bool watch = false;
+    bool legacy = false;
 
     if (n > 0 && is(s[0], "watch")) { /* legacy /api/v1/watch/... */
-        watch = true;
+        legacy = true;
         s++;
         n--;
     }
-    watch = watch || fakeapi__arg_bool(r, "watch");
+    watch = legacy || fakeapi__arg_bool(r, "watch");
     if (n >= 1 && is(s[0], "pods")) {
-        route_pods(r, NULL, s + 1, n - 1, watch, out);
+        route_pods(r, NULL, s + 1, n - 1, watch, legacy, out);
         return;
     }
     if (n == 0 || !is(s[0], "namespaces")) {
@@ -201,7 +212,7 @@ static void route_v1(struct req *r, char **s, size_t n, struct resp *out)
         else
             fakeapi__ns_delete(r, s[1], out);
     } else if (is(s[2], "pods")) {
-        route_pods(r, s[1], s + 3, n - 3, watch, out);
+        route_pods(r, s[1], s + 3, n - 3, watch, legacy, out);
     } else {
         fakeapi__not_found_path(out);
     }
