@@ -539,7 +539,8 @@ def diff(a, b, where=""):
 def load_known(path):
     """The ```known blocks of known-differences.md: each a YAML mapping
     with id, scenarios (globs) and where (globs on the difference's path,
-    e.g. 'body.spec.volumes*')."""
+    e.g. 'body.spec.volumes*'), optionally real_contains (a string the
+    real server's value must hold)."""
     known = []
     if not os.path.exists(path):
         return known
@@ -550,10 +551,15 @@ def load_known(path):
     return known
 
 
-def accepted(known, scenario, where):
+def accepted(known, scenario, where, real=None):
+    """The id of the entry accepting a difference at `where`; an entry
+    with `real_contains` accepts it only when kube-apiserver's value (as
+    JSON text) holds that string."""
     for k in known:
         if any(fnmatch.fnmatchcase(scenario, g) for g in k["scenarios"]) and \
-                any(fnmatch.fnmatchcase(where, g) for g in k["where"]):
+                any(fnmatch.fnmatchcase(where, g) for g in k["where"]) and \
+                ("real_contains" not in k or
+                 k["real_contains"] in json.dumps(real, ensure_ascii=False)):
             return k["id"]
     return None
 
@@ -600,7 +606,7 @@ def main():
                     ds = diff(a, b)
                     open_ds = []
                     for where, x, y in ds:
-                        kid = accepted(known, name, where)
+                        kid = accepted(known, name, where, y)
                         if kid:
                             used.add(kid)
                         else:
