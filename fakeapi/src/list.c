@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "knum.h"
 #include "pod.h"
+#include "pod_write.h"
 #include "selector.h"
 #include "status.h"
 #include "watch.h"
@@ -881,7 +882,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
     bool more;
     json_t *items;
     size_t i;
-    const int64_t zero = 0;
+    char rv[24];
 
     if (status) {
         fakeapi__resp_status(out, status);
@@ -893,6 +894,8 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
     fakeapi__store_wrlock(st);
     if (fakeapi__store_needs_sort(st))
         fakeapi__store_sort(st);
+    /* store.go DeleteCollection: the list as read, then a Delete each */
+    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
     if (fakeapi__store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
         for (i = 0; i < ov.n; i++) {
             struct fakeapi_obj *cur =
@@ -900,14 +903,13 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
 
             if (cur)
                 json_array_append_new(items,
-                                      fakeapi__pod_remove(r->srv, cur, &zero));
+                                      fakeapi__pod_delete_listed(r, cur));
         }
     }
     fakeapi__resp_json(out, 200,
-                       json_pack("{s:s, s:s, s:{s:s%}, s:o}", "kind", "PodList",
+                       json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", "PodList",
                                  "apiVersion", "v1", "metadata",
-                                 "resourceVersion", "", (size_t)0, "items",
-                                 items));
+                                 "resourceVersion", rv, "items", items));
     fakeapi__store_unlock(st);
     fakeapi__objvec_release(&ov);
     listopts_release(&o);

@@ -161,8 +161,18 @@ static json_t *dispatch(struct patch_ctx *c, enum fakeapi_patch_type type,
         return NULL;
     }
     prefix = type == FAKEAPI_PATCH_STRATEGIC ? "" : "error decoding patch: ";
-    if (fakeapi__patch_syntax_decode(c, doc, len, prefix, &patch) != FAKEAPI_OK)
+    if (fakeapi__patch_syntax_decode(c, doc, len, prefix, &patch) !=
+        FAKEAPI_OK) {
+        /* [jp] MergePatch unmarshals the patch first and answers its own
+         * errBadJSONPatch for any syntax error */
+        if (type == FAKEAPI_PATCH_MERGE &&
+            json_integer_value(json_object_get(c->status, "code")) == 400) {
+            json_decref(c->status);
+            c->status = NULL;
+            fakeapi__patch_bad_request(c, "invalid JSON patch");
+        }
         return NULL;
+    }
     if (type == FAKEAPI_PATCH_JSON)
         return fakeapi__patch_json_apply(c, orig, patch);
     if (type == FAKEAPI_PATCH_MERGE)

@@ -12,8 +12,9 @@
  *  - An operation that cannot apply fails the whole patch with the generic
  *    422 (the cause text is not sent). That covers a missing or null "op"
  *    ("Unexpected kind: unknown"), a missing "path" or "from", a parent
- *    that does not exist ("add" does not create parents), "remove" or
- *    "replace" of a missing member, a bad array index, a failed "test",
+ *    that does not exist ("add" does not create parents), "remove" of a
+ *    missing member ("replace" of one adds it), a bad array index, a
+ *    failed "test",
  *    and copies adding more than 3 MiB in total.
  *  - A pointer is split at '/' and its first segment ignored (a path with
  *    no '/' names nothing, so "" works only for "replace" and "test");
@@ -298,7 +299,9 @@ static int op_replace(struct jp *j, const json_t *op, struct loc *l)
         return replace_root(j, v);
     if (locate(j, op, "path", l) != FAKEAPI_OK)
         return FAKEAPI_E_INVALID;
-    if (!l->cont || !get(l->cont, &l->key))
+    /* [jp] partialDoc.get never fails: replacing a missing member of an
+     * object adds it; only an array index must exist */
+    if (!l->cont || (!json_is_object(l->cont) && !get(l->cont, &l->key)))
         return fail(j);
     if (!v)
         v = json_null();

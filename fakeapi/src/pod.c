@@ -10,9 +10,7 @@
  * decoded, so on create and on every update) and the admission plugins
  * that mutate a new pod (ServiceAccount, DefaultTolerationSeconds,
  * Priority). The projected kube-api-access-* volume that ServiceAccount
- * admission adds is skipped: the fake has no ServiceAccounts or tokens to
- * mount, and no client reads that volume (k8s-api.md §4 "the fake need
- * only add what clients read").
+ * admission adds is pod_admit.c's, as it needs a random name.
  */
 
 /* The two tolerations DefaultTolerationSeconds admission adds. */
@@ -353,9 +351,12 @@ int fakeapi__pod_prepare_create(json_t *pod, const char *now)
                        json_is_object(json_object_get(pod, "metadata"))
                    ? FAKEAPI_E_NOMEM
                    : FAKEAPI_E_INVALID;
-    /* rest.BeforeCreate: a new object is never being deleted. */
+    /* rest.BeforeCreate: a new object is never being deleted;
+     * strategy.go PrepareForCreate: a pod starts at generation 1. */
     json_object_del(meta, "deletionTimestamp");
     json_object_del(meta, "deletionGracePeriodSeconds");
+    if (json_object_set_new(meta, "generation", json_integer(1)) != 0)
+        return FAKEAPI_E_NOMEM;
     if (default_spec(spec, true) != FAKEAPI_OK ||
         default_tolerations(spec) != FAKEAPI_OK ||
         default_priority(spec) != FAKEAPI_OK)
@@ -385,6 +386,20 @@ static void keep_immutable_meta(json_t *new, const json_t *old)
         copy_member(meta, ometa, keys[i]);
 }
 
+/* strategy.go updatePodGeneration: a changed spec moves the generation
+ * one past the stored one. */
+static void bump_generation(json_t *new, const json_t *old)
+{
+    const json_t *ometa = json_object_get(old, "metadata");
+    json_int_t gen = json_integer_value(json_object_get(ometa, "generation"));
+    json_t *meta = json_object_get(new, "metadata");
+
+    if (!json_is_object(meta) ||
+        json_equal(json_object_get(new, "spec"), json_object_get(old, "spec")))
+        return;
+    json_object_set_new(meta, "generation", json_integer(gen + 1));
+}
+
 void fakeapi__pod_prepare_update(json_t *new, const json_t *old)
 {
     const json_t *ospec = json_object_get(old, "spec");
@@ -407,6 +422,7 @@ void fakeapi__pod_prepare_update(json_t *new, const json_t *old)
         copy_member(spec, ospec, "priority");
     if (!json_object_get(spec, "preemptionPolicy"))
         copy_member(spec, ospec, "preemptionPolicy");
+    bump_generation(new, old);
 }
 
 /* Convert_v1_PodStatus_To_core_PodStatus and back: the single-IP field is
@@ -425,6 +441,23 @@ static void normalize_ips(json_t *status, const char *one, const char *many)
     }
     if ((!ip || !*ip) && first && *first)
         json_object_set_new(status, one, json_string(first));
+}
+
+/* metav1.Time without omitempty: a condition's unset times are null. */
+static void null_condition_times(json_t *conditions)
+{
+    static const char *const keys[] = {"lastProbeTime", "lastTransitionTime"};
+    json_t *c;
+    size_t i;
+    size_t k;
+
+    json_array_foreach(conditions, i, c)
+    {
+        for (k = 0; json_is_object(c) && k < 2; k++) {
+            if (!json_object_get(c, keys[k]))
+                json_object_set_new(c, keys[k], json_null());
+        }
+    }
 }
 
 void fakeapi__pod_prepare_status_update(json_t *new, const json_t *old)
@@ -447,6 +480,7 @@ void fakeapi__pod_prepare_status_update(json_t *new, const json_t *old)
         return;
     if (!is_set_str(status, "qosClass") && json_object_get(ostatus, "qosClass"))
         copy_member(status, ostatus, "qosClass");
+    null_condition_times(json_object_get(status, "conditions"));
     normalize_ips(status, "podIP", "podIPs");
     normalize_ips(status, "hostIP", "hostIPs");
 }

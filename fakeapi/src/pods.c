@@ -4,13 +4,17 @@
  * store's write lock: read, compute the new object on a copy, validate,
  * and only then store it, so a rejected write changes nothing.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fieldval.h"
+#include "gotext.h"
 #include "handlers.h"
 #include "knum.h"
 #include "patch.h"
 #include "pod.h"
+#include "pod_write.h"
 #include "status.h"
 #include "validate.h"
 
@@ -91,22 +95,13 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
     return o;
 }
 
-/* Put kind/apiVersion first as the server serializes them. */
+/* Set kind/apiVersion and put every member where the server writes it
+ * (Go field order, pod_order.c). */
 static void set_type_meta(json_t *o)
 {
-    json_t *rest = json_deep_copy(o);
-    const char *k;
-    json_t *v;
-
-    json_object_clear(o);
     json_object_set_new(o, "kind", json_string("Pod"));
     json_object_set_new(o, "apiVersion", json_string("v1"));
-    json_object_foreach(rest, k, v)
-    {
-        if (strcmp(k, "kind") != 0 && strcmp(k, "apiVersion") != 0)
-            json_object_set(o, k, v);
-    }
-    json_decref(rest);
+    fakeapi__pod_order(o);
 }
 
 /* Give @p obj the next resourceVersion and store it (write lock held). */
@@ -117,6 +112,7 @@ static int commit(struct fakeapi *srv, json_t *obj, struct fakeapi_obj **out)
     snprintf(rv, sizeof(rv), "%llu",
              (unsigned long long)fakeapi__store_next_rv(&srv->store));
     json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
+    fakeapi__pod_order(obj);
     return fakeapi__store_put_pod(&srv->store, obj, false, out);
 }
 
@@ -178,6 +174,7 @@ static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
     uint64_t n;
     char uid[37];
     char now[32];
+    char suffix[6];
 
     if (rv && *rv && (!knum_u64(rv, &n) || n != 0))
         return fakeapi__status_new(500, "",
@@ -193,6 +190,10 @@ static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
     json_object_del(meta, "generation");
     json_object_del(meta, "selfLink");
     fakeapi__pod_prepare_create(obj, now);
+    fakeapi__store_random_suffix(&srv->store, suffix, 5);
+    suffix[5] = '\0';
+    if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK)
+        return oom_status();
     set_type_meta(obj);
     return NULL;
 }
@@ -204,16 +205,138 @@ static bool dry_run(const struct req *r)
     return d && strcmp(d, "All") == 0;
 }
 
+/* A 422 on the request's options, as errors.NewInvalid(meta.k8s.io
+ * <options>) words it (apiserver/pkg/apis/meta/v1/validation). */
+static json_t *options_invalid(const char *options, const char *reason,
+                               const char *field, const char *msg)
+{
+    json_t *st = fakeapi__status_new(422, "Invalid",
+                                     "%s.meta.k8s.io \"\" is invalid: %s: %s",
+                                     options, field, msg);
+
+    if (st) {
+        json_t *d;
+
+        fakeapi__status_details(st, NULL, NULL); /* placed before "code" */
+        d = json_object_get(st, "details");
+        json_object_set_new(d, "group", json_string("meta.k8s.io"));
+        json_object_set_new(d, "kind", json_string(options));
+        fakeapi__status_cause(st, reason, msg, field);
+    }
+    return st;
+}
+
+/* validation.ValidateDryRun: "All" is the only value. */
+static json_t *check_dry_run(const struct req *r, const char *options)
+{
+    const char *d = fakeapi__arg(r, "dryRun");
+    json_t *vals;
+    char *text;
+    char msg[512];
+
+    if (!d || strcmp(d, "All") == 0)
+        return NULL;
+    vals = json_pack("[s]", d);
+    text = vals ? json_dumps(vals, JSON_COMPACT) : NULL;
+    json_decref(vals);
+    if (!text)
+        return oom_status();
+    snprintf(msg, sizeof(msg),
+             "Unsupported value: %.400s: supported values: \"All\"", text);
+    free(text);
+    return options_invalid(options, "FieldValueNotSupported", "dryRun", msg);
+}
+
+static bool same_port(const json_t *a, const json_t *b)
+{
+    static const char *const keys[] = {"containerPort", "protocol", "hostIP",
+                                       "hostPort"};
+    size_t k;
+
+    for (k = 0; k < 4; k++) {
+        const json_t *x = json_object_get(a, keys[k]);
+        const json_t *y = json_object_get(b, keys[k]);
+
+        if (!(x == y || (x && y && json_equal(x, y))))
+            return false;
+    }
+    return true;
+}
+
+/* The first port before containers[ci].ports[pi] equal to it. */
+static bool first_same_port(const json_t *cs, size_t ci, size_t pi, size_t *oi,
+                            size_t *oj)
+{
+    const json_t *p =
+        json_array_get(json_object_get(json_array_get(cs, ci), "ports"), pi);
+    size_t i;
+    size_t j;
+
+    for (i = 0; i <= ci; i++) {
+        const json_t *ports = json_object_get(json_array_get(cs, i), "ports");
+        size_t end = i == ci ? pi : json_array_size(ports);
+
+        for (j = 0; j < end; j++) {
+            if (same_port(json_array_get(ports, j), p)) {
+                *oi = i;
+                *oj = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The Warning headers of a pod create (strategy.go WarningsOnCreate):
+ * a dotted name, then podutil.GetWarningsForPod's duplicate ports (same
+ * containerPort, protocol, hostIP and hostPort in any two containers). */
+static void create_warnings(const json_t *obj, struct resp *out)
+{
+    const char *name = meta_str(obj, "name");
+    const json_t *cs =
+        json_object_get(json_object_get(obj, "spec"), "containers");
+    char text[512];
+    size_t n = json_array_size(cs);
+    size_t i;
+    size_t j;
+
+    if (name && strchr(name, '.'))
+        fakeapi__resp_warn(out, "metadata.name: this is used in the Pod's "
+                                "hostname, which can result in surprising "
+                                "behavior; a DNS label is recommended: "
+                                "[must not contain dots]");
+    for (i = 0; i < n; i++) {
+        const json_t *ports = json_object_get(json_array_get(cs, i), "ports");
+
+        for (j = 0; j < json_array_size(ports); j++) {
+            size_t oi;
+            size_t oj;
+
+            if (!first_same_port(cs, i, j, &oi, &oj))
+                continue;
+            snprintf(text, sizeof(text),
+                     "spec.containers[%zu].ports[%zu]: duplicate port "
+                     "definition with spec.containers[%zu].ports[%zu]",
+                     i, j, oi, oj);
+            fakeapi__resp_warn(out, text);
+        }
+    }
+}
+
 void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
 {
     struct store *st = &r->srv->store;
     enum fakeapi_fieldval fv;
     /* create.go: the options are validated before the body is decoded */
-    json_t *status = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
-    json_t *obj = status ? NULL : decode_pod(r, fv, out, &status);
+    json_t *status = check_dry_run(r, "CreateOptions");
+    json_t *obj = NULL;
     const char *bns;
     struct fakeapi_obj *stored;
 
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    if (!status)
+        obj = decode_pod(r, fv, out, &status);
     if (!obj) {
         fakeapi__resp_status(out, status);
         return;
@@ -241,7 +364,8 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
     if (status) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
-    } else if (dry_run(r)) {
+    } else if ((create_warnings(obj, out), dry_run(r))) {
+        fakeapi__pod_order(obj);
         fakeapi__resp_json(out, 201, obj);
     } else if (commit(r->srv, obj, &stored) != 0) {
         fakeapi__resp_status(out, oom_status());
@@ -268,10 +392,56 @@ static bool deletion_done(const json_t *obj)
            (!grace || json_integer_value(grace) == 0);
 }
 
+/* ValidateObjectMetaUpdate: a uid sent must be the stored one (an empty
+ * one is filled in by the update). */
+static json_t *uid_changed(const json_t *obj, const json_t *old)
+{
+    const char *uid = meta_str(obj, "uid");
+    const char *ouid = meta_str(old, "uid");
+    struct fakeapi_field_errors fe;
+    struct kbuf msg;
+    json_t *st;
+
+    if (!uid || !*uid || (ouid && strcmp(uid, ouid) == 0))
+        return NULL;
+    kbuf_init(&msg, 4096);
+    kbuf_adds(&msg, "Invalid value: ");
+    fakeapi__gotext_add_quoted(&msg, uid, strlen(uid));
+    kbuf_adds(&msg, ": field is immutable");
+    fakeapi__field_errors_init(&fe);
+    fakeapi__field_error(&fe, "FieldValueInvalid", "metadata.uid", "%s",
+                         kbuf_str(&msg));
+    kbuf_release(&msg);
+    st = fakeapi__status_invalid("Pod", meta_str(old, "name"), &fe);
+    fakeapi__field_errors_release(&fe);
+    return st;
+}
+
+/* An update that leaves a deleted pod without finalizers removes it
+ * instead of writing it (store.go Update, deleteWithoutFinalizers): one
+ * DELETED event at a new resourceVersion, and an answer that is the
+ * updated object at the stored one. Consumes @p obj. */
+static void finish_deletion(struct fakeapi *srv, json_t *obj, struct resp *out)
+{
+    json_t *last = json_deep_copy(obj);
+    char rv[24];
+
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+    if (last)
+        json_object_set_new(meta_of(last), "resourceVersion", json_string(rv));
+    if (!last || fakeapi__store_delete_pod(&srv->store, last) != 0) {
+        json_decref(obj);
+        fakeapi__resp_status(out, oom_status());
+        return;
+    }
+    fakeapi__pod_order(obj);
+    fakeapi__resp_json(out, 200, obj);
+}
+
 static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
                           bool status_sub, struct resp *out)
 {
-    static const int64_t zero = 0;
     const char *rv = meta_str(obj, "resourceVersion");
     json_t *old = fakeapi__obj_tree(cur);
     char currv[24];
@@ -294,6 +464,13 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
         json_decref(old);
         return;
     }
+    bad = uid_changed(obj, old);
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        json_decref(obj);
+        json_decref(old);
+        return;
+    }
     if (status_sub)
         fakeapi__pod_prepare_status_update(obj, old);
     else
@@ -305,19 +482,22 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
     if (bad) {
         fakeapi__resp_status(out, bad);
         json_decref(obj);
-    } else if (json_equal(obj, old) || dry_run(r)) {
+    } else if (json_equal(obj, old)) {
         fakeapi__resp_obj(out, 200, cur);
         json_decref(obj);
+    } else if (dry_run(r)) {
+        /* rest.Update with dryRun: the would-be object is answered and
+         * nothing is stored (registry/generic/registry/dryrun.go:
+         * DryRunnableStorage.GuaranteedUpdate); the resourceVersion stays
+         * the stored one */
+        fakeapi__pod_order(obj);
+        fakeapi__resp_json(out, 200, obj);
+    } else if (deletion_done(obj)) {
+        finish_deletion(r->srv, obj, out);
+    } else if (commit(r->srv, obj, &stored) != 0) {
+        fakeapi__resp_status(out, oom_status());
     } else {
-        bool finish = deletion_done(obj);
-
-        if (commit(r->srv, obj, &stored) != 0)
-            fakeapi__resp_status(out, oom_status());
-        else if (finish)
-            fakeapi__resp_json(out, 200,
-                               fakeapi__pod_remove(r->srv, stored, &zero));
-        else
-            fakeapi__resp_obj(out, 200, stored);
+        fakeapi__resp_obj(out, 200, stored);
     }
     json_decref(old);
 }
@@ -327,12 +507,16 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
 {
     struct store *st = &r->srv->store;
     enum fakeapi_fieldval fv;
-    json_t *status = fakeapi__fieldval_directive(r, "UpdateOptions", &fv);
-    json_t *obj = status ? NULL : decode_pod(r, fv, out, &status);
+    json_t *status = check_dry_run(r, "UpdateOptions");
+    json_t *obj = NULL;
     const char *bname;
     const char *bns;
     struct fakeapi_obj *cur;
 
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "UpdateOptions", &fv);
+    if (!status)
+        obj = decode_pod(r, fv, out, &status);
     if (!obj) {
         fakeapi__resp_status(out, status);
         return;
@@ -366,6 +550,46 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
     fakeapi__store_unlock(st);
 }
 
+/* rest.Update's name check, which a patched object passes too. */
+static json_t *name_mismatch(const json_t *obj, const char *name)
+{
+    const char *bname = meta_str(obj, "name");
+
+    if (bname && strcmp(bname, name) == 0)
+        return NULL;
+    return fakeapi__status_bad_request("the name of the object (%s) does not "
+                                       "match the name on the URL (%s)",
+                                       bname ? bname : "", name);
+}
+
+/* Decoding a patched pod into the Go types: type errors, then the null
+ * values of string maps, which decode as "" (encoding/json: a null map
+ * element is its zero value). */
+static json_t *decode_patched(json_t *obj)
+{
+    static const char *const maps[][2] = {
+        {"metadata", "labels"},
+        {"metadata", "annotations"},
+        {"spec", "nodeSelector"},
+    };
+    json_t *st = fakeapi__pod_decode_check(obj);
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    for (i = 0; !st && i < sizeof(maps) / sizeof(maps[0]); i++) {
+        json_t *m =
+            json_object_get(json_object_get(obj, maps[i][0]), maps[i][1]);
+
+        json_object_foreach(m, k, v)
+        {
+            if (json_is_null(v))
+                json_object_set_new(m, k, json_string(""));
+        }
+    }
+    return st;
+}
+
 void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
                         bool status_sub, struct resp *out)
 {
@@ -378,19 +602,18 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     json_t *obj;
 
     if (type == FAKEAPI_PATCH_NONE) {
-        fakeapi__resp_status(
-            out, fakeapi__status_new(
-                     415, "UnsupportedMediaType",
-                     "the body of the request was in an unknown format - "
-                     "accepted media types include: "
-                     "application/json-patch+json, "
-                     "application/merge-patch+json, "
-                     "application/strategic-merge-patch+json, "
-                     "application/apply-patch+yaml"));
+        /* go-restful refuses a type the route does not consume before
+         * the handler runs (jsr311.go detectRoute) */
+        status = fakeapi__status_new(415, "UnsupportedMediaType",
+                                     "415: Unsupported Media Type");
+        fakeapi__status_details(status, NULL, NULL);
+        fakeapi__resp_status(out, status);
         return;
     }
     /* patch.go PatchResource: the Content-Type, then the options */
-    status = fakeapi__fieldval_directive(r, "PatchOptions", &fv);
+    status = check_dry_run(r, "PatchOptions");
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "PatchOptions", &fv);
     if (status) {
         fakeapi__resp_status(out, status);
         return;
@@ -418,12 +641,15 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     }
     if (!obj)
         fakeapi__resp_status(out, status ? status : oom_status());
-    else if (!status && (status = fakeapi__pod_decode_check(obj)) != NULL) {
+    else if (!status && (status = decode_patched(obj)) != NULL) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
     } else if ((status = fakeapi__fieldval_patch(
                     r->srv, fv, type, kbuf_str(&r->body), kbuf_len(&r->body),
                     obj, out)) != NULL) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else if ((status = name_mismatch(obj, name)) != NULL) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
     } else {
@@ -439,14 +665,22 @@ struct delopts {
     int64_t grace;
     const char *pre_uid;
     const char *pre_rv;
-    json_t *body; /* owned */
+    const char *policy; /* propagationPolicy, or NULL */
+    json_t *body;       /* owned */
 };
+
+static const char *quoted(const char *s, char *buf, size_t size)
+{
+    fakeapi__quote(buf, size, s);
+    return buf;
+}
 
 static json_t *parse_delopts(struct req *r, struct delopts *d)
 {
     const char *g;
     const char *pp;
     json_t *v;
+    char q[128];
 
     memset(d, 0, sizeof(*d));
     if (kbuf_len(&r->body) > 0) {
@@ -454,10 +688,15 @@ static json_t *parse_delopts(struct req *r, struct delopts *d)
 
         d->body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
         if (!json_is_object(d->body))
+            /* the server sniffs the kind first (json.go
+             * SimpleMetaFactory.Interpret) and words Go's error */
             return fakeapi__status_bad_request(
-                "DeleteOptions in version \"v1\" cannot be handled as a "
-                "DeleteOptions: %s",
-                d->body ? "expected an object" : jerr.text);
+                "couldn't get version/kind; json parse error: %s",
+                d->body ? "json: cannot unmarshal a non-object into the "
+                          "type and kind of the body"
+                : (size_t)jerr.position >= kbuf_len(&r->body)
+                    ? "unexpected end of JSON input"
+                    : jerr.text);
         v = json_object_get(d->body, "gracePeriodSeconds");
         if (json_is_integer(v)) {
             d->has_grace = true;
@@ -472,29 +711,25 @@ static json_t *parse_delopts(struct req *r, struct delopts *d)
         if (g) {
             if (!knum_i64(g, &d->grace))
                 return fakeapi__status_bad_request(
-                    "invalid value for gracePeriodSeconds: %s", g);
+                    "strconv.ParseInt: parsing %s: invalid syntax",
+                    quoted(g, q, sizeof(q)));
             d->has_grace = true;
         }
         pp = fakeapi__arg(r, "propagationPolicy");
     }
+    d->policy = pp;
     if (pp && strcmp(pp, "Orphan") != 0 && strcmp(pp, "Background") != 0 &&
         strcmp(pp, "Foreground") != 0) {
-        struct fakeapi_field_errors fe;
-        json_t *st;
+        char msg[512];
 
-        fakeapi__field_errors_init(&fe);
-        fakeapi__field_error(&fe, "FieldValueNotSupported", "propagationPolicy",
-                             "Unsupported value: \"%s\": supported values: "
-                             "\"Foreground\", \"Background\", \"Orphan\", "
-                             "\"nil\"",
-                             pp);
-        st = fakeapi__status_invalid("DeleteOptions", "", &fe);
-        /* status_invalid leaves a fresh empty array in fe (found by
-         * fuzz_http_request: a leak per request) */
-        fakeapi__field_errors_release(&fe);
-        return st;
+        snprintf(msg, sizeof(msg),
+                 "Unsupported value: %.256s: supported values: "
+                 "\"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                 quoted(pp, q, sizeof(q)));
+        return options_invalid("DeleteOptions", "FieldValueNotSupported",
+                               "propagationPolicy", msg);
     }
-    return NULL;
+    return check_dry_run(r, "DeleteOptions");
 }
 
 /* Grace period rules of podStrategy.CheckGracefulDelete (k8s-api.md §8). */
@@ -514,10 +749,33 @@ static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
     return g < 0 ? 1 : g;
 }
 
+/* Mark @p obj (a copy of the stored pod) as deleted with @p grace, as
+ * BeforeDelete does: the first deletion sets deletionTimestamp and moves
+ * the generation (strategy.go updatePodGeneration); a later one only
+ * shortens the grace period. False when the deletion changes nothing. */
+static bool mark_deleted(json_t *obj, int64_t grace, const char *now)
+{
+    json_t *meta = meta_of(obj);
+    json_t *old = json_object_get(meta, "deletionGracePeriodSeconds");
+    json_int_t gen = json_integer_value(json_object_get(meta, "generation"));
+
+    if (json_object_get(meta, "deletionTimestamp")) {
+        if (!json_is_integer(old) || json_integer_value(old) <= grace)
+            return false;
+    } else {
+        json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        json_object_set_new(meta, "generation", json_integer(gen + 1));
+    }
+    json_object_set_new(meta, "deletionGracePeriodSeconds",
+                        json_integer(grace));
+    return true;
+}
+
 /*
  * Delete @p cur (write lock held): grace 0 writes deletionTimestamp
  * (MODIFIED) and then removes the object (DELETED); a grace period only
- * marks it terminating. Returns the answer body (new reference).
+ * marks it terminating, and a shorter one than the pending one replaces
+ * it. Returns the answer body (new reference).
  */
 json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
                             const int64_t *explicit_grace)
@@ -527,6 +785,7 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
     struct fakeapi_obj *stored;
     int64_t grace;
     bool held;
+    bool changed;
     char now[32];
     char rv[24];
 
@@ -536,13 +795,12 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
     grace = grace_for(obj, explicit_grace);
     held = json_array_size(json_object_get(meta, "finalizers")) > 0;
     fakeapi__now(now);
-    if ((grace > 0 || held) && json_object_get(meta, "deletionTimestamp"))
+    changed = mark_deleted(obj, grace, now);
+    grace =
+        json_integer_value(json_object_get(meta, "deletionGracePeriodSeconds"));
+    if (!changed && (held || grace > 0))
         return obj; /* already terminating: answer the object again */
-    if (!json_object_get(meta, "deletionTimestamp"))
-        json_object_set_new(meta, "deletionTimestamp", json_string(now));
-    json_object_set_new(meta, "deletionGracePeriodSeconds",
-                        json_integer(grace));
-    if (commit(srv, json_incref(obj), &stored) != 0) {
+    if (changed && commit(srv, json_incref(obj), &stored) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -557,6 +815,46 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
         return NULL;
     }
     return obj;
+}
+
+/* What a dry-run delete answers: the pod as the deletion would leave it,
+ * nothing stored (registry/generic/registry/store.go Delete, dryRun). */
+static json_t *would_remove(const struct fakeapi_obj *cur,
+                            const int64_t *explicit_grace)
+{
+    json_t *obj = fakeapi__obj_tree(cur);
+    char now[32];
+
+    if (!obj)
+        return NULL;
+    fakeapi__now(now);
+    mark_deleted(obj, grace_for(obj, explicit_grace), now);
+    fakeapi__pod_order(obj);
+    return obj;
+}
+
+/* The propagation policy's finalizer (store.go updateForGracefulDeletion
+ * AndFinalizers): the answer shows it; the garbage collector, which has
+ * no dependents of a pod to wait for, removes it at once, so the fake
+ * never stores it. */
+static void add_policy_finalizer(json_t *obj, const char *policy)
+{
+    const char *f = !policy                             ? NULL
+                    : strcmp(policy, "Orphan") == 0     ? "orphan"
+                    : strcmp(policy, "Foreground") == 0 ? "foregroundDeletion"
+                                                        : NULL;
+    json_t *meta = meta_of(obj);
+    json_t *list;
+
+    if (!f)
+        return;
+    list = json_object_get(meta, "finalizers");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(meta, "finalizers", list);
+    }
+    json_array_append_new(list, json_string(f));
+    fakeapi__pod_order(obj);
 }
 
 static json_t *check_preconditions(const struct fakeapi_obj *cur,
@@ -610,17 +908,35 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
     }
     if (status || !cur) { /* a NULL Status: out of memory, a 500 */
         fakeapi__resp_status(out, status);
-    } else if (dry_run(r)) {
-        fakeapi__resp_obj(out, 200, cur);
     } else {
-        json_t *res =
-            fakeapi__pod_remove(r->srv, cur, d.has_grace ? &d.grace : NULL);
+        const int64_t *grace = d.has_grace ? &d.grace : NULL;
+        json_t *res = dry_run(r) ? would_remove(cur, grace)
+                                 : fakeapi__pod_remove(r->srv, cur, grace);
 
-        if (res)
+        if (res) {
+            add_policy_finalizer(res, d.policy);
             fakeapi__resp_json(out, 200, res);
-        else
+        } else {
             fakeapi__resp_status(out, oom_status());
+        }
     }
     fakeapi__store_unlock(st);
     json_decref(d.body);
+}
+
+json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur)
+{
+    json_t *item = fakeapi__obj_tree(cur);
+    const char *g = fakeapi__arg(r, "gracePeriodSeconds");
+    int64_t grace;
+
+    if (!item)
+        return NULL;
+    /* a list's items carry no kind or apiVersion */
+    json_object_del(item, "kind");
+    json_object_del(item, "apiVersion");
+    if (!dry_run(r))
+        json_decref(fakeapi__pod_remove(
+            r->srv, cur, g && knum_i64(g, &grace) ? &grace : NULL));
+    return item;
 }

@@ -550,8 +550,14 @@ json_t *fakeapi__validate_namespace_name(const char *name)
         fakeapi__validate_add(&fe, "FieldValueRequired", "metadata.name",
                               "Required value: name or generateName is "
                               "required");
-    else if (fe.causes)
+    else if (fe.causes) {
         fakeapi__validate_name(&fe, "metadata.name", name,
                                fakeapi__check_dns1123_label);
+        /* namespace strategy PrepareForCreate labels the namespace
+         * kubernetes.io/metadata.name=<name>; ValidateObjectMeta then
+         * checks that label's value too */
+        fakeapi__validate_name(&fe, "metadata.labels", name,
+                               fakeapi__check_label_value);
+    }
     return finish(&fe, "Namespace", name ? name : "");
 }

@@ -82,6 +82,97 @@ static void add_duplicate(struct fakeapi_field_errors *fe, const char *field,
     kbuf_release(&q);
 }
 
+/* validation.IsValidPortName: each rule broken, in its order. */
+static void validate_port_name(struct fakeapi_field_errors *fe,
+                               const char *field, const char *name)
+{
+    size_t n = strlen(name);
+    bool letter = false;
+    bool charset = n > 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        char ch = name[i];
+
+        letter = letter || (ch >= 'a' && ch <= 'z');
+        charset = charset && ((ch >= 'a' && ch <= 'z') ||
+                              (ch >= '0' && ch <= '9') || ch == '-');
+    }
+    if (n > 15)
+        fakeapi__validate_invalid(fe, field, name,
+                                  "must be no more than 15 characters");
+    if (!charset)
+        fakeapi__validate_invalid(fe, field, name,
+                                  "must contain only alpha-numeric characters "
+                                  "(a-z, 0-9), and hyphens (-)");
+    if (!letter)
+        fakeapi__validate_invalid(fe, field, name,
+                                  "must contain at least one letter (a-z)");
+    if (strstr(name, "--"))
+        fakeapi__validate_invalid(fe, field, name,
+                                  "must not contain consecutive hyphens (-)");
+    if (n > 0 && (name[0] == '-' || name[n - 1] == '-'))
+        fakeapi__validate_invalid(fe, field, name,
+                                  "must not begin or end with a hyphen (-)");
+}
+
+/* Is @p name (valid) already used by ports[0..end)? */
+static bool port_name_used(const json_t *ports, size_t end, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < end; i++) {
+        const char *n = str_of(json_array_get(ports, i), "name");
+
+        if (n && strcmp(n, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* validateContainerPorts: name (valid, unique), containerPort (set, in
+ * range), hostPort (in range when set), protocol (supported). */
+static void validate_ports(struct fakeapi_field_errors *fe, const json_t *ports,
+                           const char *base)
+{
+    static const char *const protocols[] = {"SCTP", "TCP", "UDP"};
+    static const char range[] = "must be between 1 and 65535, inclusive";
+    const json_t *p;
+    size_t i;
+
+    json_array_foreach(ports, i, p)
+    {
+        const char *name = str_of(p, "name");
+        json_int_t cp = json_integer_value(json_object_get(p, "containerPort"));
+        json_int_t hp = json_integer_value(json_object_get(p, "hostPort"));
+        char field[FIELD_MAX];
+        size_t before = json_array_size(fe->causes);
+
+        path_index(field, base, i, "name");
+        if (!is_empty(name)) {
+            validate_port_name(fe, field, name);
+            if (json_array_size(fe->causes) == before &&
+                port_name_used(ports, i, name))
+                add_duplicate(fe, field, name);
+        }
+        path_index(field, base, i, "containerPort");
+        if (cp == 0)
+            fakeapi__validate_add(fe, "FieldValueRequired", field,
+                                  "Required value");
+        else if (cp < 1 || cp > 65535)
+            fakeapi__validate_add(fe, "FieldValueInvalid", field,
+                                  "Invalid value: %lld: %s", (long long)cp,
+                                  range);
+        path_index(field, base, i, "hostPort");
+        if (hp != 0 && (hp < 1 || hp > 65535))
+            fakeapi__validate_add(fe, "FieldValueInvalid", field,
+                                  "Invalid value: %lld: %s", (long long)hp,
+                                  range);
+        path_index(field, base, i, "protocol");
+        check_enum(fe, p, "protocol", field, protocols, NELEM(protocols));
+    }
+}
+
 /* validateContainerCommon: name, image and the two policies. */
 static void validate_container_common(struct fakeapi_field_errors *fe,
                                       const json_t *c, const char *base,
@@ -103,6 +194,8 @@ static void validate_container_common(struct fakeapi_field_errors *fe,
     path_index(field, base, i, "terminationMessagePolicy");
     check_enum(fe, c, "terminationMessagePolicy", field, message_policies,
                NELEM(message_policies));
+    path_index(field, base, i, "ports");
+    validate_ports(fe, json_object_get(c, "ports"), field);
     path_index(field, base, i, "imagePullPolicy");
     check_enum(fe, c, "imagePullPolicy", field, pull_policies,
                NELEM(pull_policies));

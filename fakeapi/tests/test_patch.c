@@ -492,13 +492,28 @@ test_patch_json_null_body_and_empty_list_change_nothing(void **state)
     json_decref(res);
 }
 
+/* [jp] partialDoc.get never fails, so replacing a missing member of an
+ * object adds it, as kube-apiserver does. */
+static void test_patch_json_replace_of_missing_member_adds_it(void **state)
+{
+    json_t *res =
+        apply_ok(JP, *state,
+                 "[{\"op\":\"replace\",\"path\":\"/metadata/labels/zz\","
+                 "\"value\":\"1\"}]");
+
+    assert_string_equal(str_at(res, "/metadata/labels/zz"), "1");
+    json_decref(res);
+}
+
 static void test_patch_json_unapplicable_ops_are_generic_422(void **state)
 {
     static const char *const bodies[] = {
         /* add does not create parents (k8s-api.md 5) */
         "[{\"op\":\"add\",\"path\":\"/metadata/missing/x\",\"value\":1}]",
         "[{\"op\":\"remove\",\"path\":\"/metadata/labels/nope\"}]",
-        "[{\"op\":\"replace\",\"path\":\"/spec/nope\",\"value\":1}]",
+        /* replace: only an array index must exist ([jp] partialDoc.get) */
+        "[{\"op\":\"replace\",\"path\":\"/spec/containers/5\","
+        "\"value\":1}]",
         "[{\"op\":\"test\",\"path\":\"/metadata/name\",\"value\":\"other\"}]",
         "[{\"op\":\"test\",\"path\":\"/spec/containers/0/ports/0/"
         "containerPort\",\"value\":8080.0}]",
@@ -1013,7 +1028,9 @@ static void test_patch_malformed_json_is_400_in_go_words(void **state)
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         snprintf(msg, sizeof(msg), "error decoding patch: %s", cases[i][1]);
-        expect_fail(MP, *state, cases[i][0], 400, "BadRequest", msg);
+        /* [jp] MergePatch: any syntax error is its errBadJSONPatch */
+        expect_fail(MP, *state, cases[i][0], 400, "BadRequest",
+                    "invalid JSON patch");
         expect_fail(JP, *state, cases[i][0], 400, "BadRequest", msg);
         expect_fail(SP, *state, cases[i][0], 400, "BadRequest", cases[i][1]);
     }
@@ -1042,7 +1059,8 @@ static void test_patch_nesting_deeper_than_100_is_400(void **state)
         doc[105 + i] = ']';
     doc[205] = '}';
     doc[206] = '\0';
-    expect_fail(MP, *state, doc, 400, "BadRequest",
+    expect_fail(MP, *state, doc, 400, "BadRequest", "invalid JSON patch");
+    expect_fail(JP, *state, doc, 400, "BadRequest",
                 "error decoding patch: invalid character '[' exceeded max "
                 "depth");
     expect_fail(SP, *state, doc, 400, "BadRequest",
@@ -1122,6 +1140,7 @@ int main(void)
         T(test_patch_json_escaped_slash_reaches_label_key),
         T(test_patch_json_ops_add_remove_replace_move_copy_test),
         T(test_patch_json_null_body_and_empty_list_change_nothing),
+        T(test_patch_json_replace_of_missing_member_adds_it),
         T(test_patch_json_unapplicable_ops_are_generic_422),
         T(test_patch_json_replacing_root_with_array_is_invalid_patch),
         T(test_patch_json_replacing_root_with_object_is_allowed),

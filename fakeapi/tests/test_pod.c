@@ -125,7 +125,8 @@ static void test_pod_create_sets_spec_defaults(void **state)
     assert_true(json_is_integer(get(pod, "spec.priority")));
     assert_string_equal(sget(pod, "spec.preemptionPolicy"),
                         "PreemptLowerPriority");
-    assert_null(get(pod, "metadata.generation"));
+    /* strategy.go PrepareForCreate: a pod starts at generation 1 */
+    assert_int_equal(json_integer_value(get(pod, "metadata.generation")), 1);
     json_decref(pod);
 }
 

@@ -48,8 +48,14 @@ static void test_pods_create_sets_server_fields(void **state)
     /* k8s-api.md §4: status sent on create is discarded */
     assert_string_equal(jstr(r.json, "status.phase"), "Pending");
     assert_string_equal(jstr(r.json, "spec.restartPolicy"), "Always");
-    assert_null(
-        json_object_get(json_object_get(r.json, "metadata"), "generation"));
+    /* strategy.go PrepareForCreate: generation 1; ServiceAccount
+     * admission mounts the token in every container */
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(r.json, "metadata"), "generation")),
+                     1);
+    assert_non_null(strstr(r.body, "\"mountPath\":\"/var/run/secrets/"
+                                   "kubernetes.io/serviceaccount\""));
+    assert_non_null(strstr(r.body, "\"name\":\"kube-api-access-"));
     http_res_free(&r);
     assert_int_equal(http(srv, "GET", PODS "/p1", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "metadata.name"), "p1");
@@ -512,6 +518,105 @@ static void test_pods_bad_seed_changes_nothing(void **state)
     assert_non_null(strstr(err.text, "line 1"));
 }
 
+/* One dry-run write: @p ct NULL for a PUT of @p body. Checks the answer's
+ * @p label_path equals @p want and its resourceVersion is @p rv. */
+static void dry_write(fakeapi *srv, const char *method, const char *path,
+                      const char *ct, const char *body, const char *label_path,
+                      const char *want, const char *rv)
+{
+    struct http_res r;
+
+    assert_int_equal(ct ? http_ct(srv, method, path, ct, body, &r)
+                        : http(srv, method, path, body, &r),
+                     200);
+    assert_string_equal(jstr(r.json, label_path), want);
+    assert_string_equal(jstr(r.json, "metadata.resourceVersion"), rv);
+    http_res_free(&r);
+}
+
+/* dryrun.go DryRunnableStorage: every dry-run verb answers the would-be
+ * object and writes nothing: no new resourceVersion, no watch event. */
+static void test_pods_dry_run_answers_would_be_and_stores_nothing(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    struct http_res r;
+    char *before;
+    char *put;
+    char rv[32];
+    char path[128];
+    json_t *ev;
+
+    assert_int_equal(make_pod(srv, "default", "d", "{\"a\":\"1\"}"), 201);
+    assert_int_equal(http(srv, "GET", PODS "/d", NULL, &r), 200);
+    before = strdup(r.body);
+    snprintf(rv, sizeof(rv), "%s", jstr(r.json, "metadata.resourceVersion"));
+    http_res_free(&r);
+    snprintf(path, sizeof(path), PODS "?watch=true&resourceVersion=%s", rv);
+    w = watch_client_start(srv, path, NULL);
+    assert_true(watch_client_wait_headers(w, 10));
+
+    /* PUT what GET answered, one label changed */
+    put = strdup(before);
+    memcpy(strstr(put, "\"a\":\"1\""), "\"a\":\"2\"", 7);
+    dry_write(srv, "PUT", PODS "/d?dryRun=All", NULL, put, "metadata.labels.a",
+              "2", rv);
+    free(put);
+    dry_write(srv, "PATCH", PODS "/d?dryRun=All",
+              "application/merge-patch+json",
+              "{\"metadata\":{\"labels\":{\"a\":\"merge\"}}}",
+              "metadata.labels.a", "merge", rv);
+    dry_write(srv, "PATCH", PODS "/d?dryRun=All",
+              "application/strategic-merge-patch+json",
+              "{\"metadata\":{\"labels\":{\"a\":\"smp\"}}}",
+              "metadata.labels.a", "smp", rv);
+    dry_write(srv, "PATCH", PODS "/d?dryRun=All", "application/json-patch+json",
+              "[{\"op\":\"replace\",\"path\":\"/metadata/labels/a\","
+              "\"value\":\"json\"}]",
+              "metadata.labels.a", "json", rv);
+    dry_write(srv, "PATCH", PODS "/d/status?dryRun=All",
+              "application/merge-patch+json",
+              "{\"status\":{\"phase\":\"Running\"}}", "status.phase", "Running",
+              rv);
+    assert_int_equal(http(srv, "DELETE", PODS "/d?dryRun=All", NULL, &r), 200);
+    assert_non_null(jstr(r.json, "metadata.deletionTimestamp"));
+    http_res_free(&r);
+
+    /* nothing stored */
+    assert_int_equal(http(srv, "GET", PODS "/d", NULL, &r), 200);
+    assert_string_equal(r.body, before);
+    http_res_free(&r);
+    /* the first event is the next real write's, not a dry run's */
+    assert_int_equal(make_pod(srv, "default", "after", NULL), 201);
+    assert_true(watch_client_wait_lines(w, 1, 10));
+    ev = watch_client_line(w, 0);
+    assert_string_equal(jstr(ev, "type"), "ADDED");
+    assert_string_equal(jstr(ev, "object.metadata.name"), "after");
+    json_decref(ev);
+    fakeapi_close_watches(srv);
+    assert_true(watch_client_wait_done(w, 10));
+    assert_int_equal(w->lines, 1);
+    watch_client_free(w);
+    free(before);
+}
+
+/* validation.ValidateDryRun: "All" is the only value. */
+static void test_pods_dry_run_other_value_is_422(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(make_pod(srv, "default", "v", NULL), 201);
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/v?dryRun=Bogus",
+                             "application/merge-patch+json", "{}", &r),
+                     422);
+    assert_string_equal(jstr(r.json, "message"),
+                        "PatchOptions.meta.k8s.io \"\" is invalid: dryRun: "
+                        "Unsupported value: [\"Bogus\"]: supported values: "
+                        "\"All\"");
+    http_res_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +644,8 @@ int main(void)
         T(test_pods_seed_keeps_status_and_phase_can_change),
         T(test_pods_bad_seed_changes_nothing),
         T(test_pods_seeded_pod_accepts_patches),
+        T(test_pods_dry_run_answers_would_be_and_stores_nothing),
+        T(test_pods_dry_run_other_value_is_422),
 #undef T
     };
     return cmocka_run_group_tests_name("pods", tests, NULL, NULL);
