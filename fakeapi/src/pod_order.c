@@ -215,14 +215,18 @@ static int cmp_key(const void *a, const void *b)
 static int sort_keys(json_t *obj)
 {
     size_t n = json_object_size(obj);
-    const char **keys = n ? calloc(n, sizeof(*keys)) : NULL;
-    json_t *rest = json_copy(obj);
+    const char **keys;
+    json_t *rest;
     const char *k;
     json_t *v;
     size_t i = 0;
     int rc = 0;
 
-    if ((n && !keys) || !rest) {
+    if (n < 2)
+        return 0; /* qsort takes no NULL array */
+    keys = calloc(n, sizeof(*keys));
+    rest = json_copy(obj);
+    if (!keys || !rest) {
         free(keys);
         json_decref(rest);
         return -1;
