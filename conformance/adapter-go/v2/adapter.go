@@ -118,6 +118,13 @@ func (a *adapter) pluginFor(t *target) (plugin, error) {
 
 func (a *adapter) serve(req *request, ans *answer) {
 	op := *req.Op
+	switch op {
+	case "hello", "register", "deregister", "get", "list", "watch",
+		"watch_next", "watch_stop", "shutdown":
+	default:
+		ans.Error = opError("error", "unknown op %q", op)
+		return
+	}
 	needTarget := op != "hello" && op != "watch_next" && op != "watch_stop" &&
 		op != "shutdown"
 	if needTarget && req.Target == nil {
