@@ -54,8 +54,8 @@ struct fakeapi_media {
 json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m);
 
 /* list.c: a GET of one object (pod @p ns/@p name, or namespace @p name
- * when @p ns is NULL) answered here: an unparsable resourceVersion, and a
- * pod as a Table. Returns false when the handler answers. */
+ * when @p ns is NULL) answered here: an unparsable resourceVersion, and
+ * the object as a Table. Returns false when the handler answers. */
 bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
                           struct resp *out);
 
@@ -107,5 +107,21 @@ void fakeapi__method_not_allowed(struct resp *out);
 
 /* The namespace must exist: NULL, or a new 404 Status. Lock held. */
 json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns);
+
+/* namespaces.c: NamespaceLifecycle for a create of @p resource @p name in
+ * @p ns (write lock held): NULL, the namespace's 404, or the 403 of a
+ * namespace being terminated (new reference). */
+json_t *fakeapi__ns_admit(struct fakeapi *srv, const char *ns,
+                          const char *resource, const char *name);
+
+/* namespaces.c: the namespace Table (NAME, STATUS, AGE) of @p items
+ * (not modified) at @p rv, written as @p to says; new, NULL when out of
+ * memory. */
+json_t *fakeapi__ns_table(const json_t *items, const char *rv,
+                          const struct fakeapi_table_opts *to);
+
+/* namespaces.c: remove the terminating namespaces due at @p now (mono
+ * ms; takes the write lock); returns when the next one is due. */
+uint64_t fakeapi__ns_finalize(struct fakeapi *srv, uint64_t now);
 
 #endif

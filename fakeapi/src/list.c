@@ -967,7 +967,7 @@ bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
         return true;
     bad = fakeapi__negotiate(r, &m);
     json_decref(bad);
-    if (bad || m.form != FAKEAPI_FORM_TABLE || !ns)
+    if (bad || m.form != FAKEAPI_FORM_TABLE)
         return false;
     bad = fakeapi__table_opts(r, m.version, &to);
     if (bad) {
@@ -975,7 +975,13 @@ bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
         return true;
     }
     fakeapi__store_rdlock(st);
-    o = fakeapi__store_pod(st, ns, name);
+    if (!ns) {
+        struct nsent *n = fakeapi__store_ns(st, name);
+
+        o = n ? n->obj : NULL;
+    } else {
+        o = fakeapi__store_pod(st, ns, name);
+    }
     arr = o ? json_pack("[o]", fakeapi__obj_tree(o)) : NULL;
     if (o)
         snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)o->rv);
@@ -984,7 +990,9 @@ bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
         return false; /* the handler's 404 */
     /* a Table of one object carries that object's resourceVersion */
     fakeapi__resp_json(
-        out, 200, fakeapi__pod_table_opts(arr, rvs, NULL, time(NULL), &to));
+        out, 200,
+        ns ? fakeapi__pod_table_opts(arr, rvs, NULL, time(NULL), &to)
+           : fakeapi__ns_table(arr, rvs, &to));
     json_decref(arr);
     return true;
 }

@@ -1,7 +1,10 @@
 /*
  * namespaces: create, get, list, delete (k8s-api.md §13). A deletion
- * removes the namespace's pods and the namespace at once (a real cluster
- * does it asynchronously; clients wait for the 404 either way).
+ * marks the namespace Terminating (deletionTimestamp, status.phase),
+ * deletes its pods and refuses new ones (NamespaceLifecycle admission);
+ * the ticker removes it NS_FINALIZE_MS later, as the namespace
+ * controller does once the content is gone (some 5 s on a real server;
+ * clients wait for the 404 either way).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +19,107 @@
 #include "status.h"
 #include "validate.h"
 
-static json_t *ns_object(struct fakeapi *srv, const char *name, json_t *labels)
+/* How long a deleted namespace stays Terminating before it is gone. */
+#define NS_FINALIZE_MS 100
+
+static int key_cmp(const void *a, const void *b)
 {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of string map @p m with its keys in order: Go's encoding/json
+ * writes a map's keys sorted, whatever order they were sent in. */
+static json_t *sorted_map(const json_t *m)
+{
+    size_t n = json_object_size(m);
+    const char **keys = calloc(n ? n : 1, sizeof(*keys));
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+
+    if (!keys || !out) {
+        free(keys);
+        json_decref(out);
+        return NULL;
+    }
+    json_object_foreach((json_t *)(uintptr_t)m, k, v) keys[i++] = k;
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(m, keys[i]));
+    free(keys);
+    return out;
+}
+
+/* @p meta's members in ObjectMeta's field order (types.go), as the
+ * server writes them. */
+static void meta_order(json_t *meta)
+{
+    static const char *const order[] = {"name",
+                                        "generateName",
+                                        "namespace",
+                                        "selfLink",
+                                        "uid",
+                                        "resourceVersion",
+                                        "generation",
+                                        "creationTimestamp",
+                                        "deletionTimestamp",
+                                        "deletionGracePeriodSeconds",
+                                        "labels",
+                                        "annotations",
+                                        "ownerReferences",
+                                        "finalizers"};
+    size_t i;
+
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        json_t *v = json_incref(json_object_get(meta, order[i]));
+
+        if (v) {
+            json_object_del(meta, order[i]);
+            json_object_set_new(meta, order[i], v);
+        }
+    }
+}
+
+/* A new Namespace @p name; @p from (optional, not modified) gives the
+ * labels, annotations and generateName a create keeps. */
+static json_t *ns_object(struct fakeapi *srv, const char *name,
+                         const json_t *from)
+{
+    const json_t *fm = json_object_get(from, "metadata");
+    json_t *labels = json_deep_copy(json_object_get(fm, "labels"));
+    const json_t *ann = json_object_get(fm, "annotations");
+    const json_t *gen = json_object_get(fm, "generateName");
     char uid[37];
     char now[32];
     char rv[24];
     json_t *o;
+    json_t *meta;
 
     fakeapi__store_uuid(&srv->store, uid);
     fakeapi__now(now);
     snprintf(rv, sizeof(rv), "%llu",
              (unsigned long long)fakeapi__store_next_rv(&srv->store));
-    if (!labels)
+    if (!json_is_object(labels)) {
+        json_decref(labels);
         labels = json_object();
+    }
+    /* the NamespaceDefaultLabelName strategy label */
     json_object_set_new(labels, "kubernetes.io/metadata.name",
                         json_string(name));
     o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o}, s:{s:[s]}, "
                   "s:{s:s}}",
                   "kind", "Namespace", "apiVersion", "v1", "metadata", "name",
                   name, "uid", uid, "resourceVersion", rv, "creationTimestamp",
-                  now, "labels", labels, "spec", "finalizers", "kubernetes",
-                  "status", "phase", "Active");
+                  now, "labels", sorted_map(labels), "spec", "finalizers",
+                  "kubernetes", "status", "phase", "Active");
+    json_decref(labels);
+    meta = json_object_get(o, "metadata");
+    if (json_is_string(gen) && *json_string_value(gen))
+        json_object_set(meta, "generateName", (json_t *)(uintptr_t)gen);
+    if (json_is_object(ann) && json_object_size(ann) > 0)
+        json_object_set_new(meta, "annotations", sorted_map(ann));
+    meta_order(meta);
     return o;
 }
 
@@ -69,51 +152,98 @@ json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
     return fakeapi__status_not_found("namespaces", ns);
 }
 
-/* The namespace Table kubectl prints: NAME, STATUS, AGE. */
-static json_t *ns_table(json_t *items, const char *rv, const char *version)
+/* NamespaceLifecycle admission (plugin/pkg/admission/namespace/
+ * lifecycle): nothing new in a namespace being terminated. */
+json_t *fakeapi__ns_admit(struct fakeapi *srv, const char *ns,
+                          const char *resource, const char *name)
+{
+    struct nsent *n = fakeapi__store_ns(&srv->store, ns);
+    json_t *st;
+    char cause[400];
+
+    if (!n)
+        return fakeapi__status_not_found("namespaces", ns);
+    if (!n->finalize_at_ms)
+        return NULL;
+    st = fakeapi__status_new(403, "Forbidden",
+                             "%s \"%s\" is forbidden: unable to create new "
+                             "content in namespace %s because it is being "
+                             "terminated",
+                             resource, name ? name : "", ns);
+    fakeapi__status_details(st, name, resource);
+    snprintf(cause, sizeof(cause), "namespace %s is being terminated", ns);
+    fakeapi__status_cause(st, "NamespaceTerminating", cause,
+                          "metadata.namespace");
+    return st;
+}
+
+/* The column descriptions: the ObjectMeta field docs the printer
+ * (printers/internalversion AddHandlers) takes from the API types. */
+static const char desc_name[] =
+    "Name must be unique within a namespace. Is required when creating "
+    "resources, although some resources may allow a client to request the "
+    "generation of an appropriate name automatically. Name is primarily "
+    "intended for creation idempotence and configuration definition. Cannot "
+    "be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/"
+    "names#names";
+static const char desc_age[] =
+    "CreationTimestamp is a timestamp representing the server time when "
+    "this object was created. It is not guaranteed to be set in "
+    "happens-before order across separate operations. Clients may not set "
+    "this value. It is represented in RFC3339 form and is in UTC.\n\n"
+    "Populated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+    "api-conventions.md#metadata";
+
+/* One row: NAME, STATUS, AGE and the object as @p to says. */
+static json_t *ns_row(const json_t *ns, time_t now,
+                      const struct fakeapi_table_opts *to)
+{
+    json_t *meta = json_object_get(ns, "metadata");
+    const char *created =
+        json_string_value(json_object_get(meta, "creationTimestamp"));
+    time_t t = now;
+    char age[32];
+    json_t *obj;
+
+    if (created)
+        fakeapi__time_parse(created, &t);
+    fakeapi__pod_human_duration((long long)(now - t), age, sizeof(age));
+    if (to->include == FAKEAPI_INCLUDE_OBJECT)
+        obj = json_deep_copy(ns);
+    else if (to->include == FAKEAPI_INCLUDE_NONE)
+        obj = json_null();
+    else
+        obj = json_pack("{s:s, s:s+, s:O}", "kind", "PartialObjectMetadata",
+                        "apiVersion", "meta.k8s.io/", to->version, "metadata",
+                        meta);
+    return json_pack("{s:[O, O, s], s:o}", "cells",
+                     json_object_get(meta, "name"),
+                     json_object_get(json_object_get(ns, "status"), "phase"),
+                     age, "object", obj);
+}
+
+json_t *fakeapi__ns_table(const json_t *items, const char *rv,
+                          const struct fakeapi_table_opts *to)
 {
     json_t *rows = json_array();
-    json_t *ns;
+    const json_t *ns;
     size_t i;
     time_t now = time(NULL);
 
     json_array_foreach(items, i, ns)
-    {
-        json_t *meta = json_object_get(ns, "metadata");
-        const char *created =
-            json_string_value(json_object_get(meta, "creationTimestamp"));
-        time_t t = now;
-        char age[32];
-
-        if (created)
-            fakeapi__time_parse(created, &t);
-        fakeapi__pod_human_duration((long long)(now - t), age, sizeof(age));
-        json_array_append_new(
-            rows,
-            json_pack("{s:[O, O, s], s:{s:s, s:s, s:O}}", "cells",
-                      json_object_get(meta, "name"),
-                      json_object_get(json_object_get(ns, "status"), "phase"),
-                      age, "object", "kind", "PartialObjectMetadata",
-                      "apiVersion", "meta.k8s.io/v1", "metadata", meta));
-    }
-    json_t *t = json_pack(
-        "{s:s, s:s, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, "
+        json_array_append_new(rows, ns_row(ns, now, to));
+    return json_pack(
+        "{s:s, s:s+, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, "
         "s:s, s:i}, {s:s, s:s, s:s, s:s, s:i}], s:o}",
-        "kind", "Table", "apiVersion", "meta.k8s.io/v1", "metadata",
+        "kind", "Table", "apiVersion", "meta.k8s.io/", to->version, "metadata",
         "resourceVersion", rv, "columnDefinitions", "name", "Name", "type",
-        "string", "format", "name", "description",
-        "Name must be unique within a namespace.", "priority", 0, "name",
-        "Status", "type", "string", "format", "", "description",
+        "string", "format", "name", "description", desc_name, "priority", 0,
+        "name", "Status", "type", "string", "format", "", "description",
         "The status of the namespace", "priority", 0, "name", "Age", "type",
-        "string", "format", "", "description",
-        "CreationTimestamp is a timestamp representing the server time when "
-        "this object was created.",
-        "priority", 0, "rows", rows);
-
-    if (t)
-        json_object_set_new(t, "apiVersion",
-                            json_sprintf("meta.k8s.io/%s", version));
-    return t;
+        "string", "format", "", "description", desc_age, "priority", 0, "rows",
+        rows);
 }
 
 /* Does namespace @p o pass both selectors? (The registry's filter:
@@ -177,10 +307,14 @@ static void ns_send_list(struct req *r, const struct fakeapi_media *m,
         json_array_append_new(items, fakeapi__obj_tree(objs[i]));
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
     if (m->form == FAKEAPI_FORM_TABLE) {
-        json_t *t = ns_table(items, rv, m->version);
+        struct fakeapi_table_opts to;
+        json_t *bad = fakeapi__table_opts(r, m->version, &to);
 
+        if (bad)
+            fakeapi__resp_status(out, bad);
+        else
+            fakeapi__resp_json(out, 200, fakeapi__ns_table(items, rv, &to));
         json_decref(items);
-        fakeapi__resp_json(out, 200, t);
         return;
     }
     fakeapi__resp_json(out, 200,
@@ -299,6 +433,39 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
     return body;
 }
 
+/* The body's kind, when it names another v1 kind: the decoder's 400
+ * (runtime/serializer: the conversion to core.Namespace fails). */
+static json_t *kind_mismatch(const json_t *body)
+{
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    const char *ver = json_string_value(json_object_get(body, "apiVersion"));
+
+    if (!kind || !*kind || strcmp(kind, "Namespace") == 0 || !ver ||
+        strcmp(ver, "v1") != 0)
+        return NULL;
+    return fakeapi__status_bad_request(
+        "%s in version \"v1\" cannot be handled as a Namespace: converting "
+        "(v1.%s) to (core.Namespace): unknown conversion",
+        kind, kind);
+}
+
+/* metadata.generateName: the prefix (at most 58 bytes) and 5 random
+ * characters (names.SimpleNameGenerator), into @p buf. */
+static const char *generate_name(struct store *st, const json_t *meta,
+                                 char *buf, size_t size)
+{
+    const char *gen = json_string_value(json_object_get(meta, "generateName"));
+    size_t n;
+
+    if (!gen || !*gen || size < 64)
+        return NULL;
+    n = strlen(gen) > 58 ? 58 : strlen(gen);
+    memcpy(buf, gen, n);
+    fakeapi__store_random_suffix(st, buf + n, 5);
+    buf[n + 5] = '\0';
+    return buf;
+}
+
 void fakeapi__ns_create(struct req *r, struct resp *out)
 {
     struct store *st = &r->srv->store;
@@ -308,29 +475,36 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
     json_t *body = bad ? NULL : ns_body(r, fv, out, &bad);
     json_t *meta = json_object_get(body, "metadata");
     const char *name = json_string_value(json_object_get(meta, "name"));
-    json_t *labels = json_object_get(meta, "labels");
+    const char *dry = fakeapi__arg(r, "dryRun");
+    char gen[80];
     json_t *o;
 
+    if (!bad)
+        bad = kind_mismatch(body);
+    fakeapi__store_wrlock(st);
+    if (!bad && (!name || !*name))
+        name = generate_name(st, meta, gen, sizeof(gen));
     if (!bad)
         bad = fakeapi__validate_namespace_name(name ? name : "");
     if (bad) {
         fakeapi__resp_status(out, bad);
-        json_decref(body);
-        return;
-    }
-    fakeapi__store_wrlock(st);
-    if (fakeapi__store_ns(st, name)) {
+    } else if (fakeapi__store_ns(st, name)) {
         fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
     } else {
-        o = ns_object(r->srv, name,
-                      json_is_object(labels) ? json_deep_copy(labels) : NULL);
-        if (o && fakeapi__store_put_ns(st, json_incref(o)) == 0)
+        o = ns_object(r->srv, name, body);
+        if (o && dry && strcmp(dry, "All") == 0) {
+            /* a dry run answers what would be stored, with no version */
+            json_object_del(json_object_get(o, "metadata"), "resourceVersion");
             fakeapi__resp_json(out, 201, o);
-        else
+        } else if (o && fakeapi__store_put_ns(st, json_incref(o)) == 0) {
+            fakeapi__resp_json(out, 201, o);
+        } else {
+            json_decref(o);
             fakeapi__resp_status(
                 out, fakeapi__status_new(500, "InternalError",
                                          "Internal error occurred: out of "
                                          "memory"));
+        }
     }
     fakeapi__store_unlock(st);
     json_decref(body);
@@ -383,13 +557,60 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
         return;
     }
     o = fakeapi__obj_tree(n->obj);
-    fakeapi__now(now);
-    json_object_set_new(json_object_get(o, "metadata"), "deletionTimestamp",
-                        json_string(now));
-    json_object_set_new(json_object_get(o, "status"), "phase",
-                        json_string("Terminating"));
-    delete_pods(r->srv, n);
-    fakeapi__store_delete_ns(st, ns);
+    if (o && !n->finalize_at_ms) {
+        /* namespace/storage: a delete with the kubernetes finalizer is an
+         * update to Terminating; the controller finishes it */
+        json_t *meta = json_object_get(o, "metadata");
+        char rv[24];
+
+        fakeapi__now(now);
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)fakeapi__store_next_rv(st));
+        json_object_set_new(meta, "resourceVersion", json_string(rv));
+        json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        meta_order(meta);
+        json_object_set_new(json_object_get(o, "status"), "phase",
+                            json_string("Terminating"));
+        if (fakeapi__store_put_ns(st, json_incref(o)) != 0) {
+            json_decref(o);
+            o = NULL;
+        } else {
+            delete_pods(r->srv, n);
+            n->finalize_at_ms = fakeapi__mono_ms() + NS_FINALIZE_MS;
+        }
+    }
     fakeapi__store_unlock(st);
+    if (!o) {
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
+        return;
+    }
+    fakeapi__tick(r->srv); /* the ticker finishes the deletion */
     fakeapi__resp_json(out, 200, o);
+}
+
+uint64_t fakeapi__ns_finalize(struct fakeapi *srv, uint64_t now)
+{
+    struct store *st = &srv->store;
+    uint64_t next = UINT64_MAX;
+    size_t i;
+
+    fakeapi__store_wrlock(st);
+    for (i = 0; i < st->nns;) {
+        struct nsent *n = st->nsv[i];
+
+        if (n->finalize_at_ms && n->finalize_at_ms <= now) {
+            delete_pods(srv, n);
+            /* n is freed: st->nsv[i] is the next one now */
+            fakeapi__store_delete_ns(st, n->obj->name);
+            continue;
+        }
+        if (n->finalize_at_ms && n->finalize_at_ms < next)
+            next = n->finalize_at_ms;
+        i++;
+    }
+    fakeapi__store_unlock(st);
+    return next;
 }

@@ -351,7 +351,7 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
         return;
     }
     fakeapi__store_wrlock(st);
-    status = fakeapi__ns_required(r->srv, ns);
+    status = fakeapi__ns_admit(r->srv, ns, "pods", meta_str(obj, "name"));
     if (!status && !(meta_str(obj, "name") && *meta_str(obj, "name")) &&
         meta_str(obj, "generateName") && *meta_str(obj, "generateName"))
         status = generate_name(r->srv, ns, obj);

@@ -502,7 +502,8 @@ static void quiet_logger(void *cls, const char *fmt, va_list ap)
     (void)ap;
 }
 
-/* ---- the ticker: watch deadlines, bookmarks, latency faults ---- */
+/* ---- the ticker: watch deadlines, bookmarks, latency faults, the end
+ * of terminating namespaces ---- */
 
 #define BOOKMARK_EVERY_MS 30000
 /* How often idle watch streams are checked for a vanished client. */
@@ -576,6 +577,7 @@ static void *ticker(void *arg)
         uint64_t now = fakeapi__mono_ms();
         uint64_t next = resume_delayed(srv, now);
         uint64_t wnext;
+        uint64_t nsnext;
         bool bookmark = now >= next_bookmark;
         bool probe = now >= next_probe;
         bool any;
@@ -583,7 +585,10 @@ static void *ticker(void *arg)
 
         pthread_mutex_unlock(&srv->tick_mu);
         wnext = expire_watches(srv, now, bookmark, probe, &any);
+        nsnext = fakeapi__ns_finalize(srv, now);
         pthread_mutex_lock(&srv->tick_mu);
+        if (nsnext < next)
+            next = nsnext;
         if (bookmark)
             next_bookmark = now + BOOKMARK_EVERY_MS;
         if (probe)

@@ -63,7 +63,8 @@ void fakeapi__event_unref(struct event *ev);
 struct nsent {
     struct fakeapi_obj *obj; /* the Namespace object */
     struct sarr pods;
-    char *key; /* "<name>/" for cluster-wide ordering */
+    char *key;               /* "<name>/" for cluster-wide ordering */
+    uint64_t finalize_at_ms; /* Terminating: removed then (mono ms); 0 */
 };
 
 struct store {

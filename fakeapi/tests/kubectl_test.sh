@@ -334,6 +334,10 @@ expect_fail "get after delete is NotFound" 'NotFound' k get pod web-1
 # empties and finalizes it on a real server)
 expect_out "delete namespace" 'deleted' \
     k delete namespace "$ns2" --timeout=120s
+# kubectl < 1.2x waits through a watch on the namespace, which fakeapi does
+# not serve: it returns while the namespace is still Terminating
+ns2_gone() { ! k get namespace "$ns2"; }
+until_ok 10 ns2_gone || true
 expect_fail "deleted namespace is NotFound" 'NotFound' \
     k get namespace "$ns2"
 expect_fail "unknown pod is NotFound" 'pods "nope" not found' \

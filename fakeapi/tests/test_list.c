@@ -745,6 +745,8 @@ static void test_list_namespaces_lifecycle(void **state)
     fakeapi *srv = *state;
     struct http_res r;
     char got[512];
+    time_t deadline;
+    long st;
 
     assert_int_equal(http(srv, "POST", "/api/v1/namespaces",
                           "{\"metadata\":{\"name\":\"fresh\"}}", &r),
@@ -765,14 +767,20 @@ static void test_list_namespaces_lifecycle(void **state)
     assert_int_equal(http(srv, "GET", "/api/v1/namespaces", NULL, &r), 200);
     assert_string_equal(jstr(r.json, "kind"), "NamespaceList");
     http_res_free(&r);
-    /* deleting a namespace deletes its pods */
+    /* deleting a namespace deletes its pods at once; the namespace is
+     * Terminating until the controller's work is done */
     assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/a", NULL, &r),
                      200);
-    http_res_free(&r);
-    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/a", NULL, &r), 404);
+    assert_string_equal(jstr(r.json, "status.phase"), "Terminating");
     http_res_free(&r);
     list_names(srv, "/api/v1/pods", got, sizeof(got), 200);
     assert_string_equal(got, "b1,c1");
+    deadline = time(NULL) + 5;
+    do {
+        st = http(srv, "GET", "/api/v1/namespaces/a", NULL, &r);
+        http_res_free(&r);
+    } while (st != 404 && time(NULL) < deadline);
+    assert_int_equal(st, 404);
     assert_int_equal(
         http(srv, "DELETE", "/api/v1/namespaces/default", NULL, &r), 403);
     http_res_free(&r);

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -189,6 +190,171 @@ static void test_namespaces_list_filters_table_and_metadata_forms(void **state)
     http_res_free(&r);
 }
 
+/* GET @p path until it answers @p want, at most 5 s (a condition, not a
+ * sleep: each try is a request); returns the last status. */
+static long get_until(fakeapi *srv, const char *path, long want)
+{
+    uint64_t deadline = (uint64_t)time(NULL) + 5;
+    struct http_res r;
+    long st;
+
+    do {
+        st = http(srv, "GET", path, NULL, &r);
+        http_res_free(&r);
+    } while (st != want && (uint64_t)time(NULL) < deadline);
+    return st;
+}
+
+/* A delete is an update to Terminating (new resourceVersion, the
+ * deletionTimestamp before the labels); the namespace stays until the
+ * controller's work is done; a second delete answers it as it is. */
+static void test_namespaces_delete_terminates_then_removes(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char rv[32];
+    json_t *meta;
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+
+    assert_int_equal(make_pod(srv, "nsa", "p1", NULL), 201);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/nsa", NULL, &r), 200);
+    snprintf(rv, sizeof(rv), "%s", jstr(r.json, "metadata.resourceVersion"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/nsa", NULL, &r),
+                     200);
+    assert_string_equal(jstr(r.json, "status.phase"), "Terminating");
+    assert_string_not_equal(jstr(r.json, "metadata.resourceVersion"), rv);
+    meta = json_object_get(r.json, "metadata");
+    json_object_foreach(meta, key, v)
+    {
+        if (strcmp(key, "deletionTimestamp") == 0)
+            assert_int_equal(i, 4); /* name uid rv creation deletion */
+        i++;
+    }
+    http_res_free(&r);
+    /* its pods are gone at once */
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/nsa/pods", NULL, &r),
+                     200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "items")), 0);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/nsa", NULL, &r),
+                     200);
+    assert_string_equal(jstr(r.json, "status.phase"), "Terminating");
+    http_res_free(&r);
+    assert_int_equal(get_until(srv, "/api/v1/namespaces/nsa", 404), 404);
+}
+
+/* NamespaceLifecycle: no new pod in a namespace being terminated. */
+static void test_namespaces_terminating_refuses_new_pods(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    json_t *cause;
+
+    assert_int_equal(http(srv, "DELETE", "/api/v1/namespaces/nsb", NULL, &r),
+                     200);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces/nsb/pods",
+                          "{\"metadata\":{\"name\":\"p2\"},\"spec\":{"
+                          "\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}",
+                          &r),
+                     403);
+    assert_string_equal(jstr(r.json, "message"),
+                        "pods \"p2\" is forbidden: unable to create new "
+                        "content in namespace nsb because it is being "
+                        "terminated");
+    assert_string_equal(jstr(r.json, "details.name"), "p2");
+    assert_string_equal(jstr(r.json, "details.kind"), "pods");
+    cause = json_array_get(
+        json_object_get(json_object_get(r.json, "details"), "causes"), 0);
+    assert_string_equal(jstr(cause, "reason"), "NamespaceTerminating");
+    assert_string_equal(jstr(cause, "message"),
+                        "namespace nsb is being terminated");
+    assert_string_equal(jstr(cause, "field"), "metadata.namespace");
+    http_res_free(&r);
+    assert_int_equal(get_until(srv, "/api/v1/namespaces/nsb", 404), 404);
+    assert_int_equal(make_pod(srv, "nsb", "p3", NULL), 404);
+}
+
+/* Create keeps annotations, sorts labels as Go writes a map, generates a
+ * name, answers a dry run without storing it, and refuses another kind. */
+static void test_namespaces_create_as_kube_apiserver(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    const char *name;
+    const char *first = NULL;
+    const char *key;
+    json_t *v;
+
+    assert_int_equal(
+        http(srv, "POST", "/api/v1/namespaces",
+             "{\"metadata\":{\"generateName\":\"gen-\",\"labels\":{\"z\":"
+             "\"1\",\"a\":\"2\"},\"annotations\":{\"n\":\"v\"}}}",
+             &r),
+        201);
+    name = jstr(r.json, "metadata.name");
+    assert_int_equal(strlen(name), 9);
+    assert_memory_equal(name, "gen-", 4);
+    assert_string_equal(jstr(r.json, "metadata.generateName"), "gen-");
+    assert_string_equal(jstr(r.json, "metadata.annotations.n"), "v");
+    json_object_foreach(
+        json_object_get(json_object_get(r.json, "metadata"), "labels"), key, v)
+    {
+        if (!first)
+            first = key;
+    }
+    assert_string_equal(first, "a");
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces?dryRun=All",
+                          "{\"metadata\":{\"name\":\"dry\"}}", &r),
+                     201);
+    assert_null(jstr(r.json, "metadata.resourceVersion"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", "/api/v1/namespaces/dry", NULL, &r), 404);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "POST", "/api/v1/namespaces",
+                          "{\"apiVersion\":\"v1\",\"kind\":\"Pod\","
+                          "\"metadata\":{\"name\":\"k\"}}",
+                          &r),
+                     400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "Pod in version \"v1\" cannot be handled as a "
+                        "Namespace: converting (v1.Pod) to (core.Namespace): "
+                        "unknown conversion");
+    http_res_free(&r);
+}
+
+/* One namespace as a Table: the full column descriptions, the object as
+ * includeObject says, the namespace's resourceVersion. */
+static void test_namespaces_get_as_table(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    char url[512];
+    const char *hdr[] = {"Accept: application/json;as=Table;v=v1;g=meta.k8s.io",
+                         NULL};
+    json_t *cols;
+    json_t *row;
+
+    snprintf(url, sizeof(url), "%s/api/v1/namespaces/nsa?includeObject=Object",
+             fakeapi_url(srv));
+    assert_int_equal(http_do("GET", url, NULL, hdr, &r), 200);
+    assert_string_equal(jstr(r.json, "kind"), "Table");
+    cols = json_object_get(r.json, "columnDefinitions");
+    assert_non_null(strstr(jstr(json_array_get(cols, 0), "description"),
+                           "More info: https://kubernetes.io/docs/concepts/"
+                           "overview/working-with-objects/names#names"));
+    row = json_array_get(json_object_get(r.json, "rows"), 0);
+    assert_string_equal(jstr(row, "object.kind"), "Namespace");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(row, "cells"), 1)),
+        "Active");
+    http_res_free(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -199,6 +365,10 @@ int main(void)
         T(test_namespaces_list_rejects_unsupported_field_label),
         T(test_namespaces_list_rejects_bad_label_selector_first),
         T(test_namespaces_list_filters_table_and_metadata_forms),
+        T(test_namespaces_delete_terminates_then_removes),
+        T(test_namespaces_terminating_refuses_new_pods),
+        T(test_namespaces_create_as_kube_apiserver),
+        T(test_namespaces_get_as_table),
     };
 #undef T
     return cmocka_run_group_tests_name("namespaces", tests, NULL, NULL);
