@@ -23,7 +23,9 @@ objects.
 
 Normalised on both sides (a server generates these): uid, resourceVersion
 values (replaced by their order of appearance), times, generateName
-suffixes, continue tokens, the server's version strings and address,
+suffixes (wherever the generated name appears, e.g. a namespace's
+kubernetes.io/metadata.name label), continue tokens, the server's
+version strings and address,
 Table cells that are ages ("5s", "3m12s"), OpenAPI document hashes,
 the uid or resourceVersion "in record" of a precondition's message,
 managedFields (fakeapi keeps none) and the names of the ServiceAccount
@@ -257,6 +259,7 @@ class Normaliser:
         self.uids = {}
         self.rvs = {}
         self.names = {}
+        self.generated = {}  # generated name -> its normalised form
 
     def _seen(self, table, value, tag):
         if value not in table:
@@ -291,7 +294,11 @@ class Normaliser:
             if key == "name" and isinstance(parent, list) is False:
                 gen = parent.get("generateName") if isinstance(parent, dict) else None
                 if gen and v.startswith(gen) and len(v) == len(gen) + 5:
-                    return gen + self._seen(self.names, v, "gen")
+                    self.generated[v] = gen + self._seen(self.names, v,
+                                                         "gen")
+                    return self.generated[v]
+            if v in self.generated:  # a generated name used elsewhere
+                return self.generated[v]
         return v
 
     def walk(self, node, key=None, parent=None):
