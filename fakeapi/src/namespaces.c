@@ -317,6 +317,11 @@ static void ns_send_list(struct req *r, const struct fakeapi_media *m,
         json_decref(items);
         return;
     }
+    /* a list's items carry no kind or apiVersion (the list does) */
+    for (i = 0; i < n; i++) {
+        json_object_del(json_array_get(items, i), "kind");
+        json_object_del(json_array_get(items, i), "apiVersion");
+    }
     fakeapi__resp_json(out, 200,
                        json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind",
                                  "NamespaceList", "apiVersion", "v1",

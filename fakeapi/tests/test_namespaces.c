@@ -327,6 +327,23 @@ static void test_namespaces_create_as_kube_apiserver(void **state)
     http_res_free(&r);
 }
 
+/* A NamespaceList's items carry no kind or apiVersion. */
+static void test_namespaces_list_items_have_no_kind(void **state)
+{
+    struct http_res r;
+    json_t *item;
+
+    assert_int_equal(
+        http(*state, "GET",
+             "/api/v1/namespaces?fieldSelector=metadata.name%3Dnsa", NULL, &r),
+        200);
+    item = json_array_get(json_object_get(r.json, "items"), 0);
+    assert_string_equal(jstr(item, "metadata.name"), "nsa");
+    assert_null(json_object_get(item, "kind"));
+    assert_null(json_object_get(item, "apiVersion"));
+    http_res_free(&r);
+}
+
 /* One namespace as a Table: the full column descriptions, the object as
  * includeObject says, the namespace's resourceVersion. */
 static void test_namespaces_get_as_table(void **state)
@@ -369,6 +386,7 @@ int main(void)
         T(test_namespaces_terminating_refuses_new_pods),
         T(test_namespaces_create_as_kube_apiserver),
         T(test_namespaces_get_as_table),
+        T(test_namespaces_list_items_have_no_kind),
     };
 #undef T
     return cmocka_run_group_tests_name("namespaces", tests, NULL, NULL);
