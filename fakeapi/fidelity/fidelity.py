@@ -381,7 +381,7 @@ def answer(status, headers, data, norm, path):
     if data:
         try:
             body = ordered(data)
-            if path.split("?")[0] == "/version":
+            if path.split("?")[0].rstrip("/") == "/version":
                 body = version_doc(body)
             body = norm.walk(body)
         except ValueError:
