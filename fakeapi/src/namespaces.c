@@ -13,6 +13,7 @@
 
 #include "fieldval.h"
 #include "handlers.h"
+#include "patch.h"
 #include "pod.h"
 #include "protobuf.h"
 #include "selector.h"
@@ -399,6 +400,7 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
 {
     const char *ct = fakeapi__header(r, "Content-Type");
     json_error_t jerr;
+    char gomsg[160];
     json_t *body;
 
     *status = NULL;
@@ -417,6 +419,12 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
             "the body of the request was in an unknown format - accepted "
             "media types include: application/json, application/yaml, "
             "application/vnd.kubernetes.protobuf");
+        return NULL;
+    }
+    if (fakeapi__json_syntax_error(kbuf_str(&r->body), kbuf_len(&r->body),
+                                   gomsg, sizeof(gomsg))) {
+        *status = fakeapi__status_undecodable(
+            "Namespace", gomsg, kbuf_str(&r->body), kbuf_len(&r->body));
         return NULL;
     }
     body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);

@@ -20,6 +20,7 @@
 #ifndef FAKEAPI_PATCH_H
 #define FAKEAPI_PATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -92,5 +93,17 @@ json_t *fakeapi__patch_apply(enum fakeapi_patch_type type, const json_t *orig,
  *         of memory.
  */
 json_t *fakeapi__merge_patch(const json_t *target, const json_t *patch);
+
+/**
+ * Check @p len bytes of JSON text as Go's encoding/json scanner does.
+ * @param doc   the text (not NUL-terminated).
+ * @param len   its length.
+ * @param msg   on a syntax error, Go's words ("unexpected end of JSON
+ *              input", "invalid character 'x' looking for ...").
+ * @param size  the size of @p msg.
+ * @return true when the text has a syntax error.
+ */
+bool fakeapi__json_syntax_error(const char *doc, size_t len, char *msg,
+                                size_t size);
 
 #endif

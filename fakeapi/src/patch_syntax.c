@@ -524,6 +524,20 @@ int fakeapi__patch_syntax_decode(struct patch_ctx *c, const char *doc,
     return rc;
 }
 
+bool fakeapi__json_syntax_error(const char *doc, size_t len, char *msg,
+                                size_t size)
+{
+    struct scan s;
+
+    memset(&s, 0, sizeof(s));
+    s.p = (const unsigned char *)doc;
+    s.n = len;
+    if (scan_all(&s))
+        return false;
+    snprintf(msg, size, "%s", s.msg);
+    return true;
+}
+
 const char *fakeapi__patch_syntax_kind(const json_t *v)
 {
     switch (json_typeof(v)) {

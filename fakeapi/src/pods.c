@@ -50,6 +50,7 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
 {
     const char *ct = fakeapi__header(r, "Content-Type");
     json_error_t jerr;
+    char gomsg[160];
     json_t *o;
     const char *kind;
     const char *api;
@@ -62,6 +63,12 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
             "the body of the request was in an unknown format - accepted "
             "media types include: application/json, application/yaml, "
             "application/vnd.kubernetes.protobuf");
+        return NULL;
+    }
+    if (fakeapi__json_syntax_error(kbuf_str(&r->body), kbuf_len(&r->body),
+                                   gomsg, sizeof(gomsg))) {
+        *status = fakeapi__status_undecodable("Pod", gomsg, kbuf_str(&r->body),
+                                              kbuf_len(&r->body));
         return NULL;
     }
     o = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);

@@ -280,3 +280,30 @@ void fakeapi__quote(char *dst, size_t size, const char *s)
         snprintf(dst, size, "%s", kbuf_str(&b));
     kbuf_release(&b);
 }
+
+/* rest/create.go transformDecodeError with summarizeData(body, 30). */
+json_t *fakeapi__status_undecodable(const char *kind, const char *err,
+                                    const char *body, size_t len)
+{
+    struct kbuf sum;
+    json_t *st;
+    size_t n = len > 30 ? 30 : len;
+    size_t i;
+
+    kbuf_init(&sum, 256);
+    if (len == 0)
+        kbuf_adds(&sum, "<empty>");
+    else if (body[0] == '{')
+        kbuf_add(&sum, body, n);
+    else
+        for (i = 0; i < n; i++)
+            kbuf_addf(&sum, "%02x", (unsigned char)body[i]);
+    if (len > 30)
+        kbuf_adds(&sum, " ...");
+    st = fakeapi__status_bad_request(
+        "the object provided is unrecognized (must be of type %s): couldn't "
+        "get version/kind; json parse error: %s (%s)",
+        kind, err, kbuf_str(&sum));
+    kbuf_release(&sum);
+    return st;
+}

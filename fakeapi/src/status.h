@@ -78,4 +78,10 @@ json_t *fakeapi__status_invalid(const char *kind, const char *name,
 /* Write a Go-style quoted string (strconv.Quote subset) for messages. */
 void fakeapi__quote(char *dst, size_t size, const char *s);
 
+/* A body the decoder cannot read as JSON (@p err in Go's words): the
+ * 400 naming the expected @p kind and a summary of the first 30 bytes
+ * (rest/create.go transformDecodeError). New reference. */
+json_t *fakeapi__status_undecodable(const char *kind, const char *err,
+                                    const char *body, size_t len);
+
 #endif

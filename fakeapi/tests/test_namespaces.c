@@ -372,6 +372,21 @@ static void test_namespaces_get_as_table(void **state)
     http_res_free(&r);
 }
 
+/* An empty body: Go's "unexpected end of JSON input", "<empty>". */
+static void test_namespaces_create_empty_body_is_unrecognized(void **state)
+{
+    struct http_res r;
+
+    assert_int_equal(http_ct(*state, "POST", "/api/v1/namespaces",
+                             "application/json", "", &r),
+                     400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "the object provided is unrecognized (must be of type "
+                        "Namespace): couldn't get version/kind; json parse "
+                        "error: unexpected end of JSON input (<empty>)");
+    http_res_free(&r);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -387,6 +402,7 @@ int main(void)
         T(test_namespaces_create_as_kube_apiserver),
         T(test_namespaces_get_as_table),
         T(test_namespaces_list_items_have_no_kind),
+        T(test_namespaces_create_empty_body_is_unrecognized),
     };
 #undef T
     return cmocka_run_group_tests_name("namespaces", tests, NULL, NULL);

@@ -617,11 +617,36 @@ static void test_pods_dry_run_other_value_is_422(void **state)
     http_res_free(&r);
 }
 
+/* A body that is not JSON fails the serializer's kind sniffing first:
+ * Go's syntax error and a summary of the body (transformDecodeError). */
+static void test_pods_create_unparsable_body_is_unrecognized(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(
+        http(srv, "POST", "/api/v1/namespaces/default/pods", "{", &r), 400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "the object provided is unrecognized (must be of type "
+                        "Pod): couldn't get version/kind; json parse error: "
+                        "unexpected end of JSON input ({)");
+    http_res_free(&r);
+    assert_int_equal(
+        http(srv, "POST", "/api/v1/namespaces/default/pods", "  x", &r), 400);
+    assert_string_equal(jstr(r.json, "message"),
+                        "the object provided is unrecognized (must be of type "
+                        "Pod): couldn't get version/kind; json parse error: "
+                        "invalid character 'x' looking for beginning of value "
+                        "(202078)");
+    http_res_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         T(test_pods_create_sets_server_fields),
+        T(test_pods_create_unparsable_body_is_unrecognized),
         T(test_pods_resource_version_strictly_increases),
         T(test_pods_create_duplicate_is_409_already_exists),
         T(test_pods_generate_name_appends_five_chars),
