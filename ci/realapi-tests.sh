@@ -3,7 +3,9 @@
 # the same code and assertions as against fakeapi:
 #   - kreg-conformance with libkreg in-process, through the reference
 #     adapter and through the Python adapter (the 403 cases as the
-#     restricted user; no case may be skipped);
+#     restricted user; no case may be skipped); go-micro's v2 and v4
+#     plugins through their Go adapters (their expected verdicts) and
+#     the cross-implementation test with each;
 #   - fakeapi's kubectl and Python-client tests;
 #   - libkreg's end-to-end tests that need no injected fault.
 # First checks ci/realapi.sh's own failures (ci/realapi-selftest.sh).
@@ -96,6 +98,18 @@ step conformance-inproc "${conf[@]}"
 step conformance-adapter "${conf[@]}" --adapter "$build/bin/kreg-adapter"
 step conformance-python "${conf[@]}" \
     --adapter "/usr/bin/python3 $PWD/conformance/adapter-python/kreg_adapter.py"
+# go-micro's own plugins: each fails exactly the cases its list names,
+# and each finds what kreg registers and the other way round.
+step go-plugins-build bash conformance/adapter-go/build.sh "$build/adapter-go"
+for v in v2 v4; do
+    step "go-plugin-$v" bash conformance/adapter-go/check_verdicts.sh \
+        "$build/bin/kreg-conformance" "$build/adapter-go/kreg-adapter-go-$v" \
+        "conformance/adapter-go/$v/expected-failures.txt" \
+        --kubeconfig "$kc" --context admin --forbidden-context restricted
+    step "go-plugin-$v-cross" /usr/bin/python3 conformance/adapter-go/cross_test.py \
+        "$build/bin/kreg" "$build/adapter-go/kreg-adapter-go-$v" \
+        --kubeconfig "$kc" --context admin
+done
 step kubectl env PATH="$bin:$PATH" \
     bash fakeapi/tests/kubectl_test.sh --kubeconfig "$kc"
 step kubectl-1.20 bash fakeapi/tests/kubectl_test.sh --debian-kubectl \
