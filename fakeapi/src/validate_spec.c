@@ -45,11 +45,15 @@ static bool is_empty(const char *s)
     return !s || !*s;
 }
 
-/* "<base>[<i>].<child>" (or "<base>[<i>]" when @p child is NULL). */
+/* "<base>[<i>].<child>" (or "<base>[<i>]" when @p child is NULL); a path
+ * longer than FIELD_MAX is cut, as every field path here is. */
 static void path_index(char *buf, const char *base, size_t i, const char *child)
 {
-    snprintf(buf, FIELD_MAX, child ? "%s[%zu].%s" : "%s[%zu]", base, i,
-             child ? child : "");
+    int n = snprintf(buf, FIELD_MAX, child ? "%s[%zu].%s" : "%s[%zu]", base, i,
+                     child ? child : "");
+
+    if (n < 0)
+        buf[0] = '\0';
 }
 
 /* Check an enum-like member when present (defaults fill it later). */
