@@ -43,10 +43,11 @@ static const char openapi_root[] =
     "\"/openapi/v3/api/v1?hash=6B6E6F6B6E6F\"}}}";
 
 /* The Pod PATCH operation declaring fieldValidation: kubectl then
- * validates on the server (fieldValidation=Strict) instead of locally. */
+ * validates on the server (fieldValidation=Strict) instead of locally.
+ * info.version is major.minor, as kube-apiserver v1.37.2 writes it. */
 static const char openapi_v1[] =
     "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\","
-    "\"version\":\"v1.37.2\"},\"paths\":{"
+    "\"version\":\"1.37\"},\"paths\":{"
     "\"/api/v1/namespaces/{namespace}/pods/{name}\":{\"patch\":{"
     "\"x-kubernetes-group-version-kind\":{\"group\":\"\",\"version\":\"v1\","
     "\"kind\":\"Pod\"},\"parameters\":[{\"name\":\"fieldValidation\","

@@ -198,6 +198,10 @@ static void test_server_health_checks_root_and_discovery_methods(void **state)
     assert_int_equal(http(srv, "GET", "/openapi/v3", NULL, &r), 200);
     assert_string_equal(r.ctype, "text/plain; charset=utf-8");
     http_res_free(&r);
+    /* info.version is major.minor, as kube-apiserver v1.37.2 writes it */
+    assert_int_equal(http(srv, "GET", "/openapi/v3/api/v1", NULL, &r), 200);
+    assert_string_equal(jstr(r.json, "info.version"), "1.37");
+    http_res_free(&r);
 }
 
 static void test_server_wrong_method_is_405(void **state)
