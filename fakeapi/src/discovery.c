@@ -130,6 +130,24 @@ bool fakeapi__discovery(struct req *r, const char *path, struct resp *out)
     }
     if (!get)
         return false;
+    /* go-restful routes: /version produces JSON only, /api and /api/v1
+     * the API's types; /apis negotiates as the handlers do */
+    if (is_any(path, "/version", "/version/") &&
+        !fakeapi__restful_accepts(r, "application/json", out))
+        return true;
+    if ((is_any(path, "/api", "/api/") ||
+         is_any(path, "/api/v1", "/api/v1/")) &&
+        !fakeapi__restful_accepts(r, FAKEAPI_PRODUCES_API, out))
+        return true;
+    if (is_any(path, "/apis", "/apis/")) {
+        struct fakeapi_media m;
+        json_t *bad = fakeapi__negotiate(r, &m);
+
+        if (bad) {
+            fakeapi__resp_status(out, bad);
+            return true;
+        }
+    }
     if (strcmp(path, "/") == 0)
         SEND(root_json);
     else if (strcmp(path, "/version") == 0 || strcmp(path, "/version/") == 0)

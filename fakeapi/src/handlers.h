@@ -99,6 +99,19 @@ int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
 /* The namespaces every server starts with; 0 or -1. */
 int fakeapi__init_namespaces(struct fakeapi *srv);
 
+/* The types API routes produce (go-restful Produces). */
+#define FAKEAPI_PRODUCES_API                                                   \
+    "application/json, application/yaml, application/vnd.kubernetes.protobuf"
+
+/*
+ * go-restful's route selection (route.go matchesAccept), before any
+ * handler: true when an Accept range (parameters dropped) is one of
+ * @p produces ("a, b") or any type; else a 406 in go-restful's words,
+ * which the server wraps in a Status, is put in @p out.
+ */
+bool fakeapi__restful_accepts(const struct req *r, const char *produces,
+                              struct resp *out);
+
 /* 404 for a path nothing serves. */
 void fakeapi__not_found_path(struct resp *out);
 

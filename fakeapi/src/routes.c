@@ -41,10 +41,25 @@ void fakeapi__method_not_allowed(struct resp *out)
  * a 406 with go-restful's text, which the server wraps in a Status.
  * A collection's GET also produces the watch stream types.
  */
-static bool accepts(const struct req *r, bool collection, struct resp *out)
+/* Is the media type @p p (@p n bytes) one of @p produces ("a, b, c")? */
+static bool produced(const char *p, size_t n, const char *produces)
 {
-    static const char produces[] = "application/json, application/yaml, "
-                                   "application/vnd.kubernetes.protobuf";
+    const char *t = produces;
+
+    while (t) {
+        const char *end = strstr(t, ", ");
+        size_t len = end ? (size_t)(end - t) : strlen(t);
+
+        if (len == n && memcmp(t, p, n) == 0)
+            return true;
+        t = end ? end + 2 : NULL;
+    }
+    return false;
+}
+
+bool fakeapi__restful_accepts(const struct req *r, const char *produces,
+                              struct resp *out)
+{
     const char *acc = fakeapi__header(r, "Accept");
     const char *p = acc;
     json_t *st;
@@ -64,25 +79,30 @@ static bool accepts(const struct req *r, bool collection, struct resp *out)
         }
         while (n > 0 && p[n - 1] == ' ')
             n--;
-        if ((n == 3 && memcmp(p, "*/*", 3) == 0) ||
-            (n == 16 && memcmp(p, "application/json", 16) == 0) ||
-            (n == 16 && memcmp(p, "application/yaml", 16) == 0) ||
-            (n == 35 &&
-             memcmp(p, "application/vnd.kubernetes.protobuf", 35) == 0))
+        if ((n == 3 && memcmp(p, "*/*", 3) == 0) || produced(p, n, produces))
             return true;
         p = end ? end + 1 : NULL;
     }
-    st = fakeapi__status_new(
-        406, "NotAcceptable",
-        "406: Not Acceptable\n\nAvailable "
-        "representations: %s%s",
-        produces,
-        collection ? ", application/json;stream=watch, "
-                     "application/vnd.kubernetes.protobuf;stream=watch"
-                   : "");
+    st = fakeapi__status_new(406, "NotAcceptable",
+                             "406: Not Acceptable\n\nAvailable "
+                             "representations: %s",
+                             produces);
     fakeapi__status_details(st, NULL, NULL);
     fakeapi__resp_status(out, st);
     return false;
+}
+
+/* The types an API route produces; a collection's GET adds the watch
+ * stream types. */
+static bool accepts(const struct req *r, bool collection, struct resp *out)
+{
+    return fakeapi__restful_accepts(
+        r,
+        collection ? FAKEAPI_PRODUCES_API
+            ", application/json;stream=watch, "
+            "application/vnd.kubernetes.protobuf;stream=watch"
+                   : FAKEAPI_PRODUCES_API,
+        out);
 }
 
 /* Split @p path (modified) at '/'; a trailing '/' is dropped. */

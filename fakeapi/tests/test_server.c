@@ -157,6 +157,31 @@ static void test_server_unacceptable_accept_is_go_restful_406(void **state)
     http_res_free(&r);
 }
 
+/* Discovery: /version produces JSON only and /api the API's types (a
+ * go-restful 406); /apis negotiates as the handlers do. */
+static void test_server_discovery_refuses_unacceptable_types(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+
+    assert_int_equal(get_hdr(srv, "/version", "Accept: text/html", &r), 406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "406: Not Acceptable\n\nAvailable representations: "
+                        "application/json");
+    http_res_free(&r);
+    assert_int_equal(get_hdr(srv, "/api/v1", "Accept: text/html", &r), 406);
+    http_res_free(&r);
+    assert_int_equal(get_hdr(srv, "/apis", "Accept: text/html", &r), 406);
+    assert_string_equal(jstr(r.json, "message"),
+                        "only the following media types are accepted: "
+                        "application/json, application/yaml, "
+                        "application/vnd.kubernetes.protobuf");
+    assert_null(json_object_get(r.json, "details"));
+    http_res_free(&r);
+    assert_int_equal(get_hdr(srv, "/apis", "Accept: application/*", &r), 200);
+    http_res_free(&r);
+}
+
 /* Outside /api and the built-in groups, the mux's plain-text 404. */
 static void test_server_paths_outside_the_api_are_plain_404(void **state)
 {
@@ -380,6 +405,8 @@ int main(void)
             test_server_unacceptable_accept_is_go_restful_406, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_server_paths_outside_the_api_are_plain_404, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_server_discovery_refuses_unacceptable_types, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_server_health_checks_root_and_discovery_methods, setup,
             teardown),
