@@ -426,11 +426,14 @@ static json_t *uid_changed(const json_t *obj, const json_t *old)
 
 /* An update that leaves a deleted pod without finalizers removes it
  * instead of writing it (store.go Update, deleteWithoutFinalizers): one
- * DELETED event at a new resourceVersion, and an answer that is the
- * updated object at the stored one. Consumes @p obj. */
-static void finish_deletion(struct fakeapi *srv, json_t *obj, struct resp *out)
+ * DELETED event at a new resourceVersion carrying the object as it was
+ * stored (etcd3 store.go conditionalDelete: the event is the previous
+ * value, finalizers and all), and an answer that is the updated object
+ * at the stored resourceVersion. Consumes @p obj; @p old is borrowed. */
+static void finish_deletion(struct fakeapi *srv, json_t *obj, const json_t *old,
+                            struct resp *out)
 {
-    json_t *last = json_deep_copy(obj);
+    json_t *last = json_deep_copy(old);
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
@@ -500,7 +503,7 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
         fakeapi__pod_order(obj);
         fakeapi__resp_json(out, 200, obj);
     } else if (deletion_done(obj)) {
-        finish_deletion(r->srv, obj, out);
+        finish_deletion(r->srv, obj, old, out);
     } else if (commit(r->srv, obj, &stored) != 0) {
         fakeapi__resp_status(out, oom_status());
     } else {

@@ -93,6 +93,51 @@ static void test_watch_deleted_carries_new_resource_version(void **state)
     watch_client_free(w);
 }
 
+/* Removing the last finalizer of a pod being deleted removes it: one
+ * DELETED event whose object is the pod as stored, finalizer and all, as
+ * kube-apiserver v1.37 sends it (a client-go informer sees no update). */
+static void test_watch_last_finalizer_gone_is_one_deleted(void **state)
+{
+    fakeapi *srv = *state;
+    struct watch_client *w;
+    struct http_res r;
+    json_t *ev;
+    json_t *fin;
+    const char *body =
+        "{\"metadata\":{\"name\":\"f\",\"finalizers\":[\"example.com/"
+        "hold\"]},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+        "\"x\"}]}}";
+
+    assert_int_equal(http(srv, "POST", PODS, body, &r), 201);
+    http_res_free(&r);
+    assert_int_equal(http(srv, "DELETE", PODS "/f", NULL, &r), 200);
+    http_res_free(&r);
+    w = watch_client_start(srv, PODS "?watch=1", NULL);
+    expect_event(w, 0, "ADDED", "f");
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/f",
+                             "application/merge-patch+json",
+                             "{\"metadata\":{\"finalizers\":null}}", &r),
+                     200);
+    /* the answer is the patched pod: no finalizers */
+    assert_null(
+        json_object_get(json_object_get(r.json, "metadata"), "finalizers"));
+    http_res_free(&r);
+    expect_event(w, 1, "DELETED", "f");
+    ev = watch_client_line(w, 1);
+    fin = json_object_get(
+        json_object_get(json_object_get(ev, "object"), "metadata"),
+        "finalizers");
+    assert_int_equal(json_array_size(fin), 1);
+    assert_string_equal(json_string_value(json_array_get(fin, 0)),
+                        "example.com/hold");
+    json_decref(ev);
+    fakeapi_close_watches(srv);
+    assert_true(watch_client_wait_done(w, 10));
+    /* nothing between ADDED and DELETED */
+    assert_int_equal(w->lines, 2);
+    watch_client_free(w);
+}
+
 static void test_watch_selector_transitions(void **state)
 {
     fakeapi *srv = *state;
@@ -475,6 +520,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         T(test_watch_without_rv_starts_with_added_events),
         T(test_watch_deleted_carries_new_resource_version),
+        T(test_watch_last_finalizer_gone_is_one_deleted),
         T(test_watch_selector_transitions),
         T(test_watch_resumes_from_resource_version),
         T(test_watch_too_old_after_compaction_is_410_event),
