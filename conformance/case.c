@@ -19,7 +19,7 @@
 
 int case_setup(void **state)
 {
-    const struct case_slot *slot = *state;
+    struct case_slot *slot = *state;
     struct kcase *c = calloc(1, sizeof(*c));
 
     if (!c)
@@ -38,6 +38,14 @@ struct kcase *case_of(void **state)
     return *state;
 }
 
+void case_run(void **state)
+{
+    struct kcase *c = *state;
+
+    c->slot->desc->fn(state);
+    c->slot->outcome = CASE_PASSED;
+}
+
 int case_teardown(void **state)
 {
     struct kcase *c = *state;
@@ -51,6 +59,7 @@ int case_teardown(void **state)
         target_faults_clear(c->s->t);
     if (c->pods && target_pods_clear(c->s->t, msg, sizeof(msg)) != TARGET_OK) {
         util_log("%s: clean-up: %s", c->slot->name, msg);
+        c->slot->outcome = CASE_FAILED;
         rc = -1;
     }
     for (i = 0; i < c->njson; i++)
@@ -93,6 +102,7 @@ void case_check(struct kcase *c, bool ok, const char *file, int line,
 void case_skip(struct kcase *c, const char *why)
 {
     util_log("%s: skipped: %s", c->slot->name, why);
+    c->slot->outcome = CASE_SKIPPED;
     skip();
 }
 

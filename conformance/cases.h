@@ -37,23 +37,51 @@ struct suite {
     int event_ms;         /* how long to wait for an expected event */
 };
 
-/* A case as listed: its name is its claim. */
+/*
+ * A case as listed: its name is its claim. Its level (PROTOCOL.md
+ * "Levels"): *required* when @c guards is NULL (what a go-micro peer needs
+ * from any implementation to interoperate), else *recommended*: where
+ * kreg does better than go-micro's own plugin, @c guards naming the
+ * plugin behaviour the case guards against. A recommended failure fails
+ * the run only with --strict.
+ */
 struct case_desc {
     const char *name;
     CMUnitTestFunction fn;
+    const char *guards;
+};
+
+/* Table entries: CASE(fn) is required, CASE_RECOMMENDED(fn, why) is
+ * recommended, @p why naming the plugin behaviour it guards against. */
+#define CASE(f)                                                                \
+    {                                                                          \
+#f, f, NULL                                                            \
+    }
+#define CASE_RECOMMENDED(f, why)                                               \
+    {                                                                          \
+#f, f, why                                                             \
+    }
+
+/* How a case ended; CASE_FAILED until it returns or skips. */
+enum case_outcome {
+    CASE_FAILED = 0,
+    CASE_PASSED,
+    CASE_SKIPPED,
 };
 
 /* cmocka's initial state of one test. */
 struct case_slot {
     struct suite *s;
+    const struct case_desc *desc;
     const char *name;
     unsigned index;
+    enum case_outcome outcome;
 };
 
 /* One running case. */
 struct kcase {
     struct suite *s;
-    const struct case_slot *slot;
+    struct case_slot *slot;
     char prefix[16]; /* pod name prefix, unique per case */
     json_t **json;   /* held JSON values */
     size_t njson;
@@ -70,12 +98,17 @@ size_t cases_register(const struct case_desc **out);
 size_t cases_get(const struct case_desc **out);
 size_t cases_list(const struct case_desc **out);
 size_t cases_watch(const struct case_desc **out);
+size_t cases_watch_live(const struct case_desc **out);
 size_t cases_errors(const struct case_desc **out);
 
 /* ---- Life cycle (case.c) -----------------------------------------------*/
 
 int case_setup(void **state);
 int case_teardown(void **state);
+
+/* The test function of every case: runs the case's own function and
+ * records its outcome in its slot (a failed check never returns). */
+void case_run(void **state);
 
 /* The struct kcase behind a test's state. */
 struct kcase *case_of(void **state);

@@ -27,6 +27,22 @@ static void test_register_on_a_missing_pod_fails_naming_the_pod(void **state)
           "the error does not name the missing pod %s: %s", pod, msg);
 }
 
+static void test_register_on_a_missing_pod_fails(void **state)
+{
+    struct kcase *c = case_of(state);
+    struct impl_target it;
+    char msg[1024];
+    int rc;
+
+    case_target(c, case_fmt(c, "%s-missing", c->prefix), &it);
+    rc = case_try_register(c, &it, case_service(c, "greeter", "1", "n1"), msg,
+                           sizeof(msg));
+    CHECK(c, rc == IMPL_ERROR,
+          "register on a missing pod answered %d (%s), "
+          "want an error",
+          rc, msg);
+}
+
 static void test_deregister_on_a_missing_pod_fails(void **state)
 {
     struct kcase *c = case_of(state);
@@ -164,13 +180,12 @@ static void test_watch_fails_when_the_api_server_is_down(void **state)
     expect_watch_fails(c, &it, "API down");
 }
 
-#define CASE(f)                                                                \
-    {                                                                          \
-#f, f                                                                  \
-    }
-
 static const struct case_desc table[] = {
-    CASE(test_register_on_a_missing_pod_fails_naming_the_pod),
+    CASE(test_register_on_a_missing_pod_fails),
+    CASE_RECOMMENDED(
+        test_register_on_a_missing_pod_fails_naming_the_pod,
+        "an error without the pod's name: the plugins' 404 says only "
+        "\"K8s: not found\" (v2) or \"pod not found\" (v4)"),
     CASE(test_deregister_on_a_missing_pod_fails),
     CASE(test_operations_fail_when_the_api_server_is_down),
     CASE(test_register_fails_when_forbidden),

@@ -379,11 +379,6 @@ static void test_deregister_of_an_unknown_service_changes_nothing(void **state)
         case_fmt(c, "{\"micro.mu/service-alpha\":%s}", case_go_string(c, a)));
 }
 
-#define CASE(f)                                                                \
-    {                                                                          \
-#f, f                                                                  \
-    }
-
 static const struct case_desc table[] = {
     CASE(test_register_writes_type_and_selector_labels),
     CASE(test_register_writes_go_annotation_bytes),

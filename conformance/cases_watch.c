@@ -167,23 +167,51 @@ static void test_watch_follows_services_across_pods(void **state)
     case_expect_event(c, w, "delete", on_a);
 }
 
-#define CASE(f)                                                                \
-    {                                                                          \
-#f, f                                                                  \
-    }
-
 static const struct case_desc table[] = {
-    CASE(test_watch_reports_create_on_register),
-    CASE(test_watch_does_not_report_the_state_before_it),
-    CASE(test_watch_reports_update_when_a_service_changes),
-    CASE(test_watch_ignores_an_identical_reregister),
-    CASE(test_watch_reports_delete_on_deregister),
-    CASE(test_watch_reports_delete_when_the_pod_is_deleted),
-    CASE(test_watch_reports_delete_when_the_pod_stops_running),
-    CASE(test_watch_reports_delete_when_the_pod_starts_terminating),
-    CASE(test_watch_reports_create_when_a_pod_starts_running),
-    CASE(test_watch_of_one_service_ignores_others),
-    CASE(test_watch_follows_services_across_pods),
+    CASE_RECOMMENDED(
+        test_watch_reports_create_on_register,
+        "ignored ADDED (v2, v4): a pod entering the selector with its first "
+        "service is not reported; v1/v2 also drop the first second"),
+    CASE_RECOMMENDED(
+        test_watch_does_not_report_the_state_before_it,
+        "update storm (v2; v4 by Go map order): a change on a pod re-reports "
+        "its unchanged services as update; v1/v2 drop the first second"),
+    CASE_RECOMMENDED(
+        test_watch_reports_update_when_a_service_changes,
+        "first second dropped: go-plugins v1/v2 ignore every watch line of "
+        "the watch's first second, a change made at once is lost"),
+    CASE_RECOMMENDED(
+        test_watch_ignores_an_identical_reregister,
+        "first second dropped: go-plugins v1/v2 ignore every watch line of "
+        "the watch's first second, a change made at once is lost"),
+    CASE_RECOMMENDED(
+        test_watch_reports_delete_on_deregister,
+        "first second dropped: go-plugins v1/v2 ignore every watch line of "
+        "the watch's first second, a change made at once is lost"),
+    CASE_RECOMMENDED(
+        test_watch_reports_delete_when_the_pod_is_deleted,
+        "aliased cache (v1/v2): a pod's change is diffed against the last "
+        "listed pod; v1/v2 drop the first second"),
+    CASE_RECOMMENDED(
+        test_watch_reports_delete_when_the_pod_stops_running,
+        "first second dropped: go-plugins v1/v2 ignore every watch line of "
+        "the watch's first second, a change made at once is lost"),
+    CASE_RECOMMENDED(
+        test_watch_reports_delete_when_the_pod_starts_terminating,
+        "terminating pods served: to v1/v2 a terminating pod still Running "
+        "serves (update, not delete); v1/v2 drop the first second"),
+    CASE_RECOMMENDED(
+        test_watch_reports_create_when_a_pod_starts_running,
+        "update, not create: both plugins report a pod turning Running as "
+        "update (its key is cached); v1/v2 drop the first second"),
+    CASE_RECOMMENDED(
+        test_watch_of_one_service_ignores_others,
+        "other services reported: a v1/v2 per-service watch reports other "
+        "services; v2, v4 ignore ADDED (the first register)"),
+    CASE_RECOMMENDED(
+        test_watch_follows_services_across_pods,
+        "ignored ADDED (v2, v4): a service's first register on a pod is not "
+        "reported; v1/v2 drop the first second"),
 };
 
 size_t cases_watch(const struct case_desc **out)

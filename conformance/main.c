@@ -16,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "cases.h"
 #include "knum.h"
+#include "report.h"
 #include "util.h"
 
 #ifndef KREG_SOURCE_DIR
@@ -40,6 +42,9 @@ struct options {
     const char *filter;
     int adapter_timeout_ms;
     bool list;
+    bool strict;         /* recommended cases fail the run too */
+    char xml_dir[64];    /* junit: where cmocka writes, before the levels */
+    char env_file[1024]; /* CMOCKA_XML_FILE, before set_output() sets it */
 };
 
 /* What the signal thread needs. */
@@ -69,12 +74,19 @@ static void usage(FILE *f)
           "(10000)\n"
           "  --output std|tap|junit  result format (default std)\n"
           "  --junit-file F        write JUnit XML to F (implies junit)\n"
-          "  --list                list the cases (after --filter) and exit\n"
+          "  --strict              recommended cases fail the run too\n"
+          "  --list                list the cases (after --filter) with\n"
+          "                        their level, and exit\n"
           "  --filter GLOB         run only the cases whose name matches\n"
           "  --help                this text\n"
           "\n"
-          "Exit status: 0 all passed, 1 a case failed, 2 usage or set-up\n"
-          "error. Environment: KREG_FIXTURES (the fixtures directory).\n",
+          "Each case is required (what interoperating with go-micro needs)\n"
+          "or recommended (where kreg does better than go-micro's plugin;\n"
+          "the plugin behaviour it guards against is shown).\n"
+          "\n"
+          "Exit status: 0 every required case passed (every case with\n"
+          "--strict), 1 one failed, 2 usage or set-up error.\n"
+          "Environment: KREG_FIXTURES (the fixtures directory).\n",
           f);
 }
 
@@ -156,6 +168,10 @@ static int parse(int argc, char **argv, struct options *o)
             o->list = true;
             continue;
         }
+        if (strcmp(argv[i], "--strict") == 0) {
+            o->strict = true;
+            continue;
+        }
         slot = string_option(o, argv[i]);
         if (!slot && strcmp(argv[i], "--adapter-timeout") != 0) {
             fprintf(stderr, "kreg-conformance: unknown option %s\n", argv[i]);
@@ -177,7 +193,8 @@ static int parse(int argc, char **argv, struct options *o)
 static struct case_desc *select_cases(const char *filter, size_t *n)
 {
     size_t (*const tables[])(const struct case_desc **) = {
-        cases_register, cases_get, cases_list, cases_watch, cases_errors};
+        cases_register, cases_get,        cases_list,
+        cases_watch,    cases_watch_live, cases_errors};
     const struct case_desc *t;
     struct case_desc *out = NULL;
     struct case_desc *grown;
@@ -204,28 +221,73 @@ static struct case_desc *select_cases(const char *filter, size_t *n)
     return out;
 }
 
-/* Choose cmocka's output; JUnit XML goes to the file when one is named
- * (cmocka refuses to overwrite it, so it is removed first). */
-static int set_output(const struct options *o)
+/* Take CMOCKA_MESSAGE_OUTPUT (TAP, XML with CMOCKA_XML_FILE) as the
+ * options it stands for, so that the levels reach every format. */
+static void output_from_env(struct options *o)
 {
+    const char *env = getenv("CMOCKA_MESSAGE_OUTPUT");
+    const char *file = getenv("CMOCKA_XML_FILE");
+
+    if (o->output || !env)
+        return;
+    if (strcasecmp(env, "TAP") == 0)
+        o->output = "tap";
+    else if (strcasecmp(env, "XML") == 0)
+        o->output = "junit";
+    if (o->output && !o->junit_file && file && *file &&
+        strcmp(o->output, "junit") == 0 &&
+        snprintf(o->env_file, sizeof(o->env_file), "%s", file) > 0)
+        o->junit_file = o->env_file;
+}
+
+/* Choose cmocka's output. JUnit XML goes to a file in a directory of
+ * its own (o->xml_dir), which finish_junit() copies out with the levels. */
+static int set_output(struct options *o)
+{
+    char path[96];
+
     if (!o->output)
         return 0;
-    unsetenv("CMOCKA_MESSAGE_OUTPUT");
-    unsetenv("CMOCKA_XML_FILE");
     if (strcmp(o->output, "tap") == 0) {
         cmocka_set_message_output(CM_OUTPUT_TAP);
     } else if (strcmp(o->output, "junit") == 0) {
         cmocka_set_message_output(CM_OUTPUT_XML);
-        if (o->junit_file) {
-            if (unlink(o->junit_file) != 0 && access(o->junit_file, F_OK) == 0)
-                return -1;
-            if (setenv("CMOCKA_XML_FILE", o->junit_file, 1) != 0)
-                return -1;
+        snprintf(o->xml_dir, sizeof(o->xml_dir), "/tmp/kreg-conf-xml-XXXXXX");
+        if (!mkdtemp(o->xml_dir)) {
+            o->xml_dir[0] = '\0';
+            return -1;
         }
+        snprintf(path, sizeof(path), "%s/junit.xml", o->xml_dir);
+        if (setenv("CMOCKA_XML_FILE", path, 1) != 0)
+            return -1;
     } else {
         cmocka_set_message_output(CM_OUTPUT_STDOUT);
     }
     return 0;
+}
+
+/* Copy cmocka's XML to --junit-file or stdout, with the levels. */
+static int finish_junit(const struct options *o, const struct case_slot *slots,
+                        size_t n)
+{
+    char path[96];
+    FILE *f = stdout;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/junit.xml", o->xml_dir);
+    if (o->junit_file) {
+        f = fopen(o->junit_file, "w");
+        if (!f) {
+            util_log("cannot write %s", o->junit_file);
+            return -1;
+        }
+    }
+    rc = report_junit(path, f, slots, n);
+    if (o->junit_file && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        util_log("cannot write the JUnit XML");
+    return rc;
 }
 
 static void *signal_main(void *arg)
@@ -244,28 +306,57 @@ static void *signal_main(void *arg)
     _exit(128 + sig);
 }
 
-/* Run the cases as one group; returns cmocka's failure count or -1. */
-static int run_cases(struct suite *s, const struct case_desc *d, size_t n)
+/* The summary per level, where the output format has room for it. */
+static void summary(const struct options *o, const struct case_slot *slots,
+                    size_t n)
+{
+    if (!o->output || strcmp(o->output, "std") == 0)
+        report_summary(stdout, "", slots, n, o->strict);
+    else if (strcmp(o->output, "tap") == 0)
+        report_summary(stdout, "# ", slots, n, o->strict);
+    else
+        report_summary(stderr, "kreg-conformance: ", slots, n, o->strict);
+    fflush(stdout);
+}
+
+/* Run the cases as one group; returns the exit status (0, 1, or 2 when
+ * out of memory). */
+static int run_cases(const struct options *o, struct suite *s,
+                     const struct case_desc *d, size_t n)
 {
     struct CMUnitTest *tests = calloc(n ? n : 1, sizeof(*tests));
     struct case_slot *slots = calloc(n ? n : 1, sizeof(*slots));
+    char **names = calloc(n ? n : 1, sizeof(*names));
     size_t i;
-    int rc = -1;
+    int rc = 2;
 
-    if (!tests || !slots)
+    if (!tests || !slots || !names)
         goto out;
     for (i = 0; i < n; i++) {
+        names[i] = report_test_name(&d[i], o->output, o->strict);
+        if (!names[i])
+            goto out;
         slots[i].s = s;
+        slots[i].desc = &d[i];
         slots[i].name = d[i].name;
         slots[i].index = (unsigned)i + 1;
-        tests[i].name = d[i].name;
-        tests[i].test_func = d[i].fn;
+        tests[i].name = names[i];
+        tests[i].test_func = case_run;
         tests[i].setup_func = case_setup;
         tests[i].teardown_func = case_teardown;
         tests[i].initial_state = &slots[i];
     }
-    rc = _cmocka_run_group_tests("kreg-conformance", tests, n, NULL, NULL);
+    if (_cmocka_run_group_tests("kreg-conformance", tests, n, NULL, NULL) < 0)
+        goto out;
+    rc = report_status(slots, n, o->strict);
+    if (o->output && strcmp(o->output, "junit") == 0 &&
+        finish_junit(o, slots, n) != 0)
+        rc = 2;
+    summary(o, slots, n);
 out:
+    for (i = 0; names && i < n; i++)
+        free(names[i]);
+    free(names);
     free(tests);
     free(slots);
     return rc;
@@ -309,9 +400,11 @@ static int run(const struct options *o, const struct case_desc *d, size_t n,
     thread = pthread_create(&th, NULL, signal_main, sc) == 0;
     target_describe(&t, desc, sizeof(desc));
     util_log("target %s, namespace %s; testing %s", desc, t.ns, s.im->name);
-    rc = run_cases(&s, d, n) == 0 ? 0 : 1;
+    rc = run_cases(o, &s, d, n);
     util_log("%s: %s", s.im->name,
-             rc == 0 ? "every case passed" : "some cases failed");
+             rc == 0 ? (o->strict ? "every case passed"
+                                  : "every required case passed")
+                     : "some cases failed");
     if (thread) {
         pthread_kill(th, SIGUSR1);
         pthread_join(th, NULL);
@@ -333,8 +426,8 @@ int main(int argc, char **argv)
     struct options o = {0};
     struct sigctx sc = {0};
     struct case_desc *d;
+    char path[96];
     size_t n;
-    size_t i;
     int rc;
 
     rc = parse(argc, argv, &o);
@@ -352,8 +445,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (o.list) {
-        for (i = 0; i < n; i++)
-            printf("%s\n", d[i].name);
+        report_list(stdout, d, n);
         free(d);
         return 0;
     }
@@ -365,12 +457,18 @@ int main(int argc, char **argv)
     sigaddset(&sc.set, SIGHUP);
     sigaddset(&sc.set, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &sc.set, NULL);
+    output_from_env(&o);
     if (set_output(&o) != 0) {
-        util_log("cannot write %s", o.junit_file);
-        free(d);
-        return 2;
+        util_log("cannot make a directory for the JUnit XML");
+        rc = 2;
+    } else {
+        rc = run(&o, d, n, &sc);
     }
-    rc = run(&o, d, n, &sc);
+    if (o.xml_dir[0]) {
+        snprintf(path, sizeof(path), "%s/junit.xml", o.xml_dir);
+        unlink(path);
+        rmdir(o.xml_dir);
+    }
     free(d);
     return rc;
 }

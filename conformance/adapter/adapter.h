@@ -106,6 +106,13 @@ enum mutant_flag {
     MUT_JSON_UPPER_HEX = 1u << 18,      /* \u001F instead of \u001f */
     MUT_JSON_ESCAPE_SLASH = 1u << 19,   /* '/' written as \/ */
     MUT_LIST_ANY_PHASE = 1u << 20,      /* list ignores status.phase */
+    /* recommended behaviours (the level of the cases that catch them) */
+    MUT_LIST_TERMINATING = 1u << 21,    /* list serves terminating pods */
+    MUT_REG_ERROR_NO_POD = 1u << 22,    /* 404 error without the pod */
+    MUT_WATCH_CREATE_UPDATE = 1u << 23, /* create reported as update */
+    MUT_WATCH_ALL_SERVICES = 1u << 24,  /* a watch of one sees all */
+    MUT_WATCH_STORM = 1u << 25,         /* each change re-reported */
+    MUT_WATCH_DROP_FIRST = 1u << 26,    /* a watch's first event lost */
 };
 
 /* Flags that change the annotation bytes. */
@@ -125,20 +132,24 @@ enum mutant_flag {
     (MUT_ENC_DOTS | MUT_ENC_LOWER | MUT_GET_ANY_PHASE | MUT_GET_NO_MERGE |     \
      MUT_GET_NOTFOUND_EMPTY | MUT_GET_TERMINATING)
 /* ... its own list. */
-#define MUT_LIST_ANY (MUT_LIST_DUPS | MUT_LIST_ANY_PHASE)
+#define MUT_LIST_ANY (MUT_LIST_DUPS | MUT_LIST_ANY_PHASE | MUT_LIST_TERMINATING)
 
-/* One deliberate bug. */
+/* One deliberate bug. @c recommended: it breaks only a recommended
+ * behaviour (PROTOCOL.md "Levels"), so only a recommended case may catch
+ * it; else a required case must (mutants_test.sh checks both). */
 struct mutant {
     int number;
     const char *name;
     const char *description;
     unsigned flags;
+    bool recommended;
 };
 
 /* Borrowed: mutant @p number, or NULL when there is none. */
 const struct mutant *mutant_find(int number);
 
-/* Print the table ("N<TAB>name<TAB>description" a line) to stdout. */
+/* Print the table ("N<TAB>name<TAB>level<TAB>description" a line, level
+ * "required" or "recommended") to stdout. */
 void mutant_list_print(void);
 
 /* Whether @p m (may be NULL) has any of @p flags. */

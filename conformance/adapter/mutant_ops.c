@@ -327,6 +327,7 @@ int mutant_list(const struct mutant *m, kreg *r, struct kreg_service_list **out,
                 struct kreg_error *err)
 {
     bool any_phase = mutant_has(m, MUT_LIST_ANY_PHASE);
+    bool terminating = mutant_has(m, MUT_LIST_TERMINATING);
     json_t *pods = NULL;
     json_t *pod;
     size_t i;
@@ -341,7 +342,7 @@ int mutant_list(const struct mutant *m, kreg *r, struct kreg_service_list **out,
         rc = KREG_E_NOMEM;
     json_array_foreach(pods, i, pod)
     {
-        if (rc == KREG_OK && serves(pod, any_phase, false))
+        if (rc == KREG_OK && serves(pod, any_phase, terminating))
             rc = pod_services(pod, *out);
     }
     json_decref(pods);

@@ -33,7 +33,9 @@ struct handle {
 struct watch {
     int id;
     kreg_watch *w;
-    kreg *r; /* borrowed from the handle table */
+    kreg *r;                   /* borrowed from the handle table */
+    bool seen;                 /* MUT_WATCH_DROP_FIRST: one was dropped */
+    struct kreg_result *again; /* MUT_WATCH_STORM: to report as update */
 };
 
 struct adapter {
@@ -71,8 +73,10 @@ void adapter_free(struct adapter *a)
     if (!a)
         return;
     /* watchers before the handles they use (kreg.h) */
-    for (i = 0; i < a->nwatches; i++)
+    for (i = 0; i < a->nwatches; i++) {
+        kreg_result_free(a->watches[i].again);
         kreg_watch_free(a->watches[i].w);
+    }
     for (i = 0; i < a->nhandles; i++) {
         kreg_free(a->handles[i].r);
         free(a->handles[i].key);
@@ -243,6 +247,8 @@ static void op_register(struct adapter *a, const struct request *rq,
         rc = mutant_has(a->m, MUT_DEREGISTER_ANY)
                  ? mutant_deregister(a->m, r, s, &o->err)
                  : kreg_deregister(r, s, &o->err);
+    if (rc == KREG_E_NOT_FOUND && reg && mutant_has(a->m, MUT_REG_ERROR_NO_POD))
+        snprintf(o->err.text, sizeof(o->err.text), "pod not found");
     if (rc != KREG_OK)
         o->cls = ANSWER_ERROR;
     kreg_service_free(s);
@@ -339,6 +345,8 @@ static void op_watch(struct adapter *a, const struct request *rq,
         return;
     }
     a->watches = grown;
+    if (mutant_has(a->m, MUT_WATCH_ALL_SERVICES))
+        name = NULL;
     rc = kreg_watch_new(r, name, &w, &o->err);
     if (rc != KREG_OK) {
         o->cls = ANSWER_ERROR;
@@ -347,6 +355,8 @@ static void op_watch(struct adapter *a, const struct request *rq,
     a->watches[a->nwatches].id = a->next_watch++;
     a->watches[a->nwatches].w = w;
     a->watches[a->nwatches].r = r;
+    a->watches[a->nwatches].seen = false;
+    a->watches[a->nwatches].again = NULL;
     if (kbuf_addf(&o->extra, ",\"watch\":%d", a->watches[a->nwatches].id) !=
         KBUF_OK)
         fail(o, KREG_E_NOMEM, "%s", "out of memory");
@@ -371,7 +381,7 @@ static const char *action_name(const struct mutant *m, enum kreg_action action)
 {
     switch (action) {
     case KREG_ACTION_CREATE:
-        return "create";
+        return mutant_has(m, MUT_WATCH_CREATE_UPDATE) ? "update" : "create";
     case KREG_ACTION_UPDATE:
         return mutant_has(m, MUT_WATCH_UPDATE_CREATE) ? "create" : "update";
     case KREG_ACTION_DELETE:
@@ -380,9 +390,10 @@ static const char *action_name(const struct mutant *m, enum kreg_action action)
     return "unknown";
 }
 
-/* Append `"event":{"action":..,"service":..}`. */
+/* Append `"event":{"action":..,"service":..}`, the action update when
+ * @p again (MUT_WATCH_STORM's repeat). */
 static int put_event(struct kbuf *b, const struct mutant *m,
-                     const struct kreg_result *res)
+                     const struct kreg_result *res, bool again)
 {
     char *json = NULL;
     int rc;
@@ -392,7 +403,7 @@ static int put_event(struct kbuf *b, const struct mutant *m,
         return KBUF_E_NOMEM;
     rc = kbuf_adds(b, ",\"event\":{\"action\":");
     if (rc == KBUF_OK)
-        rc = answer_string(b, action_name(m, res->action));
+        rc = answer_string(b, again ? "update" : action_name(m, res->action));
     if (rc == KBUF_OK)
         rc = kbuf_adds(b, ",\"service\":");
     if (rc == KBUF_OK)
@@ -420,8 +431,12 @@ static int next_result(struct adapter *a, struct watch *wt, int64_t timeout,
         int64_t left = deadline - now_ms();
 
         rc = kreg_watch_next(wt->w, left > 0 ? (int)left : 0, res, err);
-        if (rc != KREG_OK || !mutant_watch_drops(a->m, wt->r, *res))
+        if (rc == KREG_OK && mutant_has(a->m, MUT_WATCH_DROP_FIRST) &&
+            !wt->seen) {
+            wt->seen = true;
+        } else if (rc != KREG_OK || !mutant_watch_drops(a->m, wt->r, *res)) {
             return rc;
+        }
         kreg_result_free(*res);
         *res = NULL;
     }
@@ -434,21 +449,31 @@ static void op_watch_next(struct adapter *a, const struct request *rq,
     json_t *t = json_object_get(rq->doc, "timeoutMs");
     int64_t timeout = json_integer_value(t); /* 0 when not an integer */
     struct kreg_result *res = NULL;
+    bool again;
     int rc;
 
     if (!wt)
         return;
     if (timeout < 0 || timeout > 3600000)
         timeout = timeout < 0 ? 0 : 3600000;
-    rc = next_result(a, wt, timeout, &res, &o->err);
+    again = wt->again != NULL;
+    res = wt->again;
+    wt->again = NULL;
+    rc = again ? KREG_OK : next_result(a, wt, timeout, &res, &o->err);
     if (rc == KREG_E_TIMEOUT)
         rc = kbuf_adds(&o->extra, ",\"event\":null");
     else if (rc != KREG_OK)
         o->cls = ANSWER_ERROR;
     else
-        rc = put_event(&o->extra, a->m, res);
+        rc = put_event(&o->extra, a->m, res, again);
     if (o->cls == ANSWER_OK && rc != KBUF_OK)
         fail(o, KREG_E_NOMEM, "%s", "out of memory");
+    if (o->cls == ANSWER_OK && !again && res &&
+        mutant_has(a->m, MUT_WATCH_STORM) &&
+        res->action != KREG_ACTION_DELETE) {
+        wt->again = res;
+        res = NULL;
+    }
     kreg_result_free(res);
 }
 
@@ -459,6 +484,7 @@ static void op_watch_stop(struct adapter *a, const struct request *rq,
 
     if (!wt)
         return;
+    kreg_result_free(wt->again);
     kreg_watch_free(wt->w);
     *wt = a->watches[--a->nwatches];
 }

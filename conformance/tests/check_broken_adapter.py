@@ -74,8 +74,9 @@ def main():
     conf, fakeapi = sys.argv[1], sys.argv[2]
     chaos = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                          "chaos_adapter.py")
-    names = subprocess.run([conf, "--list"], capture_output=True, text=True,
-                           check=True).stdout.split()
+    names = [line.split("\t")[0] for line in subprocess.run(
+        [conf, "--list"], capture_output=True, text=True,
+        check=True).stdout.splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
         kubeconfig = os.path.join(tmp, "kubeconfig")
         srv = subprocess.Popen([fakeapi, "--write-kubeconfig", kubeconfig],

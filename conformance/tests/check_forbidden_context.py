@@ -157,8 +157,9 @@ def check_misuse(conf, kubeconfig):
 
 def main():
     conf, fakeapi, adapter, py_adapter = sys.argv[1:5]
-    names = subprocess.run([conf, "--list"], capture_output=True, text=True,
-                           check=True).stdout.split()
+    names = [line.split("\t")[0] for line in subprocess.run(
+        [conf, "--list"], capture_output=True, text=True,
+        check=True).stdout.splitlines()]
     runs = [("in-process", []), ("kreg-adapter", ["--adapter", adapter])]
     if subprocess.run(["/usr/bin/python3", "-c", "import kubernetes"],
                       capture_output=True).returncode == 0:

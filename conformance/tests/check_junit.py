@@ -6,7 +6,9 @@ usage: check_junit.py KREG_CONFORMANCE
 1. All cases against the embedded fake, in-process: the XML file parses
    with a real XML parser, has one testsuite whose tests, failures,
    errors and skipped attributes agree with its testcase elements, and
-   lists exactly the cases of --list, in order, all passing.
+   lists exactly the cases of --list, in order, all passing, each with
+   the level --list gives (classname kreg-conformance.<level>, property
+   "level"; a recommended one also "guards-against").
 2. An adapter that exits at once: every case fails, and says why.
 3. --output junit without a file: the XML on stdout parses too.
 """
@@ -27,6 +29,9 @@ def run(conf, *args):
                           timeout=240)
 
 
+LEVELS = {}
+
+
 def check_suite(root, names, want_failed):
     if root.tag != "testsuites":
         fail("root element is <%s>, want <testsuites>" % root.tag)
@@ -38,6 +43,15 @@ def check_suite(root, names, want_failed):
     got = [c.get("name") for c in cases]
     if got != names:
         fail("testcases %s differ from --list %s" % (got, names))
+    for c in cases:
+        level = LEVELS.get(c.get("name"))
+        props = {p.get("name"): p.get("value")
+                 for p in c.findall("properties/property")}
+        if c.get("classname") != "kreg-conformance." + str(level) or \
+                props.get("level") != level or \
+                ("guards-against" in props) != (level == "recommended"):
+            fail("%s: classname %s, properties %s; --list says %s" %
+                 (c.get("name"), c.get("classname"), props, level))
     failed = [c for c in cases if c.find("failure") is not None]
     skipped = [c for c in cases if c.find("skipped") is not None]
     counts = {k: int(s.get(k)) for k in ("tests", "failures", "errors",
@@ -62,7 +76,11 @@ def main():
     listed = run(conf, "--list")
     if listed.returncode != 0:
         fail("--list exited %d" % listed.returncode)
-    names = listed.stdout.split()
+    rows = [line.split("\t") for line in listed.stdout.splitlines()]
+    names = [r[0] for r in rows]
+    LEVELS.update({r[0]: r[1] for r in rows})
+    if set(LEVELS.values()) != {"required", "recommended"}:
+        fail("--list levels: %s" % sorted(set(LEVELS.values())))
     if len(names) < 40:
         fail("only %d cases listed" % len(names))
 
