@@ -36,6 +36,7 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apimachinery/pkg/watch"
 	clientfeatures "k8s.io/client-go/features"
 	"k8s.io/client-go/kubernetes"
@@ -634,37 +635,26 @@ func waitDefaultSA(ctx context.Context, c kubernetes.Interface, ns string) (stri
 	}
 }
 
-// deleteNamespace deletes it and waits (bounded) until it is gone.
+// deleteNamespace deletes it and waits (bounded) until it is gone: GETs
+// with client-go's backoff poll until 404 (fakeapi serves no namespace
+// watch; known-differences.md, namespace-verbs).
 func deleteNamespace(c kubernetes.Interface, ns string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	if err := c.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return err
 	}
-	sel := fields.OneTermEqualSelector("metadata.name", ns).String()
-	for {
-		list, err := c.CoreV1().Namespaces().List(ctx, metav1.ListOptions{FieldSelector: sel})
-		if err != nil {
-			return err
+	err := wait.PollUntilContextCancel(ctx, 50*time.Millisecond, true, func(ctx context.Context) (bool, error) {
+		_, err := c.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return true, nil
 		}
-		if len(list.Items) == 0 {
-			return nil
-		}
-		w, err := c.CoreV1().Namespaces().Watch(ctx, metav1.ListOptions{FieldSelector: sel, ResourceVersion: list.ResourceVersion})
-		if err != nil {
-			return fmt.Errorf("namespace %s still there and not watchable: %w", ns, err)
-		}
-		for e := range w.ResultChan() {
-			if e.Type == watch.Deleted {
-				w.Stop()
-				return nil
-			}
-		}
-		w.Stop()
-		if ctx.Err() != nil {
-			return fmt.Errorf("namespace %s not gone: %w", ns, ctx.Err())
-		}
+		return false, err
+	})
+	if err != nil {
+		return fmt.Errorf("namespace %s not gone: %w", ns, err)
 	}
+	return nil
 }
 
 // ---- main ------------------------------------------------------------------
