@@ -208,7 +208,10 @@ class Watch:
                     break
                 if line.strip():
                     self.events.put(line)
-        except (OSError, http.client.HTTPException, ValueError):
+        except (OSError, http.client.HTTPException, ValueError,
+                AttributeError):
+            # AttributeError: http.client's reader after close() dropped
+            # its socket (the stream was ended by us)
             pass
         self.events.put(None)
 
@@ -329,7 +332,8 @@ def version_doc(pairs):
 # ---- running ---------------------------------------------------------------
 
 def render(v, ns, saved=None):
-    """{ns} and each {name} a step saved (see save_values) in @v."""
+    """{ns} and each {name} a step saved (see save_values) in @v; a
+    mapping {$repeat: [TEXT, N]} becomes TEXT repeated N times."""
     if isinstance(v, str):
         v = v.replace("{ns}", ns)
         for name, value in (saved or {}).items():
@@ -337,6 +341,10 @@ def render(v, ns, saved=None):
         return v
     if isinstance(v, list):
         return [render(x, ns, saved) for x in v]
+    if isinstance(v, dict) and set(v) == {"$repeat"}:
+        # {$repeat: [TEXT, N]}: TEXT N times (annotation size limits)
+        text, times = v["$repeat"]
+        return render(text, ns, saved) * times
     if isinstance(v, dict):
         return {k: render(x, ns, saved) for k, x in v.items()}
     return v
