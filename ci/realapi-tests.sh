@@ -7,7 +7,9 @@
 #     plugins through their Go adapters (their expected verdicts) and
 #     the cross-implementation test with each;
 #   - fakeapi's kubectl and Python-client tests;
-#   - libkreg's end-to-end tests that need no injected fault.
+#   - libkreg's end-to-end tests that need no injected fault;
+#   - fakeapi's fidelity: the corpus of fakeapi/fidelity/ sent to both
+#     servers, and the client-go informer test.
 # First checks ci/realapi.sh's own failures (ci/realapi-selftest.sh).
 # Brings the control plane up (ci/realapi.sh), prints its version and each
 # step's counts, and takes it down, also on failure or Ctrl-C.
@@ -76,7 +78,7 @@ step() {
     echo "-- $name"
     "$@" 2>&1 | tee "$work/$name.log"
     rc=${PIPESTATUS[0]}
-    counts=$(grep -E '^\[ *(PASSED|FAILED|SKIPPED) *\] [0-9]+ test|^[0-9]+ passed, [0-9]+ failed' \
+    counts=$(grep -E '^\[ *(PASSED|FAILED|SKIPPED) *\] [0-9]+ test|^[0-9]+ passed, [0-9]+ failed|^total +[0-9]+ /' \
         "$work/$name.log" | tail -n 3 | tr '\n' ' ')
     if [ "$rc" -eq 0 ] && grep -qE '\[ *SKIPPED *\]|^ok .*# SKIP|, [1-9][0-9]* skipped' \
         "$work/$name.log"; then
@@ -118,6 +120,14 @@ step python-client /usr/bin/python3 fakeapi/tests/python_client_test.py \
     --kubeconfig "$kc"
 step libkreg-e2e env KREG_E2E_KUBECONFIG="$kc" KREG_E2E_CONTEXT=admin \
     bash registry/tests/e2e_real.sh "$build"
+
+# fakeapi measured against the real server: every answer of the corpus
+# compared (no difference outside known-differences.md), and a client-go
+# informer seeing the same on both, WatchList off and on.
+step fidelity /usr/bin/python3 fakeapi/fidelity/fidelity.py \
+    --fakeapi "$build/bin/fakeapi" --real "$kc"
+step informer bash fakeapi/fidelity/informer/run.sh "$build/bin/fakeapi" \
+    "$kc" admin
 
 # Every namespace the steps made must be gone (kube-controller-manager
 # finishes their deletion).
