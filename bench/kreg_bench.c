@@ -193,7 +193,7 @@ static void bench_register(void)
         t[i] = now_us() - t0;
         kreg_service_free(s);
     }
-    printf("register: changed service (one list + one PATCH): median %.0f "
+    printf("register: changed service (one PATCH): median %.0f "
            "us, p90 %.0f us (%d registers)\n",
            median(t, ROUNDS), pct(t, ROUNDS, 0.9), ROUNDS);
     s = service("greeter", 999);

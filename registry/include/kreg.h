@@ -293,8 +293,13 @@ KREG_API const char *kreg_pod_name(const kreg *r);
 /**
  * Register @p s on the own pod: one strategic merge patch setting the
  * micro.mu/type and micro.mu/selector-<enc> labels and the
- * micro.mu/service-<enc> annotation, as the Go plugin does.
- * Checks the name and the pod's annotation budget before patching.
+ * micro.mu/service-<enc> annotation, as the Go plugin does: one request,
+ * the PATCH. A patch that would take the pod's annotations (keys plus
+ * values) over 262144 bytes is refused by the API server (422 Invalid, a
+ * FieldValueTooLong cause on metadata.annotations) and leaves the pod as
+ * it was: that is KREG_E_TOO_BIG, with http_status 422 and the server's
+ * message in @p err. A service whose own annotation is over the budget is
+ * KREG_E_TOO_BIG with http_status 0, and nothing is sent.
  * @return KREG_OK, KREG_E_INVALID (no nodes), KREG_E_NAME, KREG_E_TOO_BIG,
  *         KREG_E_NOT_FOUND (pod missing; text names pod and namespace),
  *         or a transport/HTTP code.

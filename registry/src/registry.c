@@ -101,12 +101,8 @@ bool kreg__pod_usable(const json_t *pod)
            (!del || json_is_null(del));
 }
 
-/*
- * Path of the own pod, or with @p as_list of the pod list holding only it;
- * an error when no pod name is known.
- */
-static int pod_path(kreg *r, bool as_list, char *path, size_t size,
-                    struct kreg_error *err)
+/* Path of the own pod; an error when no pod name is known. */
+static int pod_path(kreg *r, char *path, size_t size, struct kreg_error *err)
 {
     char *ns;
     char *pod;
@@ -118,12 +114,7 @@ static int pod_path(kreg *r, bool as_list, char *path, size_t size,
                            "HOSTNAME");
     ns = kreg__http_escape(r->cfg.namespace_);
     pod = kreg__http_escape(r->cfg.pod_name);
-    if (ns && pod && as_list)
-        n = snprintf(path, size,
-                     "/api/v1/namespaces/%s/pods?fieldSelector="
-                     "metadata.name%%3D%s",
-                     ns, pod);
-    else if (ns && pod)
+    if (ns && pod)
         n = snprintf(path, size, "/api/v1/namespaces/%s/pods/%s", ns, pod);
     free(ns);
     free(pod);
@@ -143,73 +134,62 @@ static int pod_error(kreg *r, int rc, struct kreg_error *err)
     return rc;
 }
 
-/* The own pod out of a PodList (borrowed from @p list), or NULL. */
-static json_t *own_pod(kreg *r, json_t *list)
+/*
+ * A service whose own annotation is over the budget (§6 item 11) is
+ * refused without a request: no pod could take it.
+ */
+static int check_alone(kreg *r, const char *key, size_t value_len,
+                       struct kreg_error *err)
 {
-    json_t *pod;
-    size_t i;
+    size_t total = strlen(key) + value_len;
 
-    json_array_foreach(json_object_get(list, "items"), i, pod)
-    {
-        if (strcmp(kreg__pod_name(pod), r->cfg.pod_name) == 0)
-            return pod;
-    }
-    return NULL;
+    if (total <= ANNOTATION_BUDGET)
+        return KREG_OK;
+    return kreg__error(err, KREG_E_TOO_BIG, 0, NULL,
+                       "annotation %s would take %zu bytes, more than the "
+                       "262144 the API server allows for all annotations of "
+                       "pod \"%s\"",
+                       key, total, r->cfg.pod_name);
 }
 
 /*
- * Refuse a register the API server would reject: the annotations of the
- * pod, with ours replaced, must stay within 262144 bytes (§6 item 11).
- * The pod is read through a list: the Go plugin's RBAC grants pods list,
- * watch and patch, not get (§6 item 8).
+ * The API server refuses a patch that takes a pod's annotations over the
+ * budget with 422, reason Invalid and a cause FieldValueTooLong on
+ * metadata.annotations (kube-apiserver v1.37.2 and fakeapi answer the same
+ * Status; the message is "Too long: may not be more than 262144 bytes").
+ * The pod stays as it was. Such an answer becomes KREG_E_TOO_BIG with the
+ * server's message; anything else is left as it is.
  */
-static int check_budget(kreg *r, const char *key, size_t value_len,
-                        struct kreg_error *err)
+static int map_too_big(const struct kreg__response *resp, int rc,
+                       struct kreg_error *err)
 {
-    struct kreg__response resp = {0};
-    char path[1024];
-    json_t *list;
-    json_t *pod;
-    json_t *ann;
-    const char *k;
-    json_t *v;
-    size_t total = strlen(key) + value_len;
-    int rc;
+    json_t *st;
+    json_t *cause;
+    const char *reason;
+    const char *message;
+    bool too_long = false;
+    size_t i;
 
-    rc = pod_path(r, true, path, sizeof(path), err);
-    if (rc == KREG_OK)
-        rc = kreg__http_request(r->http, "GET", path, NULL, NULL, 0,
-                                KREG__HTTP_IDEMPOTENT, &resp, err);
-    if (rc != KREG_OK) {
-        kreg__response_release(&resp);
+    if (rc != KREG_E_HTTP || resp->status != 422 || !resp->body)
         return rc;
-    }
-    list = json_loadb(resp.body, resp.len, 0, NULL);
-    kreg__response_release(&resp);
-    if (!json_is_array(json_object_get(list, "items"))) {
-        json_decref(list);
-        return kreg__error(err, KREG_E_PROTOCOL, 200, NULL,
-                           "pod %s: the answer is not a PodList",
-                           r->cfg.pod_name);
-    }
-    pod = own_pod(r, list);
-    if (!pod) {
-        json_decref(list);
-        return pod_error(r, KREG_E_NOT_FOUND, err);
-    }
-    ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
-    json_object_foreach(ann, k, v)
+    st = json_loadb(resp->body, resp->len, 0, NULL);
+    reason = json_string_value(json_object_get(st, "reason"));
+    message = json_string_value(json_object_get(st, "message"));
+    json_array_foreach(
+        json_object_get(json_object_get(st, "details"), "causes"), i, cause)
     {
-        if (strcmp(k, key) != 0)
-            total += strlen(k) + json_string_length(v);
+        const char *f = json_string_value(json_object_get(cause, "field"));
+        const char *why = json_string_value(json_object_get(cause, "reason"));
+
+        too_long = too_long || (f && strcmp(f, "metadata.annotations") == 0 &&
+                                why && strcmp(why, "FieldValueTooLong") == 0);
     }
-    json_decref(list);
-    if (total > ANNOTATION_BUDGET)
-        return kreg__error(err, KREG_E_TOO_BIG, 0, NULL,
-                           "annotations of pod \"%s\" would take %zu bytes, "
-                           "more than the 262144 the API server allows",
-                           r->cfg.pod_name, total);
-    return KREG_OK;
+    if (too_long && reason && strcmp(reason, "Invalid") == 0 && message) {
+        rc = KREG_E_TOO_BIG;
+        kreg__error(err, rc, 422, reason, "%s", message);
+    }
+    json_decref(st);
+    return rc;
 }
 
 /* The Go plugin's PATCH body, byte for byte (go-micro-registry.md §2.4 F,
@@ -274,9 +254,9 @@ static int patch_service(kreg *r, const char *name, const char *json,
     if (rc == KREG_OK)
         rc = kreg_name_encode(name, enc, sizeof(enc), err);
     if (rc == KREG_OK)
-        rc = pod_path(r, false, path, sizeof(path), err);
+        rc = pod_path(r, path, sizeof(path), err);
     if (rc == KREG_OK && json)
-        rc = check_budget(r, key, len, err);
+        rc = check_alone(r, key, len, err);
     if (rc != KREG_OK)
         return rc;
     kbuf_init(&body, 4u << 20);
@@ -292,6 +272,8 @@ static int patch_service(kreg *r, const char *name, const char *json,
     kbuf_release(&body);
     if (rc == KREG_OK)
         rc = check_patched(r, &resp, err);
+    else if (json)
+        rc = map_too_big(&resp, rc, err);
     kreg__response_release(&resp);
     return pod_error(r, rc, err);
 }

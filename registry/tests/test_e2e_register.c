@@ -423,11 +423,12 @@ static void test_e2e_register_accepts_longest_valid_name(void **state)
 /*
  * The budget: keys plus values of all annotations at most 262144 bytes
  * (k8s-api.md §2). Exactly at the limit the register goes through and the
- * server accepts it; one byte more and kreg refuses before patching
- * (KREG_E_TOO_BIG without an HTTP status is kreg's own answer; fakeapi's
- * log also shows no PATCH).
+ * server accepts it; one byte more and the server refuses the one PATCH
+ * (422 Invalid, a FieldValueTooLong cause on metadata.annotations), which
+ * kreg reports as KREG_E_TOO_BIG with the server's message; the pod stays
+ * as it was. No GET is made (fakeapi's log).
  */
-static void test_e2e_register_refuses_over_budget_before_patching(void **state)
+static void test_e2e_register_over_budget_is_too_big_in_one_patch(void **state)
 {
     struct e2e *t = *state;
     struct kreg_service *s = e2e_service("budget", "1", "n", "1.2.3.4:5");
@@ -459,10 +460,16 @@ static void test_e2e_register_refuses_over_budget_before_patching(void **state)
         fakeapi_request_log_clear(t->srv);
     memset(&err, 0, sizeof(err));
     assert_int_equal(kreg_register(r, s, &err), KREG_E_TOO_BIG);
-    assert_int_equal(err.http_status, 0);
-    assert_non_null(strstr(err.text, "262144"));
-    if (t->srv)
-        assert_int_equal(e2e_log_count(t->srv, "PATCH"), 0);
+    assert_int_equal(err.code, KREG_E_TOO_BIG);
+    assert_int_equal(err.http_status, 422);
+    assert_string_equal(err.reason, "Invalid");
+    assert_non_null(strstr(err.text, "register budget: "));
+    assert_non_null(strstr(err.text, "metadata.annotations: Too long"));
+    assert_non_null(strstr(err.text, "262144 bytes"));
+    if (t->srv) {
+        assert_int_equal(e2e_log_count(t->srv, "PATCH"), 1);
+        assert_int_equal(e2e_log_count(t->srv, NULL), 1);
+    }
     after = e2e_read_pod_text(t, "pod-b");
     assert_string_equal(before, after);
     free(before);
@@ -471,7 +478,8 @@ static void test_e2e_register_refuses_over_budget_before_patching(void **state)
     kreg_service_free(s);
 }
 
-/* A service too big on its own is refused on an empty pod too. */
+/* A service too big on its own is refused without a request: no pod could
+ * take it (KREG_E_TOO_BIG without an HTTP status is kreg's own answer). */
 static void test_e2e_register_refuses_service_over_budget(void **state)
 {
     struct e2e *t = *state;
@@ -491,14 +499,44 @@ static void test_e2e_register_refuses_service_over_budget(void **state)
     assert_int_equal(kreg_register(t->r, s, &err), KREG_E_TOO_BIG);
     assert_int_equal(err.http_status, 0);
     if (t->srv)
-        assert_int_equal(e2e_log_count(t->srv, "PATCH"), 0);
+        assert_int_equal(e2e_log_count(t->srv, NULL), 0);
+    kreg_service_free(s);
+}
+
+/*
+ * One round trip per register and deregister, as the Go plugin: one PATCH
+ * of the pod, no GET or list before it (fakeapi's log).
+ */
+static void test_e2e_register_is_one_patch(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_service *s = service_b();
+    json_t *log;
+    json_t *e;
+    size_t i;
+
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    fakeapi_request_log_clear(t->srv);
+    register_ok(t->r, s);
+    register_ok(t->r, s);
+    deregister_ok(t->r, s);
+    log = e2e_log(t->srv);
+    assert_int_equal(json_array_size(log), 3);
+    json_array_foreach(log, i, e)
+    {
+        assert_string_equal(e2e_log_str(e, "method"), "PATCH");
+        assert_string_equal(e2e_log_str(e, "path"),
+                            "/api/v1/namespaces/" E2E_NS "/pods/pod-a");
+    }
+    json_decref(log);
     kreg_service_free(s);
 }
 
 /*
  * The Go plugin's RBAC grants pods list, watch and patch, not get
- * (go-micro-registry.md §6 item 8): kreg registers, and still checks the
- * budget, under a Role a Go service runs with.
+ * (go-micro-registry.md §6 item 8): kreg registers, and still reports an
+ * over-budget register as KREG_E_TOO_BIG, under a Role a Go service runs
+ * with.
  */
 static void test_e2e_register_needs_only_list_and_patch_rights(void **state)
 {
@@ -532,7 +570,8 @@ static void test_e2e_register_needs_only_list_and_patch_rights(void **state)
     fakeapi_request_log_clear(t->srv);
     memset(&err, 0, sizeof(err));
     assert_int_equal(kreg_register(r, s, &err), KREG_E_TOO_BIG);
-    assert_int_equal(e2e_log_count(t->srv, "PATCH"), 0);
+    assert_int_equal(e2e_log_count(t->srv, "PATCH"), 1);
+    assert_int_equal(e2e_log_count(t->srv, "GET"), 0);
     kreg_free(r);
     kreg_service_free(s);
 }
@@ -667,8 +706,9 @@ int main(void)
         E2E_TEST(
             test_e2e_register_rejects_unencodable_names_before_any_request),
         E2E_TEST(test_e2e_register_accepts_longest_valid_name),
-        E2E_TEST(test_e2e_register_refuses_over_budget_before_patching),
+        E2E_TEST(test_e2e_register_over_budget_is_too_big_in_one_patch),
         E2E_TEST(test_e2e_register_refuses_service_over_budget),
+        E2E_FAKE_TEST(test_e2e_register_is_one_patch, "the request log"),
         E2E_FAKE_TEST(test_e2e_register_needs_only_list_and_patch_rights,
                       "a 403 fault on get"),
         E2E_TEST(test_e2e_register_one_handle_serves_threads_at_once),

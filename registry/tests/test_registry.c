@@ -11,11 +11,6 @@
 #include "kreg.h"
 #include "script.h"
 
-#define POD_LIST                                                               \
-    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"                \
-    "{\"resourceVersion\":\"7\"},\"items\":[{\"metadata\":{\"name\":"          \
-    "\"pod-a\",\"namespace\":\"default\"},\"status\":{\"phase\":"              \
-    "\"Running\"}}]}"
 #define THE_POD                                                                \
     "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"          \
     "\"pod-a\",\"namespace\":\"default\",\"resourceVersion\":\"8\"}}"
@@ -56,13 +51,12 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The budget check lists the pod; the PATCH is answered with @p answer. */
+/* A register is one PATCH (no list first), answered with @p answer. */
 static void start(struct st *t, const char *status, const char *answer)
 {
     struct kreg_options o;
     char url[64];
 
-    script_json(&t->srv, SCRIPT_LIST, "HTTP/1.1 200 OK", POD_LIST);
     script_json(&t->srv, SCRIPT_PATCH, status, answer);
     script_start(&t->srv);
     snprintf(url, sizeof(url), "http://127.0.0.1:%u", (unsigned)t->srv.port);
@@ -126,6 +120,53 @@ static void test_registry_deregister_refuses_another_pod(void **state)
     expect_not_the_pod(t, kreg_deregister(t->r, t->s, &t->err), "deregister");
 }
 
+/* A 422 Status with @p cause_reason on @p field. */
+#define STATUS_422(cause_reason, field)                                        \
+    "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"              \
+    "\"status\":\"Failure\",\"message\":\"Pod \\\"pod-a\\\" is invalid: "      \
+    "metadata.annotations: Too long: may not be more than 262144 "             \
+    "bytes\",\"reason\":\"Invalid\",\"details\":{\"name\":\"pod-a\","          \
+    "\"kind\":\"Pod\",\"causes\":[{\"reason\":\"" cause_reason "\","           \
+    "\"message\":\"Too long: may not be more than 262144 bytes\","             \
+    "\"field\":\"" field "\"}]},\"code\":422}"
+
+/* The server's refusal of the annotation total is KREG_E_TOO_BIG with its
+ * message (kube-apiserver v1.37.2's Status, byte for byte). */
+static void test_registry_register_maps_annotations_too_long(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 422 Unprocessable Entity",
+          STATUS_422("FieldValueTooLong", "metadata.annotations"));
+    assert_int_equal(kreg_register(t->r, t->s, &t->err), KREG_E_TOO_BIG);
+    assert_int_equal(t->err.code, KREG_E_TOO_BIG);
+    assert_int_equal(t->err.http_status, 422);
+    assert_string_equal(t->err.reason, "Invalid");
+    assert_string_equal(t->err.text,
+                        "register greeter: Pod \"pod-a\" is invalid: "
+                        "metadata.annotations: Too long: may not be more "
+                        "than 262144 bytes");
+}
+
+/* Another 422 stays an HTTP error, as before. */
+static void test_registry_register_keeps_other_422s(void **state)
+{
+    struct st *t = *state;
+
+    start(t, "HTTP/1.1 422 Unprocessable Entity",
+          STATUS_422("FieldValueInvalid", "metadata.annotations"));
+    assert_int_equal(kreg_register(t->r, t->s, &t->err), KREG_E_HTTP);
+    assert_int_equal(t->err.http_status, 422);
+    script_stop(&t->srv);
+    script_release(&t->srv);
+    script_init(&t->srv);
+    kreg_free(t->r);
+    t->r = NULL;
+    start(t, "HTTP/1.1 422 Unprocessable Entity",
+          STATUS_422("FieldValueTooLong", "metadata.labels"));
+    assert_int_equal(kreg_register(t->r, t->s, &t->err), KREG_E_HTTP);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -134,6 +175,8 @@ int main(void)
         T(test_registry_register_refuses_an_answer_that_is_not_json),
         T(test_registry_register_refuses_another_object),
         T(test_registry_deregister_refuses_another_pod),
+        T(test_registry_register_maps_annotations_too_long),
+        T(test_registry_register_keeps_other_422s),
     };
 #undef T
     return cmocka_run_group_tests_name("registry", tests, NULL, NULL);
