@@ -52,7 +52,7 @@ if [ -n "$new_fail" ]; then
     printf '  %s\n' $new_fail >&2
     # show those cases' messages
     for c in $new_fail; do
-        grep -A8 -E "^not ok [0-9]+ - $c\$" "$tmp/tap" >&2
+        grep -A8 -E "^not ok [0-9]+ - $c( |\$)" "$tmp/tap" >&2
     done
     status=1
 fi
