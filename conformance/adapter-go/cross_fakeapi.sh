@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# cross_fakeapi.sh FAKEAPI KREG ADAPTER...: cross_test.py for each
-# ADAPTER against a standalone fakeapi started here (and stopped at the
-# end). A missing adapter skips (77), unless CI=true.
+# cross_fakeapi.sh FAKEAPI KREG ADAPTER...: cross_test.py and
+# golden_live.py (the golden fixtures against the live plugin's writes)
+# for each ADAPTER against a standalone fakeapi started here (and stopped
+# at the end). A missing adapter skips (77), unless CI=true.
 set -uo pipefail
 if [ $# -lt 3 ]; then
     echo "usage: $0 FAKEAPI KREG ADAPTER..." >&2
@@ -33,5 +34,6 @@ fi
 status=0
 for a in "$@"; do
     /usr/bin/python3 "$here/cross_test.py" "$kreg" "$a" --kubeconfig "$tmp/kubeconfig" || status=1
+    /usr/bin/python3 "$here/golden_live.py" "$a" --kubeconfig "$tmp/kubeconfig" || status=1
 done
 exit $status
