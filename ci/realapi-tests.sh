@@ -4,8 +4,9 @@
 #   - kreg-conformance with libkreg in-process, through the reference
 #     adapter and through the Python adapter (the 403 cases as the
 #     restricted user; no case may be skipped); go-micro's v2 and v4
-#     plugins through their Go adapters (their expected verdicts) and
-#     the cross-implementation test with each;
+#     plugins through their Go adapters (their expected verdicts), the
+#     cross-implementation test with each, and the golden fixtures
+#     compared with what each live plugin writes;
 #   - fakeapi's kubectl and Python-client tests;
 #   - libkreg's end-to-end tests that need no injected fault;
 #   - fakeapi's fidelity: the corpus of fakeapi/fidelity/ sent to both
@@ -112,6 +113,8 @@ for v in v2 v4; do
     step "go-plugin-$v-cross" /usr/bin/python3 conformance/adapter-go/cross_test.py \
         "$build/bin/kreg" "$build/adapter-go/kreg-adapter-go-$v" \
         --kubeconfig "$kc" --context admin
+    step "go-plugin-$v-golden" /usr/bin/python3 conformance/adapter-go/golden_live.py \
+        "$build/adapter-go/kreg-adapter-go-$v" --kubeconfig "$kc" --context admin
 done
 step kubectl env PATH="$bin:$PATH" \
     bash fakeapi/tests/kubectl_test.sh --kubeconfig "$kc"
