@@ -317,13 +317,17 @@ KREG_API KREG_NODISCARD int
 kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
 
 /**
- * Options for kreg_get_service_ex(), kreg_list_services_ex() and
- * kreg_watch_new_ex(); zero-initialise, set what you need (members after
- * ctx are read by kreg_watch_new_ex() only). The strings a callback gets
- * are borrowed for the
- * call only. A watcher calls them on the thread of kreg_watch_new_ex()
- * for its first list, then on its own thread: they must not block for
- * long, nor stop or free that watcher.
+ * Query options; zero-initialise, set what you need. The strings a
+ * callback gets are borrowed for the call only. A watcher calls them on
+ * the thread that starts it for its first list, then on its own thread:
+ * they must not block for long, nor stop or free that watcher.
+ *
+ * The struct grows at its end, and each entry point reads the members of
+ * the version that added it, so that programs built against an older
+ * kreg.h keep working: kreg_get_service_ex() and kreg_list_services_ex()
+ * (0.1) read on_skip and ctx; kreg_watch_new_ex() (0.2) reads up to
+ * watch_timeout_s; the _q entry points (0.3) take the size of the struct
+ * the program was built with, read what it holds and take the rest as 0.
  */
 struct kreg_query {
     /** Called per annotation skipped: it does not decode, has no name,
@@ -343,10 +347,25 @@ struct kreg_query {
      *  long plus min(that, 30) seconds is dropped and resumed too, so a
      *  server or proxy that stops sending cannot freeze the watcher. */
     unsigned watch_timeout_s;
+    /** Since 0.3, read by the _q entry points only: keep only pods whose
+     *  Ready condition has status "True", besides Running and not
+     *  terminating. Off by default, as go-micro (which only asks for
+     *  Running). Pods are then listed whole rather than as metadata, for
+     *  their status. A watcher reports a pod becoming Ready as a create of
+     *  its services and one becoming unready as a delete. A pod whose
+     *  status.conditions is malformed (not an array, a condition that is
+     *  not an object, has no type or status, or one that is not a string)
+     *  counts as not ready, and each of its service annotations is
+     *  reported through on_skip (why starts "pod not ready: "). */
+    bool ready_only;
 };
 
+/** The @p q_size to pass to the _q entry points. */
+#define KREG_QUERY_SIZE sizeof(struct kreg_query)
+
 /**
- * Find a service: Running, non-terminating pods with its selector label;
+ * Find a service: Running, non-terminating pods with its selector label
+ * (and Ready, with kreg_query.ready_only);
  * nodes merged per version in pod-name order (one list entry a version).
  * Annotations that do not decode are skipped (reported via @p q).
  * @param out  on success a new list: kreg_service_list_free().
@@ -378,6 +397,27 @@ KREG_API KREG_NODISCARD int kreg_list_services(kreg *r,
 KREG_API KREG_NODISCARD int
 kreg_list_services_ex(kreg *r, const struct kreg_query *q,
                       struct kreg_service_list **out, struct kreg_error *err);
+
+/**
+ * kreg_get_service() with every query option this kreg.h has (0.3:
+ * ready_only too).
+ * @param q       options, or NULL for none.
+ * @param q_size  KREG_QUERY_SIZE, the size of *@p q as the program was
+ *                built; members past it count as 0.
+ * @return as kreg_get_service(), or KREG_E_INVALID when @p q_size is less
+ *         than 0.1's struct or a larger struct sets a member this libkreg
+ *         does not know.
+ */
+KREG_API KREG_NODISCARD int kreg_get_service_q(kreg *r, const char *name,
+                                               const struct kreg_query *q,
+                                               size_t q_size,
+                                               struct kreg_service_list **out,
+                                               struct kreg_error *err);
+
+/** kreg_list_services() with every query option (see kreg_get_service_q). */
+KREG_API KREG_NODISCARD int
+kreg_list_services_q(kreg *r, const struct kreg_query *q, size_t q_size,
+                     struct kreg_service_list **out, struct kreg_error *err);
 
 /* ---- Watch -------------------------------------------------------------*/
 
@@ -412,6 +452,13 @@ KREG_API KREG_NODISCARD int kreg_watch_new_ex(kreg *r, const char *name,
                                               const struct kreg_query *q,
                                               kreg_watch **out,
                                               struct kreg_error *err);
+
+/** kreg_watch_new() with every query option (@p q may be NULL; copied;
+ *  @p q_size as for kreg_get_service_q()). */
+KREG_API KREG_NODISCARD int kreg_watch_new_q(kreg *r, const char *name,
+                                             const struct kreg_query *q,
+                                             size_t q_size, kreg_watch **out,
+                                             struct kreg_error *err);
 
 /**
  * Wait for the next result.

@@ -62,6 +62,13 @@ static int imply_running(json_t *items)
 int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
                     char **rv, struct kreg_error *err)
 {
+    return kreg__list_pods_ex(r, selector, running, false, items, rv, err);
+}
+
+int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
+                       json_t **items, char **rv, struct kreg_error *err)
+{
+    unsigned flags = running && !status ? KREG__HTTP_METADATA : 0;
     char *ns = kreg__http_escape(r->cfg.namespace_);
     char *sel = kreg__http_escape(selector);
     char *cont = NULL;
@@ -90,8 +97,7 @@ int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
             rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
             goto out;
         }
-        rc = list_page(r, kbuf_str(&path), running ? KREG__HTTP_METADATA : 0,
-                       &doc, err);
+        rc = list_page(r, kbuf_str(&path), flags, &doc, err);
         if (rc != KREG_OK)
             goto out;
         if ((running && imply_running(json_object_get(doc, "items")) != 0) ||
@@ -166,8 +172,41 @@ static int any_pod(kreg *r, const char *selector, bool *any,
 static void skipped(const struct kreg_query *q, const json_t *pod,
                     const char *key, const char *why)
 {
-    if (q && q->on_skip)
+    if (q->on_skip)
         q->on_skip(q->ctx, kreg__pod_name(pod), key, why);
+}
+
+/*
+ * Whether @p pod serves: usable (Running, not terminating) and, with
+ * q->ready_only, Ready. A pod whose conditions are malformed is not, and
+ * its annotations (@p key, or with NULL every service one) are reported.
+ */
+static bool pod_wanted(const json_t *pod, const struct kreg_query *q,
+                       const char *key)
+{
+    char why[160];
+    char text[200];
+    int ready;
+    const char *k;
+    json_t *v;
+
+    if (!kreg__pod_usable(pod))
+        return false;
+    if (!q->ready_only)
+        return true;
+    ready = kreg__pod_ready(pod, why, sizeof(why));
+    if (ready >= 0)
+        return ready == 1;
+    snprintf(text, sizeof(text), "pod not ready: %s", why);
+    json_object_foreach(
+        json_object_get(json_object_get(pod, "metadata"), "annotations"), k, v)
+    {
+        if (key ? strcmp(k, key) == 0
+                : strncmp(k, KREG__NAMES_ANNOTATION_PREFIX,
+                          strlen(KREG__NAMES_ANNOTATION_PREFIX)) == 0)
+            skipped(q, pod, k, text);
+    }
+    return false;
 }
 
 /* Decode one annotation; NULL (and a report) when it does not decode. */
@@ -202,8 +241,9 @@ static int merge(struct kreg_service_list *out, struct kreg_service *s)
     return rc;
 }
 
-int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
-                        struct kreg_service_list **out, struct kreg_error *err)
+/* kreg_get_service_q() with @p q whole (a copy, all members valid). */
+static int get_service(kreg *r, const char *name, const struct kreg_query *q,
+                       struct kreg_service_list **out, struct kreg_error *err)
 {
     char sel[KREG__NAMES_KEY_SIZE];
     char key[KREG__NAMES_KEY_SIZE];
@@ -217,7 +257,7 @@ int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
     if (rc == KREG_OK)
         rc = kreg__names_annotation_key(name, key, sizeof(key), err);
     if (rc == KREG_OK)
-        rc = kreg__list_pods(r, sel, true, &pods, NULL, err);
+        rc = kreg__list_pods_ex(r, sel, true, q->ready_only, &pods, NULL, err);
     if (rc == KREG_OK && json_array_size(pods) == 0) {
         bool any = false;
 
@@ -235,7 +275,7 @@ int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
     {
         struct kreg_service *s;
 
-        if (!*out || !kreg__pod_usable(pod))
+        if (!*out || !pod_wanted(pod, q, key))
             continue;
         s = decode_ann(pod, key, q);
         if (!s)
@@ -256,6 +296,25 @@ int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
         return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
     }
     return KREG_OK;
+}
+
+int kreg_get_service_q(kreg *r, const char *name, const struct kreg_query *q,
+                       size_t q_size, struct kreg_service_list **out,
+                       struct kreg_error *err)
+{
+    struct kreg_query all;
+    int rc;
+
+    *out = NULL;
+    rc = kreg__query_copy(q, q_size, &all, err);
+    return rc == KREG_OK ? get_service(r, name, &all, out, err) : rc;
+}
+
+int kreg_get_service_ex(kreg *r, const char *name, const struct kreg_query *q,
+                        struct kreg_service_list **out, struct kreg_error *err)
+{
+    /* a 0.1 program's struct: on_skip and ctx */
+    return kreg_get_service_q(r, name, q, KREG__QUERY_SIZE_0_1, out, err);
 }
 
 int kreg_get_service(kreg *r, const char *name, struct kreg_service_list **out,
@@ -294,9 +353,9 @@ static int pod_services(const json_t *pod, const struct kreg_query *q,
     return KREG_OK;
 }
 
-int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
-                          struct kreg_service_list **out,
-                          struct kreg_error *err)
+/* kreg_list_services_q() with @p q whole (a copy, all members valid). */
+static int list_services(kreg *r, const struct kreg_query *q,
+                         struct kreg_service_list **out, struct kreg_error *err)
 {
     json_t *pods = NULL;
     json_t *pod;
@@ -304,13 +363,14 @@ int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
     int rc;
 
     *out = NULL;
-    rc = kreg__list_pods(r, KREG__NAMES_TYPE_SELECTOR, true, &pods, NULL, err);
+    rc = kreg__list_pods_ex(r, KREG__NAMES_TYPE_SELECTOR, true, q->ready_only,
+                            &pods, NULL, err);
     if (rc != KREG_OK)
         return rc;
     *out = kreg__service_list_new();
     json_array_foreach(pods, i, pod)
     {
-        if (*out && kreg__pod_usable(pod) &&
+        if (*out && pod_wanted(pod, q, NULL) &&
             pod_services(pod, q, *out) != KREG_OK)
             rc = KREG_E_NOMEM;
     }
@@ -322,6 +382,25 @@ int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
     }
     kreg__service_list_sort(*out);
     return KREG_OK;
+}
+
+int kreg_list_services_q(kreg *r, const struct kreg_query *q, size_t q_size,
+                         struct kreg_service_list **out, struct kreg_error *err)
+{
+    struct kreg_query all;
+    int rc;
+
+    *out = NULL;
+    rc = kreg__query_copy(q, q_size, &all, err);
+    return rc == KREG_OK ? list_services(r, &all, out, err) : rc;
+}
+
+int kreg_list_services_ex(kreg *r, const struct kreg_query *q,
+                          struct kreg_service_list **out,
+                          struct kreg_error *err)
+{
+    /* a 0.1 program's struct: on_skip and ctx */
+    return kreg_list_services_q(r, q, KREG__QUERY_SIZE_0_1, out, err);
 }
 
 int kreg_list_services(kreg *r, struct kreg_service_list **out,

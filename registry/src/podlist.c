@@ -149,11 +149,86 @@ static int pod_metadata(struct kreg__service_reader *p,
     return KREG_OK;
 }
 
+/* A condition's type or status: a string is kept, any other value is
+ * kept as true (so that the reader of the pod sees it is not a string). */
+static int condition_member(struct kreg__service_reader *p,
+                            const struct kreg__service_path *at, void *target)
+{
+    const char *name = key_is(p, "type")     ? "type"
+                       : key_is(p, "status") ? "status"
+                                             : NULL;
+    struct kreg__service_path here = {at, name, NULL, 0};
+    enum kreg__service_kind k;
+    int rc;
+
+    if (!name)
+        return kreg__service_read_skip(p, at, NULL);
+    rc = kreg__service_read_kind(p, &here, &k);
+    if (rc != KREG_OK)
+        return rc;
+    if (k == KREG__SERVICE_K_STRING)
+        return keep_string(p, at, target, name);
+    if (json_object_set_new(target, name, json_true()) != 0)
+        return kreg__service_read_nomem(p);
+    return kreg__service_read_skip(p, &here, NULL);
+}
+
+/* One condition: an object keeps its type and status, anything else is
+ * kept as null. */
+static int condition(struct kreg__service_reader *p,
+                     const struct kreg__service_path *at, size_t i, void *ctx)
+{
+    enum kreg__service_kind k;
+    json_t *obj;
+    int rc = kreg__service_read_kind(p, at, &k);
+
+    (void)i;
+    if (rc != KREG_OK)
+        return rc;
+    obj = k == KREG__SERVICE_K_OBJECT ? json_object() : json_null();
+    if (!obj || json_array_append_new(ctx, obj) != 0)
+        return kreg__service_read_nomem(p);
+    if (k != KREG__SERVICE_K_OBJECT)
+        return kreg__service_read_skip(p, at, NULL);
+    return kreg__service_read_object(p, at, condition_member, obj);
+}
+
+/*
+ * status.conditions, kept leniently: readiness is judged on the pod later
+ * (kreg__pod_ready), and a malformed value must make that pod not ready,
+ * not fail the list. null is absent; any other value that is not an array
+ * is kept as false.
+ */
+static int keep_conditions(struct kreg__service_reader *p,
+                           const struct kreg__service_path *at, json_t *target)
+{
+    struct kreg__service_path here = {at, "conditions", NULL, 0};
+    enum kreg__service_kind k;
+    json_t *arr;
+    size_t n;
+    int rc = kreg__service_read_kind(p, &here, &k);
+
+    if (rc != KREG_OK)
+        return rc;
+    if (k == KREG__SERVICE_K_NULL) {
+        json_object_del(target, "conditions");
+        return kreg__service_read_literal(p, &here, "null");
+    }
+    arr = k == KREG__SERVICE_K_ARRAY ? json_array() : json_false();
+    if (!arr || json_object_set_new(target, "conditions", arr) != 0)
+        return kreg__service_read_nomem(p);
+    if (k != KREG__SERVICE_K_ARRAY)
+        return kreg__service_read_skip(p, &here, NULL);
+    return kreg__service_read_array(p, &here, condition, arr, &n);
+}
+
 static int pod_status(struct kreg__service_reader *p,
                       const struct kreg__service_path *at, void *target)
 {
     if (key_is(p, "phase"))
         return keep_string(p, at, target, "phase");
+    if (key_is(p, "conditions"))
+        return keep_conditions(p, at, target);
     return kreg__service_read_skip(p, at, NULL);
 }
 

@@ -23,9 +23,14 @@
  *   {"metadata": {"resourceVersion": s, "continue": s},
  *    "items": [{"metadata": {"name": s, "deletionTimestamp": s|null,
  *                            "annotations": {"micro.mu/service-...": s}},
- *               "status": {"phase": s}}, ...]}
+ *               "status": {"phase": s,
+ *                          "conditions": [{"type": s, "status": s}]}},
+ *              ...]}
  * Members absent from the answer are absent here; annotations other than
- * micro.mu/service-* are left out. Returns KREG_OK, or KREG_E_PROTOCOL
+ * micro.mu/service-* are left out. status.conditions is kept leniently
+ * (kreg__pod_ready judges it): a value that is not an array is kept as
+ * false, an element that is not an object as null, a type or status that
+ * is not a string as true. Returns KREG_OK, or KREG_E_PROTOCOL
  * (the text is not a well-formed PodList; @p err says where and why) or
  * KREG_E_NOMEM, with *@p out NULL.
  */

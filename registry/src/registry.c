@@ -101,6 +101,65 @@ bool kreg__pod_usable(const json_t *pod)
            (!del || json_is_null(del));
 }
 
+int kreg__pod_ready(const json_t *pod, char *why, size_t size)
+{
+    json_t *conds =
+        json_object_get(json_object_get(pod, "status"), "conditions");
+    int ready = -1; /* no Ready condition seen yet */
+    json_t *c;
+    size_t i;
+
+    if (!conds || json_is_null(conds))
+        return 0;
+    if (!json_is_array(conds)) {
+        snprintf(why, size, "status.conditions is not an array");
+        return -1;
+    }
+    json_array_foreach(conds, i, c)
+    {
+        json_t *type = json_object_get(c, "type");
+        json_t *st = json_object_get(c, "status");
+        const char *bad = !json_is_object(c)      ? "is not an object"
+                          : !type                 ? "has no type"
+                          : !json_is_string(type) ? "type is not a string"
+                          : !st                   ? "has no status"
+                          : !json_is_string(st)   ? "status is not a string"
+                                                  : NULL;
+
+        if (bad) {
+            snprintf(why, size, "status.conditions[%zu] %s", i, bad);
+            return -1;
+        }
+        if (ready < 0 && strcmp(json_string_value(type), "Ready") == 0)
+            ready = strcmp(json_string_value(st), "True") == 0;
+    }
+    return ready > 0;
+}
+
+int kreg__query_copy(const struct kreg_query *q, size_t size,
+                     struct kreg_query *out, struct kreg_error *err)
+{
+    const unsigned char *b = (const unsigned char *)q;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!q)
+        return KREG_OK;
+    if (size < KREG__QUERY_SIZE_0_1)
+        return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                           "query options: size %zu is smaller than any "
+                           "struct kreg_query",
+                           size);
+    for (i = sizeof(*out); i < size; i++)
+        if (b[i] != 0)
+            return kreg__error(err, KREG_E_INVALID, 0, NULL,
+                               "query options: a member this libkreg does "
+                               "not know is set (byte %zu of %zu)",
+                               i, size);
+    memcpy(out, q, size < sizeof(*out) ? size : sizeof(*out));
+    return KREG_OK;
+}
+
 /* Path of the own pod; an error when no pod name is known. */
 static int pod_path(kreg *r, char *path, size_t size, struct kreg_error *err)
 {

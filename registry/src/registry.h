@@ -5,6 +5,7 @@
 #define KREG_REGISTRY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <jansson.h>
 
@@ -35,6 +36,34 @@ struct kreg {
  */
 int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
                     char **rv, struct kreg_error *err);
+
+/* kreg__list_pods() with @p status: full pods even when @p running, so
+ * that status.conditions is there (kreg_query.ready_only). */
+int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
+                       json_t **items, char **rv, struct kreg_error *err);
+
+/*
+ * Copy the first @p size bytes of @p q (NULL: all zero) into *@p out and
+ * zero the rest: a program built against an older kreg.h passes a smaller
+ * struct. Refuses (KREG_E_INVALID) a size that ends inside the 0.1 members,
+ * or a larger struct with a non-zero member this libkreg does not know.
+ */
+int kreg__query_copy(const struct kreg_query *q, size_t size,
+                     struct kreg_query *out, struct kreg_error *err);
+
+/* The size of kreg_query in 0.1 (on_skip, ctx) and in 0.2 (to
+ * watch_timeout_s): what the entry points of those versions may read. */
+#define KREG__QUERY_SIZE_0_1 offsetof(struct kreg_query, on_problem)
+#define KREG__QUERY_SIZE_0_2 offsetof(struct kreg_query, ready_only)
+
+/*
+ * Whether @p pod's Ready condition has status "True" (the first Ready
+ * condition counts): 1 ready, 0 not (no such condition, or another
+ * status), -1 when status.conditions is malformed (not an array, an
+ * element that is not an object, a type or status missing or not a
+ * string); the pod is then not ready and @p why (@p size bytes) says why.
+ */
+int kreg__pod_ready(const json_t *pod, char *why, size_t size);
 
 /* A pod serves traffic: phase Running and no deletionTimestamp
  * (go-micro-registry.md §4, §6 item 5). */

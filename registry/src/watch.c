@@ -174,10 +174,16 @@ static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
     json_t *v;
     int rc = 0;
 
+    char why[160];
+    json_t *unready = NULL; /* {"text": t, "why": w} per key, as skips */
+    int ready = 1;
+
     *skips = json_object();
     if (!e || !*skips)
         rc = -1;
-    if (rc == 0 && kreg__pod_usable(pod)) {
+    if (rc == 0 && w->q.ready_only && kreg__pod_usable(pod))
+        ready = kreg__pod_ready(pod, why, sizeof(why));
+    if (rc == 0 && kreg__pod_usable(pod) && ready != 0) {
         ann = json_object_get(json_object_get(pod, "metadata"), "annotations");
         json_object_foreach(ann, k, v)
         {
@@ -185,10 +191,17 @@ static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
                                  ? judge(w, k, json_string_value(v), NULL)
                                  : NOT_OURS;
 
-            if (d == KEEP)
+            /* malformed conditions: the pod is not ready, and its
+             * services are reported as skipped, with the reason */
+            if (d == KEEP && ready < 0) {
+                unready = json_pack("{sOss+}", "text", v, "why",
+                                    "pod not ready: ", why);
+                rc |= unready ? json_object_set_new(*skips, k, unready) : -1;
+            } else if (d == KEEP) {
                 rc |= json_object_set(e, k, v);
-            else if (d == SKIP)
+            } else if (d == SKIP) {
                 rc |= json_object_set(*skips, k, v);
+            }
         }
     }
     if (rc == 0)
@@ -214,7 +227,11 @@ static void note_skips(struct kreg_watch *w, const char *pod, json_t *cur)
 
         if (!w->q.on_skip || (was && json_equal(was, v)))
             continue;
-        (void)judge(w, k, json_string_value(v), &why);
+        if (json_is_object(v)) /* entry_of(): the pod is not ready */
+            snprintf(why.text, sizeof(why.text), "%s",
+                     json_string_value(json_object_get(v, "why")));
+        else
+            (void)judge(w, k, json_string_value(v), &why);
         w->q.on_skip(w->q.ctx, pod, k, why.text);
     }
     if (cur && json_object_size(cur) > 0) {
@@ -301,7 +318,8 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     size_t i;
     int rc;
 
-    rc = kreg__list_pods(w->r, w->selector, true, &pods, &rv, err);
+    rc = kreg__list_pods_ex(w->r, w->selector, true, w->q.ready_only, &pods,
+                            &rv, err);
     if (rc != KREG_OK)
         return rc;
     /* all of the list first: a pod missing from it for want of memory
@@ -627,15 +645,14 @@ static void watch_free_parts(struct kreg_watch *w)
 }
 
 static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
-                      const struct kreg_query *q, struct kreg_error *err)
+                      const struct kreg_query *q, size_t q_size,
+                      struct kreg_error *err)
 {
     char sel[KREG__NAMES_KEY_SIZE];
     char key[KREG__NAMES_KEY_SIZE];
-    int rc = KREG_OK;
+    int rc = kreg__query_copy(q, q_size, &w->q, err);
 
     w->r = r;
-    if (q)
-        w->q = *q;
     w->timeout_s = w->q.watch_timeout_s ? w->q.watch_timeout_s : TIMEOUT_S;
     kbuf_init(&w->line, KREG__WATCH_LINE_MAX);
     atomic_init(&w->stop, false);
@@ -644,6 +661,8 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     pthread_cond_init(&w->cv, NULL);
     w->view = json_object();
     w->skips = json_object();
+    if (rc != KREG_OK)
+        return rc;
     if (name) {
         rc = kreg__names_selector(name, sel, sizeof(sel), err);
         if (rc == KREG_OK)
@@ -662,8 +681,8 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     return KREG_OK;
 }
 
-int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
-                      kreg_watch **out, struct kreg_error *err)
+int kreg_watch_new_q(kreg *r, const char *name, const struct kreg_query *q,
+                     size_t q_size, kreg_watch **out, struct kreg_error *err)
 {
     struct kreg_watch *w = calloc(1, sizeof(*w));
     int rc;
@@ -671,7 +690,7 @@ int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
     *out = NULL;
     if (!w)
         return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
-    rc = watch_init(w, r, name, q, err);
+    rc = watch_init(w, r, name, q, q_size, err);
     /* the current state is listed and not reported, as go-micro does */
     if (rc == KREG_OK)
         rc = relist(w, false, err);
@@ -686,6 +705,13 @@ int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
     }
     *out = w;
     return KREG_OK;
+}
+
+int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
+                      kreg_watch **out, struct kreg_error *err)
+{
+    /* a 0.2 program's struct: up to watch_timeout_s */
+    return kreg_watch_new_q(r, name, q, KREG__QUERY_SIZE_0_2, out, err);
 }
 
 int kreg_watch_new(kreg *r, const char *name, kreg_watch **out,

@@ -71,6 +71,25 @@ static inline void e2e_set_phase(struct e2e *t, const char *name,
                 "application/merge-patch+json", body, 200, 0);
 }
 
+/* Set the Ready condition of pod @p name to @p status ("True", "False"):
+ * a strategic merge patch of .../status, which merges conditions by type
+ * (a cluster and fakeapi accept it on an unscheduled pod). */
+static inline void e2e_set_ready(struct e2e *t, const char *name,
+                                 const char *status)
+{
+    char path[192];
+    char body[160];
+    int n = snprintf(body, sizeof(body),
+                     "{\"status\":{\"conditions\":[{\"type\":\"Ready\","
+                     "\"status\":\"%s\"}]}}",
+                     status);
+
+    assert_true(n > 0 && (size_t)n < sizeof(body));
+    e2e_call_ok(t, "PATCH",
+                e2e_pod_path(t, name, "/status", path, sizeof(path)),
+                "application/strategic-merge-patch+json", body, 200, 0);
+}
+
 static inline void e2e_create_pod(struct e2e *t, const char *name,
                                   const char *phase, const char *meta,
                                   bool hold)

@@ -1,8 +1,9 @@
 /*
- * libkreg 0.2 keeps 0.1's ABI (registry/CMakeLists.txt, the SONAME): every
+ * libkreg keeps 0.1's ABI (registry/CMakeLists.txt, the SONAME): every
  * public struct has the layout it had, except that kreg_query may grow at
- * its end (kreg_watch_new_ex() alone reads the new members). The 0.1
- * header is kept in abi/ and compiled in its own file.
+ * its end (kreg_watch_new_ex() reads 0.2's members, the _q entry points
+ * all of them, up to the size their caller passes). The 0.1 header is kept
+ * in abi/ and compiled in its own file.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -33,6 +33,33 @@ static struct kreg_service_list *list_ok(kreg *r)
     return l;
 }
 
+/* Get and list with kreg_query.ready_only. */
+static struct kreg_service_list *get_ready_ok(kreg *r, const char *name)
+{
+    struct kreg_query q = {.ready_only = true};
+    struct kreg_service_list *l = NULL;
+    struct kreg_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_get_service_q(r, name, &q, KREG_QUERY_SIZE, &l, &err) != KREG_OK)
+        fail_msg("get %s: %s", name, err.text);
+    assert_non_null(l);
+    return l;
+}
+
+static struct kreg_service_list *list_ready_ok(kreg *r)
+{
+    struct kreg_query q = {.ready_only = true};
+    struct kreg_service_list *l = NULL;
+    struct kreg_error err;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_list_services_q(r, &q, KREG_QUERY_SIZE, &l, &err) != KREG_OK)
+        fail_msg("list: %s", err.text);
+    assert_non_null(l);
+    return l;
+}
+
 /* The node ids of @p s joined by ',' into @p out. */
 static const char *node_ids(const struct kreg_service *s, char *out,
                             size_t size)
@@ -239,6 +266,88 @@ static void test_e2e_get_and_list_fetch_metadata_of_running_pods(void **state)
     json_decref(log);
 }
 
+/*
+ * kreg_query.ready_only: only Running pods whose Ready condition is True
+ * serve (no condition, or False, do not; nor a Ready pod that is not
+ * Running); without it, every Running pod does, as go-micro.
+ */
+static void test_e2e_get_and_list_ready_only(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_service_list *l;
+    char ids[64];
+
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_add_pod(t, "pod-b", "Running", NULL);
+    e2e_add_pod(t, "pod-c", "Running", NULL);
+    e2e_add_pod(t, "pod-d", "Pending", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_register_as(t, "pod-c", "greeter", "1", "10.0.0.3:80");
+    e2e_register_as(t, "pod-d", "greeter", "1", "10.0.0.4:80");
+    e2e_set_ready(t, "pod-a", "True");
+    e2e_set_ready(t, "pod-b", "False");
+    e2e_set_ready(t, "pod-d", "True");
+
+    l = get_ready_ok(t->r, "greeter");
+    assert_int_equal(l->count, 1);
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-a");
+    kreg_service_list_free(l);
+    l = list_ready_ok(t->r);
+    assert_int_equal(l->count, 1);
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-a");
+    kreg_service_list_free(l);
+    l = get_ok(t->r, "greeter");
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)),
+                        "pod-a,pod-b,pod-c");
+    kreg_service_list_free(l);
+
+    e2e_set_ready(t, "pod-b", "True");
+    e2e_set_ready(t, "pod-a", "False");
+    l = get_ready_ok(t->r, "greeter");
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-b");
+    kreg_service_list_free(l);
+    l = list_ready_ok(t->r);
+    assert_string_equal(node_ids(l->items[0], ids, sizeof(ids)), "pod-b");
+    kreg_service_list_free(l);
+}
+
+/* With ready_only, get and list read whole pods (their conditions), still
+ * only Running ones. */
+static void test_e2e_get_and_list_ready_only_fetch_whole_pods(void **state)
+{
+    struct e2e *t = *state;
+    struct kreg_service_list *l;
+    json_t *log;
+    json_t *e;
+    size_t i;
+    size_t lists = 0;
+
+    e2e_add_pod(t, "pod-a", "Running", NULL);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    e2e_set_ready(t, "pod-a", "True");
+    fakeapi_request_log_clear(t->srv);
+    l = get_ready_ok(t->r, "greeter");
+    assert_int_equal(l->count, 1);
+    kreg_service_list_free(l);
+    l = list_ready_ok(t->r);
+    assert_int_equal(l->count, 1);
+    kreg_service_list_free(l);
+    log = e2e_log(t->srv);
+    json_array_foreach(log, i, e)
+    {
+        if (strcmp(e2e_log_str(e, "method"), "GET") != 0)
+            continue;
+        lists++;
+        assert_non_null(strstr(e2e_log_str(e, "query"),
+                               "fieldSelector=status.phase=Running"));
+        assert_null(
+            strstr(e2e_log_str(e, "accept"), "as=PartialObjectMetadataList"));
+    }
+    assert_int_equal(lists, 2);
+    json_decref(log);
+}
+
 /* "foo/bar" and "foo:bar" share the keys of "foo_bar" (§1): each get
  * returns only the entries whose decoded name is the one asked for. */
 static void test_e2e_get_keeps_names_that_encode_alike_apart(void **state)
@@ -397,6 +506,9 @@ int main(void)
         E2E_TEST(test_e2e_get_keeps_names_that_encode_alike_apart),
         E2E_FAKE_TEST(test_e2e_get_reads_every_page,
                       "the request log, and seeding 1203 pods at once"),
+        E2E_TEST(test_e2e_get_and_list_ready_only),
+        E2E_FAKE_TEST(test_e2e_get_and_list_ready_only_fetch_whole_pods,
+                      "the request log"),
         E2E_TEST(test_e2e_list_returns_every_service_sorted),
         E2E_TEST(test_e2e_list_empty_without_registered_pods),
     };

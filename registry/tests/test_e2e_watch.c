@@ -222,6 +222,67 @@ static void test_e2e_watch_reports_leaving_running_as_delete(void **state)
     }
 }
 
+/* A watcher with @p q, freed by the teardown. */
+static kreg_watch *watch_q(struct e2e *t, const char *name,
+                           const struct kreg_query *q)
+{
+    struct kreg_error err;
+    kreg_watch *w = NULL;
+    size_t i;
+
+    memset(&err, 0, sizeof(err));
+    if (kreg_watch_new_q(t->r, name, q, KREG_QUERY_SIZE, &w, &err) != KREG_OK)
+        fail_msg("watch: %s", err.text);
+    for (i = 0; i < E2E_WATCHES && t->watches[i]; i++)
+        ;
+    assert_true(i < E2E_WATCHES);
+    t->watches[i] = w; /* the teardown frees it */
+    return w;
+}
+
+/*
+ * kreg_query.ready_only: a Running pod becoming Ready is a create of its
+ * services, becoming unready a delete; a pod not Ready is not in the
+ * watcher's initial state, and registering on it is silent. A watcher
+ * without ready_only sees none of these condition changes.
+ */
+static void test_e2e_watch_ready_only(void **state)
+{
+    struct kreg_query q = {.ready_only = true};
+    struct e2e *t = *state;
+    kreg_watch *ready;
+    kreg_watch *ready_all;
+    kreg_watch *plain;
+
+    seed_pods(t, 2);
+    e2e_register_as(t, "pod-a", "greeter", "1", "10.0.0.1:80");
+    ready = watch_q(t, "greeter", &q);
+    ready_all = watch_q(t, NULL, &q);
+    plain = e2e_watch(t, "greeter");
+
+    e2e_set_ready(t, "pod-a", "True");
+    e2e_expect(ready, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    e2e_expect(ready_all, KREG_ACTION_CREATE, "pod-a", "10.0.0.1:80");
+    e2e_set_ready(t, "pod-a", "False");
+    e2e_expect(ready, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+    e2e_expect(ready_all, KREG_ACTION_DELETE, "pod-a", "10.0.0.1:80");
+
+    /* silent for the ready watchers: pod-b is not Ready (a report would
+     * come first, with the first address) */
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:80");
+    e2e_expect(plain, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
+    e2e_register_as(t, "pod-b", "greeter", "1", "10.0.0.2:81");
+    e2e_expect(plain, KREG_ACTION_UPDATE, "pod-b", "10.0.0.2:81");
+    e2e_set_ready(t, "pod-b", "True");
+    e2e_expect(ready, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:81");
+    e2e_expect(ready_all, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:81");
+    /* a Ready pod leaving Running is a delete too; the plain watcher saw
+     * no condition change (this is its next result) */
+    e2e_set_phase(t, "pod-b", "Failed");
+    e2e_expect(ready, KREG_ACTION_DELETE, "pod-b", "10.0.0.2:81");
+    e2e_expect(plain, KREG_ACTION_DELETE, "pod-b", "10.0.0.2:81");
+}
+
 static void test_e2e_watch_one_service_ignores_the_others(void **state)
 {
     struct e2e *t = *state;
@@ -542,6 +603,7 @@ int main(void)
         E2E_TEST(test_e2e_watch_reports_deregister_as_delete),
         E2E_TEST(test_e2e_watch_reports_pod_deletion_as_delete),
         E2E_TEST(test_e2e_watch_reports_leaving_running_as_delete),
+        E2E_TEST(test_e2e_watch_ready_only),
         E2E_TEST(test_e2e_watch_one_service_ignores_the_others),
         E2E_FAKE_TEST(
             test_e2e_watch_resumes_after_stream_cut_without_loss_or_repeat,

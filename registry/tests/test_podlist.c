@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "podlist.h"
+#include "registry.h"
 
 static json_t *parse(const char *s, struct kreg_error *err)
 {
@@ -225,6 +226,75 @@ static void test_podlist_refuses_deep_nesting(void **state)
     free(text);
 }
 
+/* kreg__pod_ready() of the one pod of a list whose status.conditions is
+ * @p conditions (JSON text); *@p why gets its text. */
+static int ready_of(const char *conditions, char *why, size_t size)
+{
+    char text[512];
+    struct kreg_error err = {0};
+    json_t *l;
+    int r;
+
+    snprintf(text, sizeof(text),
+             "{\"items\":[{\"metadata\":{\"name\":\"a\"},\"status\":"
+             "{\"phase\":\"Running\",\"conditions\":%s}}]}",
+             conditions);
+    l = parse(text, &err);
+    if (!l)
+        fail_msg("%s: %s", conditions, err.text);
+    why[0] = '\0';
+    r = kreg__pod_ready(json_array_get(json_object_get(l, "items"), 0), why,
+                        size);
+    json_decref(l);
+    return r;
+}
+
+/* status.conditions is read leniently: a malformed value never fails the
+ * list, and makes the pod not ready, saying why. */
+static void test_podlist_conditions_read_leniently(void **state)
+{
+    static const struct {
+        const char *conditions;
+        int ready;
+        const char *why;
+    } cases[] = {
+        {"[{\"type\":\"Ready\",\"status\":\"True\",\"x\":[1]}]", 1, ""},
+        {"[{\"type\":\"PodScheduled\",\"status\":\"True\"},"
+         "{\"type\":\"Ready\",\"status\":\"True\"}]",
+         1, ""},
+        {"[{\"type\":\"Ready\",\"status\":\"False\"}]", 0, ""},
+        {"[{\"type\":\"Ready\",\"status\":\"Unknown\"}]", 0, ""},
+        {"[{\"type\":\"Ready\",\"status\":\"True\"},"
+         "{\"type\":\"Ready\",\"status\":\"False\"}]",
+         1, ""},
+        {"[]", 0, ""},
+        {"null", 0, ""},
+        {"{}", -1, "status.conditions is not an array"},
+        {"\"Ready\"", -1, "status.conditions is not an array"},
+        {"[null]", -1, "status.conditions[0] is not an object"},
+        {"[{\"status\":\"True\"}]", -1, "status.conditions[0] has no type"},
+        {"[{\"type\":null,\"status\":\"True\"}]", -1,
+         "status.conditions[0] type is not a string"},
+        {"[{\"type\":\"Ready\"}]", -1, "status.conditions[0] has no status"},
+        {"[{\"type\":\"Ready\",\"status\":{\"a\":[]}}]", -1,
+         "status.conditions[0] status is not a string"},
+        {"[{\"type\":\"Ready\",\"status\":\"True\"},{\"type\":\"X\","
+         "\"status\":1}]",
+         -1, "status.conditions[1] status is not a string"},
+    };
+    char why[160];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int r = ready_of(cases[i].conditions, why, sizeof(why));
+
+        if (r != cases[i].ready || strcmp(why, cases[i].why) != 0)
+            fail_msg("%s: want %d \"%s\", got %d \"%s\"", cases[i].conditions,
+                     cases[i].ready, cases[i].why, r, why);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_podlist_null_items_are_none),
         cmocka_unit_test(test_podlist_refuses_malformed_text),
         cmocka_unit_test(test_podlist_refuses_deep_nesting),
+        cmocka_unit_test(test_podlist_conditions_read_leniently),
     };
     return cmocka_run_group_tests_name("podlist", tests, NULL, NULL);
 }

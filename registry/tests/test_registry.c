@@ -167,6 +167,86 @@ static void test_registry_register_keeps_other_422s(void **state)
     assert_int_equal(kreg_register(t->r, t->s, &t->err), KREG_E_HTTP);
 }
 
+/* Two Running pods serving greeter: pod-a with a malformed Ready
+ * condition (no status), pod-b Ready. */
+#define READY_LIST                                                             \
+    "{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":"                \
+    "{\"resourceVersion\":\"7\"},\"items\":["                                  \
+    "{\"metadata\":{\"name\":\"pod-a\",\"annotations\":{"                      \
+    "\"micro.mu/service-greeter\":\"{\\\"name\\\":\\\"greeter\\\","            \
+    "\\\"nodes\\\":[{\\\"id\\\":\\\"a\\\"}]}\"}},"                             \
+    "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\"}]}" \
+    "},"                                                                       \
+    "{\"metadata\":{\"name\":\"pod-b\",\"annotations\":{"                      \
+    "\"micro.mu/service-greeter\":\"{\\\"name\\\":\\\"greeter\\\","            \
+    "\\\"nodes\\\":[{\\\"id\\\":\\\"b\\\"}]}\"}},"                             \
+    "\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":\"Ready\","   \
+    "\"status\":\"True\"}]}}]}"
+
+static void note_skip(void *ctx, const char *pod, const char *key,
+                      const char *why)
+{
+    char *last = ctx;
+
+    snprintf(last, 256, "%s %s: %s", pod, key, why);
+}
+
+/* Get and list with ready_only: a pod whose conditions are malformed does
+ * not serve, and its annotation is reported through on_skip. */
+static void test_registry_ready_only_reports_malformed_conditions(void **state)
+{
+    struct st *t = *state;
+    char last[256] = "";
+    struct kreg_query q = {.on_skip = note_skip, .ctx = last};
+    struct kreg_service_list *l = NULL;
+    const char *want = "pod-a micro.mu/service-greeter: pod not ready: "
+                       "status.conditions[0] has no status";
+
+    q.ready_only = true;
+    script_json(&t->srv, SCRIPT_LIST, "HTTP/1.1 200 OK", READY_LIST);
+    script_json(&t->srv, SCRIPT_LIST, "HTTP/1.1 200 OK", READY_LIST);
+    start(t, "HTTP/1.1 200 OK", THE_POD);
+    assert_int_equal(
+        kreg_get_service_q(t->r, "greeter", &q, KREG_QUERY_SIZE, &l, &t->err),
+        KREG_OK);
+    assert_int_equal(l->count, 1);
+    assert_int_equal(l->items[0]->nnodes, 1);
+    assert_string_equal(l->items[0]->nodes[0]->id, "b");
+    assert_string_equal(last, want);
+    kreg_service_list_free(l);
+    last[0] = '\0';
+    assert_int_equal(
+        kreg_list_services_q(t->r, &q, KREG_QUERY_SIZE, &l, &t->err), KREG_OK);
+    assert_int_equal(l->count, 1);
+    assert_int_equal(l->items[0]->nnodes, 1);
+    assert_string_equal(last, want);
+    kreg_service_list_free(l);
+}
+
+/* The _q entry points refuse a size below 0.1's struct, and a larger
+ * struct (a newer kreg.h) setting a member this libkreg does not know. */
+static void test_registry_query_size_is_checked(void **state)
+{
+    struct st *t = *state;
+    struct {
+        struct kreg_query q;
+        unsigned char more[8]; /* a newer kreg.h's members */
+    } big;
+    struct kreg_service_list *l = NULL;
+
+    memset(&big, 0, sizeof(big));
+    start(t, "HTTP/1.1 200 OK", THE_POD);
+    assert_int_equal(kreg_list_services_q(t->r, &big.q, 8, &l, &t->err),
+                     KREG_E_INVALID);
+    assert_null(l);
+    big.more[3] = 1;
+    assert_int_equal(
+        kreg_list_services_q(t->r, &big.q, sizeof(big), &l, &t->err),
+        KREG_E_INVALID);
+    assert_non_null(strstr(t->err.text, "does not know"));
+    assert_null(l);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -177,6 +257,8 @@ int main(void)
         T(test_registry_deregister_refuses_another_pod),
         T(test_registry_register_maps_annotations_too_long),
         T(test_registry_register_keeps_other_422s),
+        T(test_registry_ready_only_reports_malformed_conditions),
+        T(test_registry_query_size_is_checked),
     };
 #undef T
     return cmocka_run_group_tests_name("registry", tests, NULL, NULL);

@@ -44,6 +44,50 @@ static json_t *pod(const char *name, const char *address, const char *rv)
                      "phase", "Running");
 }
 
+/* pod() with status.conditions @p conditions (JSON text). */
+static json_t *pod_cond(const char *address, const char *rv,
+                        const char *conditions)
+{
+    json_t *p = pod("pod-a", address, rv);
+    json_t *c = json_loads(conditions, JSON_DECODE_ANY, NULL);
+
+    assert_non_null(c);
+    assert_int_equal(
+        json_object_set_new(json_object_get(p, "status"), "conditions", c), 0);
+    return p;
+}
+
+/* A list, or a MODIFIED event line, of pod_cond(). */
+static void add_list_cond(struct script *s, const char *address, const char *rv,
+                          const char *conditions)
+{
+    json_t *l = json_pack("{s:s,s:s,s:{s:s},s:[o]}", "kind", "PodList",
+                          "apiVersion", "v1", "metadata", "resourceVersion", rv,
+                          "items", pod_cond(address, rv, conditions));
+    char *body;
+
+    assert_non_null(l);
+    body = json_dumps(l, JSON_COMPACT);
+    json_decref(l);
+    assert_non_null(body);
+    script_json(s, SCRIPT_LIST, "HTTP/1.1 200 OK", body);
+    free(body);
+}
+
+static char *event_cond(const char *address, const char *rv,
+                        const char *conditions)
+{
+    json_t *e = json_pack("{s:s,s:o}", "type", "MODIFIED", "object",
+                          pod_cond(address, rv, conditions));
+    char *text;
+
+    assert_non_null(e);
+    text = json_dumps(e, JSON_COMPACT);
+    json_decref(e);
+    assert_non_null(text);
+    return text;
+}
+
 static void add_list(struct script *s, const char *address, const char *rv)
 {
     json_t *l = json_pack("{s:s,s:s,s:{s:s},s:[o]}", "kind", "PodList",
@@ -112,6 +156,7 @@ struct seen {
     char problems[PROBLEMS][512];
     size_t nproblems;
     size_t nskips;
+    char last_skip[256]; /* "key: why" */
 };
 
 static void on_problem(void *ctx, const char *what)
@@ -130,9 +175,8 @@ static void on_skip(void *ctx, const char *p, const char *key, const char *why)
     struct seen *v = ctx;
 
     (void)p;
-    (void)key;
-    (void)why;
     pthread_mutex_lock(&v->mu);
+    snprintf(v->last_skip, sizeof(v->last_skip), "%s: %s", key, why);
     v->nskips++;
     pthread_mutex_unlock(&v->mu);
 }
@@ -141,6 +185,7 @@ struct st {
     struct script srv;
     struct seen seen;
     unsigned retry_base_ms; /* 0: 1 ms */
+    bool ready_only;        /* kreg_query.ready_only */
     kreg *r;
     kreg_watch *w;
 };
@@ -192,8 +237,10 @@ static void start(struct st *t)
     q.on_skip = on_skip;
     q.on_problem = on_problem;
     q.ctx = &t->seen;
-    if (kreg_watch_new_ex(t->r, NULL, &q, &t->w, &err) != KREG_OK)
-        fail_msg("kreg_watch_new_ex: %s", err.text);
+    q.ready_only = t->ready_only;
+    if (kreg_watch_new_q(t->r, NULL, &q, KREG_QUERY_SIZE, &t->w, &err) !=
+        KREG_OK)
+        fail_msg("kreg_watch_new_q: %s", err.text);
 }
 
 /* The next result must be @p action on pod-a at @p address. */
@@ -407,6 +454,78 @@ static void test_watch_empty_answers_back_off(void **state)
     streams_ending_at_once_back_off(*state, NULL);
 }
 
+/* The skips reported so far, and the last one's text. */
+static void skips_are(struct st *t, size_t n, const char *last)
+{
+    pthread_mutex_lock(&t->seen.mu);
+    if (t->seen.nskips != n || strcmp(t->seen.last_skip, last) != 0)
+        fail_msg("want %zu skips, the last \"%s\"; got %zu, \"%s\"", n, last,
+                 t->seen.nskips, t->seen.last_skip);
+    assert_int_equal(t->seen.nproblems, 0);
+    pthread_mutex_unlock(&t->seen.mu);
+}
+
+#define READY "[{\"type\":\"Ready\",\"status\":\"True\"}]"
+#define KEY   "micro.mu/service-greeter: pod not ready: "
+
+/*
+ * kreg_query.ready_only with malformed status.conditions, in a list and in
+ * events (a server could send them; kube-apiserver and fakeapi refuse
+ * them): the pod counts as not ready (its services are deleted), each is
+ * reported once through on_skip, and the watch goes on without a problem.
+ */
+static void test_watch_ready_malformed_conditions_are_not_ready(void **state)
+{
+    static const char *const bad[] = {
+        "{\"type\":\"Ready\"}",
+        "[{\"status\":\"True\"}]",
+        "[{\"type\":\"Ready\",\"status\":true}]",
+        "[{\"type\":7,\"status\":\"True\"}]",
+        "[{\"type\":\"Ready\"}]",
+        "[{\"type\":\"PodScheduled\",\"status\":\"True\"},3]",
+    };
+    static const char *const why[] = {
+        "status.conditions is not an array",
+        "status.conditions[0] has no type",
+        "status.conditions[0] status is not a string",
+        "status.conditions[0] type is not a string",
+        "status.conditions[0] has no status",
+        "status.conditions[1] is not an object",
+    };
+    struct st *t = *state;
+    char *lines[2 * 6 + 1];
+    char want[256];
+    size_t i;
+
+    t->ready_only = true;
+    /* the list: malformed, so not ready (and reported at once) */
+    add_list_cond(&t->srv, "10.0.0.1:1", "10", "\"Ready\"");
+    for (i = 0; i < 6; i++) {
+        char rv[16];
+
+        snprintf(rv, sizeof(rv), "%zu", 11 + 2 * i);
+        lines[2 * i] = event_cond("10.0.0.1:1", rv, READY);
+        snprintf(rv, sizeof(rv), "%zu", 12 + 2 * i);
+        lines[2 * i + 1] = event_cond("10.0.0.1:1", rv, bad[i]);
+    }
+    lines[12] = NULL;
+    add_watch(&t->srv, lines[0], lines[1], lines[2], lines[3], lines[4],
+              lines[5], lines[6], lines[7], lines[8], lines[9], lines[10],
+              lines[11], (const char *)NULL);
+    add_watch(&t->srv, (const char *)NULL);
+    start(t);
+    skips_are(t, 1, KEY "status.conditions is not an array");
+    for (i = 0; i < 6; i++) {
+        expect(t, KREG_ACTION_CREATE, "10.0.0.1:1");
+        expect(t, KREG_ACTION_DELETE, "10.0.0.1:1");
+    }
+    /* the deletes came from the same lines as the reports */
+    snprintf(want, sizeof(want), KEY "%s", why[5]);
+    skips_are(t, 7, want);
+    for (i = 0; i < 12; i++)
+        free(lines[i]);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -422,6 +541,7 @@ int main(void)
         T(test_watch_410_relists_without_a_problem),
         T(test_watch_a_410_each_time_backs_off),
         T(test_watch_empty_answers_back_off),
+        T(test_watch_ready_malformed_conditions_are_not_ready),
     };
 #undef T
     return cmocka_run_group_tests_name("watch", tests, NULL, NULL);

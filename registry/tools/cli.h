@@ -39,6 +39,7 @@ enum cli_format {
 struct cli_args {
     struct kreg_options opt;
     enum cli_format format;
+    bool ready; /* --ready: kreg_query.ready_only */
     bool help;
     const char *cmd;
     const char *args[CLI_MAX_ARGS];
@@ -70,6 +71,9 @@ int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err);
 /* Warnings on stderr for what get, list and watch skip or ride out:
  * "kreg: warning: pod P: KEY skipped: WHY", "kreg: warning: WHAT". */
 extern const struct kreg_query cli_out_warnings;
+
+/* cli_out_warnings with the query options of @p a (--ready). */
+struct kreg_query cli_query(const struct cli_args *a);
 
 /* Append @p s as a JSON string the way Go's encoding/json writes it. */
 int cli_out_json_string(struct kbuf *b, const char *s);

@@ -287,6 +287,7 @@ int cli_cmd_get(const struct cli_args *a)
     const char *name = a->args[0];
     struct kreg_service_list *l = NULL;
     struct kreg_error err = {0};
+    struct kreg_query q;
     kreg *r = NULL;
     int rc;
     int krc;
@@ -294,7 +295,8 @@ int cli_cmd_get(const struct cli_args *a)
     rc = cli_cmd_open(a, &r);
     if (rc != CLI_EXIT_OK)
         return rc;
-    krc = kreg_get_service_ex(r, name, &cli_out_warnings, &l, &err);
+    q = cli_query(a);
+    krc = kreg_get_service_q(r, name, &q, KREG_QUERY_SIZE, &l, &err);
     if (krc == KREG_E_NOT_FOUND) {
         cli_out_kreg_error(NULL, krc, &err);
         rc = CLI_EXIT_NOT_FOUND;
@@ -368,6 +370,7 @@ int cli_cmd_list(const struct cli_args *a)
 {
     struct kreg_service_list *l = NULL;
     struct kreg_error err = {0};
+    struct kreg_query q;
     kreg *r = NULL;
     int rc;
     int krc;
@@ -375,7 +378,8 @@ int cli_cmd_list(const struct cli_args *a)
     rc = cli_cmd_open(a, &r);
     if (rc != CLI_EXIT_OK)
         return rc;
-    krc = kreg_list_services_ex(r, &cli_out_warnings, &l, &err);
+    q = cli_query(a);
+    krc = kreg_list_services_q(r, &q, KREG_QUERY_SIZE, &l, &err);
     if (krc != KREG_OK)
         rc = cli_out_kreg_error("list", krc, &err);
     else if (a->format == CLI_FORMAT_JSON)

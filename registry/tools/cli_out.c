@@ -273,3 +273,11 @@ void cli_table_release(struct cli_table *t)
     kbuf_release(&t->cells);
     t->ncells = 0;
 }
+
+struct kreg_query cli_query(const struct cli_args *a)
+{
+    struct kreg_query q = cli_out_warnings;
+
+    q.ready_only = a->ready;
+    return q;
+}

@@ -129,8 +129,10 @@ int cli_cmd_watch(const struct cli_args *a)
     pthread_sigmask(SIG_BLOCK, &st.set, NULL);
     rc = cli_cmd_open(a, &r);
     if (rc == CLI_EXIT_OK) {
-        krc = kreg_watch_new_ex(r, a->nargs > 0 ? a->args[0] : NULL,
-                                &cli_out_warnings, &w, &err);
+        struct kreg_query q = cli_query(a);
+
+        krc = kreg_watch_new_q(r, a->nargs > 0 ? a->args[0] : NULL, &q,
+                               KREG_QUERY_SIZE, &w, &err);
         if (krc != KREG_OK)
             rc = cli_out_kreg_error("watch", krc, &err);
     }

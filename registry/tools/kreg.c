@@ -48,6 +48,8 @@ static const char usage_text[] =
     "  -n, --namespace NS      namespace (default: from the configuration)\n"
     "  --pod NAME              the own pod, for register and deregister\n"
     "                          (default: $HOSTNAME)\n"
+    "  --ready                 get, list, watch: only pods whose Ready\n"
+    "                          condition is True (go-micro: any Running pod)\n"
     "  -o, --output FORMAT     table or json (default: table; json for\n"
     "                          watch)\n"
     "  -h, --help              help; after a command, that command's help\n"
@@ -86,8 +88,9 @@ static const char deregister_help[] =
 static const char get_help[] =
     "usage: kreg [OPTIONS] get NAME\n"
     "\n"
-    "Show the instances of service NAME on Running, non-terminating pods,\n"
-    "nodes merged per version (pods in name order).\n"
+    "Show the instances of service NAME on Running, non-terminating pods\n"
+    "(with --ready, only those whose Ready condition is True), nodes merged\n"
+    "per version (pods in name order).\n"
     "\n"
     "  -o table  one row per node: NAME VERSION NODE ADDRESS (default)\n"
     "  -o json   a JSON array of services, one per version, as go-micro's\n"
@@ -99,7 +102,8 @@ static const char get_help[] =
 static const char list_help[] =
     "usage: kreg [OPTIONS] list\n"
     "\n"
-    "Show every service registered on Running, non-terminating pods.\n"
+    "Show every service registered on Running, non-terminating pods (with\n"
+    "--ready, only those whose Ready condition is True).\n"
     "\n"
     "  -o table  one row per name and version: NAME VERSION NODES, where\n"
     "            NODES is the number of instances (default)\n"
@@ -113,7 +117,9 @@ static const char watch_help[] =
     "\n"
     "Print each change to service NAME (or to any service) as it happens,\n"
     "until SIGINT or SIGTERM (then exit 0). The state at the start is not\n"
-    "printed (use get or list). Output is flushed line by line:\n"
+    "printed (use get or list). With --ready, only pods whose Ready\n"
+    "condition is True count: a pod becoming Ready is a create, one\n"
+    "becoming unready a delete. Output is flushed line by line:\n"
     "\n"
     "  -o json   one JSON object a line (default):\n"
     "            {\"action\":\"create\",\"service\":{...}}, action create,\n"
@@ -189,6 +195,7 @@ enum opt_id {
     OPT_NAMESPACE,
     OPT_POD,
     OPT_OUTPUT,
+    OPT_READY,
     OPT_HELP,
 };
 
@@ -209,6 +216,7 @@ static const struct opt_def opt_defs[] = {
     {"namespace", 'n', OPT_NAMESPACE, true},
     {"pod", 0, OPT_POD, true},
     {"output", 'o', OPT_OUTPUT, true},
+    {"ready", 0, OPT_READY, false},
     {"help", 'h', OPT_HELP, false},
 };
 
@@ -279,6 +287,9 @@ static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
         else
             return cli_out_fail(CLI_EXIT_USAGE,
                                 "--output: '%s' is not json or table", v);
+        break;
+    case OPT_READY:
+        a->ready = true;
         break;
     case OPT_HELP:
         a->help = true;
