@@ -291,9 +291,30 @@ static int reorder(json_t *obj, const struct order *o)
     return rc;
 }
 
+/* ObjectMeta's maps and lists are `omitempty`
+ * (k8s.io/apimachinery/pkg/apis/meta/v1/types.go, ObjectMeta): Go's
+ * encoding/json leaves an empty one out, so a pod whose last label or
+ * annotation a patch removed has no "labels"/"annotations" member. */
+static void drop_empty_meta(json_t *obj)
+{
+    static const char *const keys[] = {"labels", "annotations", "finalizers",
+                                       "ownerReferences"};
+    json_t *m = json_object_get(obj, "metadata");
+    size_t i;
+    json_t *v;
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        v = json_object_get(m, keys[i]);
+        if ((json_is_object(v) && json_object_size(v) == 0) ||
+            (json_is_array(v) && json_array_size(v) == 0))
+            json_object_del(m, keys[i]);
+    }
+}
+
 int fakeapi__pod_order(json_t *obj)
 {
     if (!json_is_object(obj))
         return FAKEAPI_E_INVALID;
+    drop_empty_meta(obj);
     return reorder(obj, &pod) == 0 ? FAKEAPI_OK : FAKEAPI_E_NOMEM;
 }

@@ -29,6 +29,8 @@ int fakeapi__pod_admit_token(json_t *pod, const char *suffix);
  * Put a pod's members in the order kube-apiserver writes them (Go field
  * order: kind, apiVersion, metadata, spec, status and, inside, the
  * structs clients send); unknown members keep their order after those.
+ * Empty metadata labels, annotations, finalizers and ownerReferences are
+ * removed, as Go's omitempty leaves them out.
  * @param obj  the pod, changed in place.
  * @return FAKEAPI_OK, FAKEAPI_E_INVALID if @p obj is not an object, or
  *         FAKEAPI_E_NOMEM (members may then be missing: drop the pod).

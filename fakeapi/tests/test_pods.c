@@ -412,6 +412,39 @@ static void test_pods_delete_unbound_returns_pod_and_removes(void **state)
     http_res_free(&r);
 }
 
+/* Removing a pod's last label and annotation leaves no empty map behind:
+ * ObjectMeta's maps are omitempty, so kube-apiserver writes none (seen
+ * after a go-micro deregister, which patches both to null). */
+static void
+test_pods_last_label_and_annotation_removed_leave_no_map(void **state)
+{
+    fakeapi *srv = *state;
+    struct http_res r;
+    const char *body =
+        "{\"metadata\":{\"name\":\"e\",\"labels\":{\"a\":\"1\"},"
+        "\"annotations\":{\"n\":\"x\"}},\"spec\":{\"containers\":[{"
+        "\"name\":\"c\",\"image\":\"x\"}]}}";
+    json_t *meta;
+
+    assert_int_equal(http(srv, "POST", PODS, body, &r), 201);
+    http_res_free(&r);
+    assert_int_equal(http_ct(srv, "PATCH", PODS "/e",
+                             "application/strategic-merge-patch+json",
+                             "{\"metadata\":{\"labels\":{\"a\":null},"
+                             "\"annotations\":{\"n\":null}}}",
+                             &r),
+                     200);
+    meta = json_object_get(r.json, "metadata");
+    assert_null(json_object_get(meta, "labels"));
+    assert_null(json_object_get(meta, "annotations"));
+    http_res_free(&r);
+    assert_int_equal(http(srv, "GET", PODS "/e", NULL, &r), 200);
+    meta = json_object_get(r.json, "metadata");
+    assert_null(json_object_get(meta, "labels"));
+    assert_null(json_object_get(meta, "annotations"));
+    http_res_free(&r);
+}
+
 static void test_pods_finalizers_hold_a_deleted_pod(void **state)
 {
     fakeapi *srv = *state;
@@ -664,6 +697,7 @@ int main(void)
         T(test_pods_update_ignores_status_status_ignores_spec),
         T(test_pods_update_name_mismatch_is_400),
         T(test_pods_delete_unbound_returns_pod_and_removes),
+        T(test_pods_last_label_and_annotation_removed_leave_no_map),
         T(test_pods_finalizers_hold_a_deleted_pod),
         T(test_pods_delete_precondition_mismatch_is_409),
         T(test_pods_seed_keeps_status_and_phase_can_change),
