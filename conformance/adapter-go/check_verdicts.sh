@@ -46,6 +46,22 @@ new_pass=$(comm -12 "$tmp/passed" "$tmp/expected" | comm -23 - "$tmp/flaky")
 echo "check_verdicts: $(basename "$adapter"): $(wc -l <"$tmp/passed") passed," \
     "$(wc -l <"$tmp/failed") failed ($(comm -12 "$tmp/failed" "$tmp/expected" | wc -l) expected)," \
     "$(wc -l <"$tmp/skipped") skipped, of $plan"
+# A case that failed unexpectedly runs once more alone: the Go adapters'
+# loopback proxy has been seen to cut one answer short under heavy load
+# ("unexpected EOF: error decoding"). Passing on the retry is reported,
+# never silent; failing again is a failure.
+retried=
+for c in $new_fail; do
+    "$suite" --adapter "$adapter" --output tap --filter "$c" "$@" \
+        >"$tmp/retry" 2>>"$tmp/err"
+    if grep -qE "^ok [0-9]+ - $c( |\$)" "$tmp/retry"; then
+        echo "check_verdicts: WARNING: $c failed, then passed when run again alone:" >&2
+        grep -A8 -E "^not ok [0-9]+ - $c( |\$)" "$tmp/tap" >&2
+    else
+        retried="$retried $c"
+    fi
+done
+new_fail=${retried# }
 status=0
 if [ -n "$new_fail" ]; then
     echo "check_verdicts: failed, not in $expected:" >&2
