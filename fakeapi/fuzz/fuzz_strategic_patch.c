@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "patch.h"
+#include "patch/patch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "fieldval.h"
+#include "validate/fieldval.h"
 #include "testutil.h"
 
 #define PODS "/api/v1/namespaces/default/pods"

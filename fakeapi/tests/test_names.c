@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "names.h"
+#include "base/names.h"
 
 #define QNAME_RULE                                                             \
     "must consist of alphanumeric characters, '-', '_' or '.', and must "      \

@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "kbuf.h"
-#include "patch.h"
+#include "patch/patch.h"
 
 #define JP FAKEAPI_PATCH_JSON
 #define MP FAKEAPI_PATCH_MERGE

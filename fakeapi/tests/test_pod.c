@@ -15,8 +15,8 @@
 
 #include <jansson.h>
 
-#include "pod.h"
-#include "validate.h"
+#include "pod/pod.h"
+#include "validate/validate.h"
 
 #define NOW_TEXT "2024-05-01T10:00:00Z"
 #define NOW_UNIX 1714557600

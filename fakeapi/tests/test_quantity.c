@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "quantity.h"
+#include "pod/quantity.h"
 
 static struct fakeapi_quantity q_of(const char *s)
 {

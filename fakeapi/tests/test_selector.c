@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "selector.h"
+#include "select/selector.h"
 
 #define LABEL_VALUE_RULE                                                       \
     "a valid label must be an empty string or consist of alphanumeric "        \

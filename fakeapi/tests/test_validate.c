@@ -18,8 +18,8 @@
 
 #include <jansson.h>
 
-#include "pod.h"
-#include "validate.h"
+#include "pod/pod.h"
+#include "validate/validate.h"
 
 #define QNAME_RULE                                                             \
     "must consist of alphanumeric characters, '-', '_' or '.', and must "      \

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Generate fakeapi/src/openapi_v2_data.c from a real kube-apiserver's
+"""Generate fakeapi/src/base/openapi_v2_data.c from a real kube-apiserver's
 /openapi/v2: the part of its document that covers what fakeapi serves.
 
 Usage:
@@ -388,7 +388,7 @@ def main():
                     help="compare a running fakeapi with the cut")
     ap.add_argument("-o", "--output", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "src",
-        "openapi_v2_data.c"))
+        "base", "openapi_v2_data.c"))
     args = ap.parse_args()
 
     if args.kubeconfig:

@@ -1,0 +1,629 @@
+/*
+ * namespaces: create, get, list, delete (k8s-api.md §13). A deletion
+ * marks the namespace Terminating (deletionTimestamp, status.phase),
+ * deletes its pods and refuses new ones (NamespaceLifecycle admission);
+ * the ticker removes it NS_FINALIZE_MS later, as the namespace
+ * controller does once the content is gone (some 5 s on a real server;
+ * clients wait for the 404 either way).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include "validate/fieldval.h"
+#include "api/handlers.h"
+#include "patch/patch.h"
+#include "pod/pod.h"
+#include "base/protobuf.h"
+#include "select/selector.h"
+#include "base/status.h"
+#include "validate/validate.h"
+
+/* How long a deleted namespace stays Terminating before it is gone. */
+#define NS_FINALIZE_MS 100
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of string map @p m with its keys in order: Go's encoding/json
+ * writes a map's keys sorted, whatever order they were sent in. */
+static json_t *sorted_map(const json_t *m)
+{
+    size_t n = json_object_size(m);
+    const char **keys = calloc(n ? n : 1, sizeof(*keys));
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+
+    if (!keys || !out) {
+        free(keys);
+        json_decref(out);
+        return NULL;
+    }
+    json_object_foreach((json_t *)(uintptr_t)m, k, v) keys[i++] = k;
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(m, keys[i]));
+    free(keys);
+    return out;
+}
+
+/* @p meta's members in ObjectMeta's field order (types.go), as the
+ * server writes them. */
+static void meta_order(json_t *meta)
+{
+    static const char *const order[] = {"name",
+                                        "generateName",
+                                        "namespace",
+                                        "selfLink",
+                                        "uid",
+                                        "resourceVersion",
+                                        "generation",
+                                        "creationTimestamp",
+                                        "deletionTimestamp",
+                                        "deletionGracePeriodSeconds",
+                                        "labels",
+                                        "annotations",
+                                        "ownerReferences",
+                                        "finalizers"};
+    size_t i;
+
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        json_t *v = json_incref(json_object_get(meta, order[i]));
+
+        if (v) {
+            json_object_del(meta, order[i]);
+            json_object_set_new(meta, order[i], v);
+        }
+    }
+}
+
+/* A new Namespace @p name; @p from (optional, not modified) gives the
+ * labels, annotations and generateName a create keeps. */
+static json_t *ns_object(struct fakeapi *srv, const char *name,
+                         const json_t *from)
+{
+    const json_t *fm = json_object_get(from, "metadata");
+    json_t *labels = json_deep_copy(json_object_get(fm, "labels"));
+    const json_t *ann = json_object_get(fm, "annotations");
+    const json_t *gen = json_object_get(fm, "generateName");
+    char uid[37];
+    char now[32];
+    char rv[24];
+    json_t *o;
+    json_t *meta;
+
+    fakeapi__store_uuid(&srv->store, uid);
+    fakeapi__now(now);
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+    if (!json_is_object(labels)) {
+        json_decref(labels);
+        labels = json_object();
+    }
+    /* the NamespaceDefaultLabelName strategy label */
+    json_object_set_new(labels, "kubernetes.io/metadata.name",
+                        json_string(name));
+    o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o}, s:{s:[s]}, "
+                  "s:{s:s}}",
+                  "kind", "Namespace", "apiVersion", "v1", "metadata", "name",
+                  name, "uid", uid, "resourceVersion", rv, "creationTimestamp",
+                  now, "labels", sorted_map(labels), "spec", "finalizers",
+                  "kubernetes", "status", "phase", "Active");
+    json_decref(labels);
+    meta = json_object_get(o, "metadata");
+    if (json_is_string(gen) && *json_string_value(gen))
+        json_object_set(meta, "generateName", (json_t *)(uintptr_t)gen);
+    if (json_is_object(ann) && json_object_size(ann) > 0)
+        json_object_set_new(meta, "annotations", sorted_map(ann));
+    meta_order(meta);
+    return o;
+}
+
+int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
+{
+    json_t *o;
+
+    if (fakeapi__store_ns(&srv->store, name))
+        return 0;
+    o = ns_object(srv, name, NULL);
+    return o ? fakeapi__store_put_ns(&srv->store, o) : -1;
+}
+
+int fakeapi__init_namespaces(struct fakeapi *srv)
+{
+    static const char *const initial[] = {"default", "kube-system",
+                                          "kube-public", "kube-node-lease"};
+    size_t i;
+
+    for (i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
+        if (fakeapi__ns_ensure(srv, initial[i]) != 0)
+            return -1;
+    return 0;
+}
+
+json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
+{
+    if (fakeapi__store_ns(&srv->store, ns))
+        return NULL;
+    return fakeapi__status_not_found("namespaces", ns);
+}
+
+/* NamespaceLifecycle admission (plugin/pkg/admission/namespace/
+ * lifecycle): nothing new in a namespace being terminated. */
+json_t *fakeapi__ns_admit(struct fakeapi *srv, const char *ns,
+                          const char *resource, const char *name)
+{
+    struct nsent *n = fakeapi__store_ns(&srv->store, ns);
+    json_t *st;
+    char cause[400];
+
+    if (!n)
+        return fakeapi__status_not_found("namespaces", ns);
+    if (!n->finalize_at_ms)
+        return NULL;
+    st = fakeapi__status_new(403, "Forbidden",
+                             "%s \"%s\" is forbidden: unable to create new "
+                             "content in namespace %s because it is being "
+                             "terminated",
+                             resource, name ? name : "", ns);
+    fakeapi__status_details(st, name, resource);
+    snprintf(cause, sizeof(cause), "namespace %s is being terminated", ns);
+    fakeapi__status_cause(st, "NamespaceTerminating", cause,
+                          "metadata.namespace");
+    return st;
+}
+
+/* The column descriptions: the ObjectMeta field docs the printer
+ * (printers/internalversion AddHandlers) takes from the API types. */
+static const char desc_name[] =
+    "Name must be unique within a namespace. Is required when creating "
+    "resources, although some resources may allow a client to request the "
+    "generation of an appropriate name automatically. Name is primarily "
+    "intended for creation idempotence and configuration definition. Cannot "
+    "be updated. More info: "
+    "https://kubernetes.io/docs/concepts/overview/working-with-objects/"
+    "names#names";
+static const char desc_age[] =
+    "CreationTimestamp is a timestamp representing the server time when "
+    "this object was created. It is not guaranteed to be set in "
+    "happens-before order across separate operations. Clients may not set "
+    "this value. It is represented in RFC3339 form and is in UTC.\n\n"
+    "Populated by the system. Read-only. Null for lists. More info: "
+    "https://git.k8s.io/community/contributors/devel/sig-architecture/"
+    "api-conventions.md#metadata";
+
+/* One row: NAME, STATUS, AGE and the object as @p to says. */
+static json_t *ns_row(const json_t *ns, time_t now,
+                      const struct fakeapi_table_opts *to)
+{
+    json_t *meta = json_object_get(ns, "metadata");
+    const char *created =
+        json_string_value(json_object_get(meta, "creationTimestamp"));
+    time_t t = now;
+    char age[32];
+    json_t *obj;
+
+    if (created)
+        fakeapi__time_parse(created, &t);
+    fakeapi__pod_human_duration((long long)(now - t), age, sizeof(age));
+    if (to->include == FAKEAPI_INCLUDE_OBJECT)
+        obj = json_deep_copy(ns);
+    else if (to->include == FAKEAPI_INCLUDE_NONE)
+        obj = json_null();
+    else
+        obj = json_pack("{s:s, s:s+, s:O}", "kind", "PartialObjectMetadata",
+                        "apiVersion", "meta.k8s.io/", to->version, "metadata",
+                        meta);
+    return json_pack("{s:[O, O, s], s:o}", "cells",
+                     json_object_get(meta, "name"),
+                     json_object_get(json_object_get(ns, "status"), "phase"),
+                     age, "object", obj);
+}
+
+json_t *fakeapi__ns_table(const json_t *items, const char *rv,
+                          const struct fakeapi_table_opts *to)
+{
+    json_t *rows = json_array();
+    const json_t *ns;
+    size_t i;
+    time_t now = time(NULL);
+
+    json_array_foreach(items, i, ns)
+        json_array_append_new(rows, ns_row(ns, now, to));
+    return json_pack(
+        "{s:s, s:s+, s:{s:s}, s:[{s:s, s:s, s:s, s:s, s:i}, {s:s, s:s, s:s, "
+        "s:s, s:i}, {s:s, s:s, s:s, s:s, s:i}], s:o}",
+        "kind", "Table", "apiVersion", "meta.k8s.io/", to->version, "metadata",
+        "resourceVersion", rv, "columnDefinitions", "name", "Name", "type",
+        "string", "format", "name", "description", desc_name, "priority", 0,
+        "name", "Status", "type", "string", "format", "", "description",
+        "The status of the namespace", "priority", 0, "name", "Age", "type",
+        "string", "format", "", "description", desc_age, "priority", 0, "rows",
+        rows);
+}
+
+/* Does namespace @p o pass both selectors? (The registry's filter:
+ * labels, then NamespaceToSelectableFields.) */
+static bool ns_selected(const struct fakeapi_lsel *ls,
+                        const struct fakeapi_fsel *fs, struct fakeapi_obj *o)
+{
+    json_t *tree;
+    bool ok;
+
+    if (fakeapi__lsel_is_empty(ls) && fakeapi__fsel_is_empty(fs))
+        return true;
+    tree = fakeapi__obj_tree(o);
+    ok =
+        tree &&
+        fakeapi__lsel_matches(
+            ls, json_object_get(json_object_get(tree, "metadata"), "labels")) &&
+        fakeapi__fsel_matches(fs, tree);
+    json_decref(tree);
+    return ok;
+}
+
+/* The namespaces that pass the selectors (read lock held): a new array of
+ * borrowed snapshots in store order, or NULL when out of memory. */
+static struct fakeapi_obj **ns_select(struct store *st,
+                                      const struct fakeapi_lsel *ls,
+                                      const struct fakeapi_fsel *fs, size_t *n)
+{
+    struct fakeapi_obj **objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
+    size_t i;
+
+    *n = 0;
+    for (i = 0; objs && i < st->nns; i++) {
+        if (ns_selected(ls, fs, st->nsv[i]->obj))
+            objs[(*n)++] = st->nsv[i]->obj;
+    }
+    return objs;
+}
+
+static json_t *oom_status(void)
+{
+    return fakeapi__status_new(500, "InternalError",
+                               "Internal error occurred: out of memory");
+}
+
+/* Answer the list in the negotiated form (read lock held). */
+static void ns_send_list(struct req *r, const struct fakeapi_media *m,
+                         struct fakeapi_obj **objs, size_t n, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    json_t *items;
+    char rv[24];
+    size_t i;
+
+    if (m->form == FAKEAPI_FORM_PARTIAL_LIST) {
+        fakeapi__send_partial_list(out, m->version, objs, n, st->rv, NULL, -1);
+        return;
+    }
+    items = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append_new(items, fakeapi__obj_tree(objs[i]));
+    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
+    if (m->form == FAKEAPI_FORM_TABLE) {
+        struct fakeapi_table_opts to;
+        json_t *bad = fakeapi__table_opts(r, m->version, &to);
+
+        if (bad)
+            fakeapi__resp_status(out, bad);
+        else
+            fakeapi__resp_json(out, 200, fakeapi__ns_table(items, rv, &to));
+        json_decref(items);
+        return;
+    }
+    /* a list's items carry no kind or apiVersion (the list does) */
+    for (i = 0; i < n; i++) {
+        json_object_del(json_array_get(items, i), "kind");
+        json_object_del(json_array_get(items, i), "apiVersion");
+    }
+    fakeapi__resp_json(out, 200,
+                       json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind",
+                                 "NamespaceList", "apiVersion", "v1",
+                                 "metadata", "resourceVersion", rv, "items",
+                                 items));
+}
+
+/*
+ * GET /api/v1/namespaces: labelSelector and fieldSelector filter as the
+ * registry does (handlers/get.go ListResource parses the label selector
+ * first, then the field selector through the Namespace conversion).
+ */
+void fakeapi__ns_list(struct req *r, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
+    struct fakeapi_lsel *ls = NULL;
+    struct fakeapi_fsel *fs = NULL;
+    struct fakeapi_obj **objs;
+    size_t n;
+
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, true, "*core.NamespaceList");
+    if (!bad &&
+        (fakeapi__lsel_parse(fakeapi__arg(r, "labelSelector"), &ls, &bad) ||
+         fakeapi__fsel_parse_ns(fakeapi__arg(r, "fieldSelector"), &fs, &bad)))
+        bad = bad ? bad : oom_status();
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        goto out;
+    }
+    fakeapi__store_rdlock(st);
+    objs = ns_select(st, ls, fs, &n);
+    if (objs)
+        ns_send_list(r, &m, objs, n, out);
+    else
+        fakeapi__resp_status(out, oom_status());
+    fakeapi__store_unlock(st);
+    free(objs);
+out:
+    fakeapi__lsel_free(ls);
+    fakeapi__fsel_free(fs);
+}
+
+void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
+    struct nsent *n;
+
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, false, "*core.Namespace");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        return;
+    }
+    fakeapi__store_rdlock(st);
+    n = fakeapi__store_ns(st, ns);
+    if (n && m.form == FAKEAPI_FORM_PARTIAL)
+        fakeapi__resp_partial(out, n->obj, m.version);
+    else if (n)
+        fakeapi__resp_obj(out, 200, n->obj);
+    else
+        fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
+    fakeapi__store_unlock(st);
+}
+
+/* The Namespace body: JSON, or protobuf as kubectl's typed client sends.
+ * A JSON body's unknown and duplicate fields are checked as @p fv says
+ * (protobuf has neither). */
+static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
+                       struct resp *out, json_t **status)
+{
+    const char *ct = fakeapi__header(r, "Content-Type");
+    json_error_t jerr;
+    char gomsg[160];
+    json_t *body;
+
+    *status = NULL;
+    if (fakeapi__is_protobuf(ct)) {
+        body = fakeapi__protobuf_object(
+            (const unsigned char *)kbuf_str(&r->body), kbuf_len(&r->body));
+        if (!body)
+            *status = fakeapi__status_bad_request(
+                "Namespace in version \"v1\" cannot be handled as a "
+                "Namespace: malformed protobuf");
+        return body;
+    }
+    if (ct && strncmp(ct, "application/json", 16) != 0) {
+        *status = fakeapi__status_new(
+            415, "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted "
+            "media types include: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf");
+        return NULL;
+    }
+    if (fakeapi__json_syntax_error(kbuf_str(&r->body), kbuf_len(&r->body),
+                                   gomsg, sizeof(gomsg))) {
+        *status = fakeapi__status_undecodable(
+            "Namespace", gomsg, kbuf_str(&r->body), kbuf_len(&r->body));
+        return NULL;
+    }
+    body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    if (!json_is_object(body)) {
+        *status = fakeapi__status_bad_request(
+            "Namespace in version \"v1\" cannot be handled as a Namespace: "
+            "%s",
+            body ? "expected an object" : jerr.text);
+        json_decref(body);
+        return NULL;
+    }
+    *status = fakeapi__fieldval_body(
+        r->srv, fv, "Namespace", kbuf_str(&r->body), kbuf_len(&r->body), out);
+    if (*status) {
+        json_decref(body);
+        return NULL;
+    }
+    fakeapi__fieldval_prune(r->srv, "Namespace", body);
+    return body;
+}
+
+/* The body's kind, when it names another v1 kind: the decoder's 400
+ * (runtime/serializer: the conversion to core.Namespace fails). */
+static json_t *kind_mismatch(const json_t *body)
+{
+    const char *kind = json_string_value(json_object_get(body, "kind"));
+    const char *ver = json_string_value(json_object_get(body, "apiVersion"));
+
+    if (!kind || !*kind || strcmp(kind, "Namespace") == 0 || !ver ||
+        strcmp(ver, "v1") != 0)
+        return NULL;
+    return fakeapi__status_bad_request(
+        "%s in version \"v1\" cannot be handled as a Namespace: converting "
+        "(v1.%s) to (core.Namespace): unknown conversion",
+        kind, kind);
+}
+
+/* metadata.generateName: the prefix (at most 58 bytes) and 5 random
+ * characters (names.SimpleNameGenerator), into @p buf. */
+static const char *generate_name(struct store *st, const json_t *meta,
+                                 char *buf, size_t size)
+{
+    const char *gen = json_string_value(json_object_get(meta, "generateName"));
+    size_t n;
+
+    if (!gen || !*gen || size < 64)
+        return NULL;
+    n = strlen(gen) > 58 ? 58 : strlen(gen);
+    memcpy(buf, gen, n);
+    fakeapi__store_random_suffix(st, buf + n, 5);
+    buf[n + 5] = '\0';
+    return buf;
+}
+
+void fakeapi__ns_create(struct req *r, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    enum fakeapi_fieldval fv;
+    /* create.go: the options are validated before the body is decoded */
+    json_t *bad = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    json_t *body = bad ? NULL : ns_body(r, fv, out, &bad);
+    json_t *meta = json_object_get(body, "metadata");
+    const char *name = json_string_value(json_object_get(meta, "name"));
+    const char *dry = fakeapi__arg(r, "dryRun");
+    char gen[80];
+    json_t *o;
+
+    if (!bad)
+        bad = kind_mismatch(body);
+    fakeapi__store_wrlock(st);
+    if (!bad && (!name || !*name))
+        name = generate_name(st, meta, gen, sizeof(gen));
+    if (!bad)
+        bad = fakeapi__validate_namespace_name(name ? name : "");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+    } else if (fakeapi__store_ns(st, name)) {
+        fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
+    } else {
+        o = ns_object(r->srv, name, body);
+        if (o && dry && strcmp(dry, "All") == 0) {
+            /* a dry run answers what would be stored, with no version */
+            json_object_del(json_object_get(o, "metadata"), "resourceVersion");
+            fakeapi__resp_json(out, 201, o);
+        } else if (o && fakeapi__store_put_ns(st, json_incref(o)) == 0) {
+            fakeapi__resp_json(out, 201, o);
+        } else {
+            json_decref(o);
+            fakeapi__resp_status(
+                out, fakeapi__status_new(500, "InternalError",
+                                         "Internal error occurred: out of "
+                                         "memory"));
+        }
+    }
+    fakeapi__store_unlock(st);
+    json_decref(body);
+}
+
+/* Delete every pod of @p n (write lock held), one DELETED event each. */
+static void delete_pods(struct fakeapi *srv, struct nsent *n)
+{
+    char rv[24];
+
+    while (n->pods.n > 0) {
+        struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
+        json_t *last = fakeapi__obj_tree(o);
+
+        if (!last)
+            return;
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
+        json_object_set_new(json_object_get(last, "metadata"),
+                            "resourceVersion", json_string(rv));
+        if (fakeapi__store_delete_pod(&srv->store, last) != 0)
+            return;
+    }
+}
+
+void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct nsent *n;
+    json_t *o;
+    char now[32];
+
+    if (strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
+        strcmp(ns, "kube-public") == 0) {
+        json_t *s = fakeapi__status_new(
+            403, "Forbidden",
+            "namespaces \"%s\" is forbidden: this namespace may not be "
+            "deleted",
+            ns);
+
+        fakeapi__status_details(s, ns, "namespaces");
+        fakeapi__resp_status(out, s);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    n = fakeapi__store_ns(st, ns);
+    if (!n) {
+        fakeapi__store_unlock(st);
+        fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
+        return;
+    }
+    o = fakeapi__obj_tree(n->obj);
+    if (o && !n->finalize_at_ms) {
+        /* namespace/storage: a delete with the kubernetes finalizer is an
+         * update to Terminating; the controller finishes it */
+        json_t *meta = json_object_get(o, "metadata");
+        char rv[24];
+
+        fakeapi__now(now);
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)fakeapi__store_next_rv(st));
+        json_object_set_new(meta, "resourceVersion", json_string(rv));
+        json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        meta_order(meta);
+        json_object_set_new(json_object_get(o, "status"), "phase",
+                            json_string("Terminating"));
+        if (fakeapi__store_put_ns(st, json_incref(o)) != 0) {
+            json_decref(o);
+            o = NULL;
+        } else {
+            delete_pods(r->srv, n);
+            n->finalize_at_ms = fakeapi__mono_ms() + NS_FINALIZE_MS;
+        }
+    }
+    fakeapi__store_unlock(st);
+    if (!o) {
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
+        return;
+    }
+    fakeapi__tick(r->srv); /* the ticker finishes the deletion */
+    fakeapi__resp_json(out, 200, o);
+}
+
+uint64_t fakeapi__ns_finalize(struct fakeapi *srv, uint64_t now)
+{
+    struct store *st = &srv->store;
+    uint64_t next = UINT64_MAX;
+    size_t i;
+
+    fakeapi__store_wrlock(st);
+    for (i = 0; i < st->nns;) {
+        struct nsent *n = st->nsv[i];
+
+        if (n->finalize_at_ms && n->finalize_at_ms <= now) {
+            delete_pods(srv, n);
+            /* n is freed: st->nsv[i] is the next one now */
+            fakeapi__store_delete_ns(st, n->obj->name);
+            continue;
+        }
+        if (n->finalize_at_ms && n->finalize_at_ms < next)
+            next = n->finalize_at_ms;
+        i++;
+    }
+    fakeapi__store_unlock(st);
+    return next;
+}

@@ -1,0 +1,952 @@
+/*
+ * pods: one pod: get, create, update (PUT), patch, delete, and the
+ * /status subresource (k8s-api.md §4, §5, §8). Every write runs under the
+ * store's write lock: read, compute the new object on a copy, validate,
+ * and only then store it, so a rejected write changes nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "validate/fieldval.h"
+#include "base/gotext.h"
+#include "api/handlers.h"
+#include "knum.h"
+#include "patch/patch.h"
+#include "pod/pod.h"
+#include "pod/pod_write.h"
+#include "base/status.h"
+#include "validate/validate.h"
+
+static json_t *oom_status(void)
+{
+    return fakeapi__status_new(500, "InternalError",
+                               "Internal error occurred: out of memory");
+}
+
+static json_t *meta_of(json_t *obj)
+{
+    json_t *m = json_object_get(obj, "metadata");
+
+    if (!json_is_object(m)) {
+        m = json_object();
+        json_object_set_new(obj, "metadata", m);
+    }
+    return m;
+}
+
+static const char *meta_str(const json_t *obj, const char *key)
+{
+    return json_string_value(
+        json_object_get(json_object_get(obj, "metadata"), key));
+}
+
+/* Decode a Pod body (k8s-api.md §4: kind/apiVersion optional, a different
+ * apiVersion is 400), then its unknown and duplicate fields as @p fv says
+ * (type errors come first: the strict ones are only kept when decoding
+ * otherwise succeeds). NULL with *status on failure. */
+static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
+                          struct resp *out, json_t **status)
+{
+    const char *ct = fakeapi__header(r, "Content-Type");
+    json_error_t jerr;
+    char gomsg[160];
+    json_t *o;
+    const char *kind;
+    const char *api;
+
+    *status = NULL;
+    if (ct && strncmp(ct, "application/json", 16) != 0 &&
+        strncmp(ct, "*/*", 3) != 0) {
+        *status = fakeapi__status_new(
+            415, "UnsupportedMediaType",
+            "the body of the request was in an unknown format - accepted "
+            "media types include: application/json, application/yaml, "
+            "application/vnd.kubernetes.protobuf");
+        return NULL;
+    }
+    if (fakeapi__json_syntax_error(kbuf_str(&r->body), kbuf_len(&r->body),
+                                   gomsg, sizeof(gomsg))) {
+        *status = fakeapi__status_undecodable("Pod", gomsg, kbuf_str(&r->body),
+                                              kbuf_len(&r->body));
+        return NULL;
+    }
+    o = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    if (!json_is_object(o)) {
+        *status = fakeapi__status_bad_request(
+            "Pod in version \"v1\" cannot be handled as a Pod: %s",
+            o ? "expected an object" : jerr.text);
+        json_decref(o);
+        return NULL;
+    }
+    kind = json_string_value(json_object_get(o, "kind"));
+    api = json_string_value(json_object_get(o, "apiVersion"));
+    if ((kind && *kind && strcmp(kind, "Pod") != 0) ||
+        (api && *api && strcmp(api, "v1") != 0)) {
+        *status = fakeapi__status_bad_request(
+            "the API version in the data (%s) does not match the expected "
+            "API version (v1)",
+            api ? api : "");
+        json_decref(o);
+        return NULL;
+    }
+    *status = fakeapi__pod_decode_check(o);
+    if (!*status)
+        *status = fakeapi__fieldval_body(r->srv, fv, "Pod", kbuf_str(&r->body),
+                                         kbuf_len(&r->body), out);
+    if (*status) {
+        json_decref(o);
+        return NULL;
+    }
+    fakeapi__fieldval_prune(r->srv, "Pod", o);
+    return o;
+}
+
+/* Set kind/apiVersion and put every member where the server writes it
+ * (Go field order, pod_order.c). */
+static void set_type_meta(json_t *o)
+{
+    json_object_set_new(o, "kind", json_string("Pod"));
+    json_object_set_new(o, "apiVersion", json_string("v1"));
+    fakeapi__pod_order(o);
+}
+
+/* Give @p obj the next resourceVersion and store it (write lock held). */
+static int commit(struct fakeapi *srv, json_t *obj, struct fakeapi_obj **out)
+{
+    char rv[24];
+
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+    json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
+    fakeapi__pod_order(obj);
+    return fakeapi__store_put_pod(&srv->store, obj, false, out);
+}
+
+void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
+                      struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct fakeapi_media m;
+    json_t *bad = fakeapi__negotiate(r, &m);
+    struct fakeapi_obj *o;
+
+    if (!bad)
+        bad = fakeapi__partial_misfit(&m, false, "*core.Pod");
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        return;
+    }
+    fakeapi__store_rdlock(st);
+    o = fakeapi__store_pod(st, ns, name);
+    if (o && m.form == FAKEAPI_FORM_PARTIAL)
+        fakeapi__resp_partial(out, o, m.version);
+    else if (o)
+        fakeapi__resp_obj(out, 200, o);
+    else
+        fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
+    fakeapi__store_unlock(st);
+}
+
+/* Pick a free name for generateName (k8s-api.md §2, §4: 8 tries). */
+static json_t *generate_name(struct fakeapi *srv, const char *ns, json_t *obj)
+{
+    const char *base = meta_str(obj, "generateName");
+    char name[254];
+    size_t blen = strlen(base);
+    int i;
+
+    if (blen > 58)
+        blen = 58;
+    for (i = 0; i < 8; i++) {
+        memcpy(name, base, blen);
+        fakeapi__store_random_suffix(&srv->store, name + blen, 5);
+        if (!fakeapi__store_pod(&srv->store, ns, name)) {
+            json_object_set_new(meta_of(obj), "name", json_string(name));
+            return NULL;
+        }
+    }
+    return fakeapi__status_new(409, "AlreadyExists",
+                               "pods \"%s\" already exists, the server was "
+                               "not able to generate a unique name for the "
+                               "object",
+                               name);
+}
+
+/* Server-set metadata on create (k8s-api.md §4). */
+static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
+{
+    json_t *meta = meta_of(obj);
+    const char *rv = meta_str(obj, "resourceVersion");
+    uint64_t n;
+    char uid[37];
+    char now[32];
+    char suffix[6];
+
+    if (rv && *rv && (!knum_u64(rv, &n) || n != 0))
+        return fakeapi__status_new(500, "",
+                                   "resourceVersion should not be set on "
+                                   "objects to be created");
+    fakeapi__now(now);
+    fakeapi__store_uuid(&srv->store, uid);
+    json_object_set_new(meta, "namespace", json_string(ns));
+    json_object_set_new(meta, "uid", json_string(uid));
+    json_object_set_new(meta, "creationTimestamp", json_string(now));
+    json_object_del(meta, "deletionTimestamp");
+    json_object_del(meta, "deletionGracePeriodSeconds");
+    json_object_del(meta, "generation");
+    json_object_del(meta, "selfLink");
+    fakeapi__pod_prepare_create(obj, now);
+    fakeapi__store_random_suffix(&srv->store, suffix, 5);
+    suffix[5] = '\0';
+    if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK)
+        return oom_status();
+    set_type_meta(obj);
+    return NULL;
+}
+
+static bool dry_run(const struct req *r)
+{
+    const char *d = fakeapi__arg(r, "dryRun");
+
+    return d && strcmp(d, "All") == 0;
+}
+
+/* A 422 on the request's options, as errors.NewInvalid(meta.k8s.io
+ * <options>) words it (apiserver/pkg/apis/meta/v1/validation). */
+static json_t *options_invalid(const char *options, const char *reason,
+                               const char *field, const char *msg)
+{
+    json_t *st = fakeapi__status_new(422, "Invalid",
+                                     "%s.meta.k8s.io \"\" is invalid: %s: %s",
+                                     options, field, msg);
+
+    if (st) {
+        json_t *d;
+
+        fakeapi__status_details(st, NULL, NULL); /* placed before "code" */
+        d = json_object_get(st, "details");
+        json_object_set_new(d, "group", json_string("meta.k8s.io"));
+        json_object_set_new(d, "kind", json_string(options));
+        fakeapi__status_cause(st, reason, msg, field);
+    }
+    return st;
+}
+
+/* validation.ValidateDryRun: "All" is the only value. */
+static json_t *check_dry_run(const struct req *r, const char *options)
+{
+    const char *d = fakeapi__arg(r, "dryRun");
+    json_t *vals;
+    char *text;
+    char msg[512];
+
+    if (!d || strcmp(d, "All") == 0)
+        return NULL;
+    vals = json_pack("[s]", d);
+    text = vals ? json_dumps(vals, JSON_COMPACT) : NULL;
+    json_decref(vals);
+    if (!text)
+        return oom_status();
+    snprintf(msg, sizeof(msg),
+             "Unsupported value: %.400s: supported values: \"All\"", text);
+    free(text);
+    return options_invalid(options, "FieldValueNotSupported", "dryRun", msg);
+}
+
+static bool same_port(const json_t *a, const json_t *b)
+{
+    static const char *const keys[] = {"containerPort", "protocol", "hostIP",
+                                       "hostPort"};
+    size_t k;
+
+    for (k = 0; k < 4; k++) {
+        const json_t *x = json_object_get(a, keys[k]);
+        const json_t *y = json_object_get(b, keys[k]);
+
+        if (!(x == y || (x && y && json_equal(x, y))))
+            return false;
+    }
+    return true;
+}
+
+/* The first port before containers[ci].ports[pi] equal to it. */
+static bool first_same_port(const json_t *cs, size_t ci, size_t pi, size_t *oi,
+                            size_t *oj)
+{
+    const json_t *p =
+        json_array_get(json_object_get(json_array_get(cs, ci), "ports"), pi);
+    size_t i;
+    size_t j;
+
+    for (i = 0; i <= ci; i++) {
+        const json_t *ports = json_object_get(json_array_get(cs, i), "ports");
+        size_t end = i == ci ? pi : json_array_size(ports);
+
+        for (j = 0; j < end; j++) {
+            if (same_port(json_array_get(ports, j), p)) {
+                *oi = i;
+                *oj = j;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The Warning headers of a pod create (strategy.go WarningsOnCreate):
+ * a dotted name, then podutil.GetWarningsForPod's duplicate ports (same
+ * containerPort, protocol, hostIP and hostPort in any two containers). */
+static void create_warnings(const json_t *obj, struct resp *out)
+{
+    const char *name = meta_str(obj, "name");
+    const json_t *cs =
+        json_object_get(json_object_get(obj, "spec"), "containers");
+    char text[512];
+    size_t n = json_array_size(cs);
+    size_t i;
+    size_t j;
+
+    if (name && strchr(name, '.'))
+        fakeapi__resp_warn(out, "metadata.name: this is used in the Pod's "
+                                "hostname, which can result in surprising "
+                                "behavior; a DNS label is recommended: "
+                                "[must not contain dots]");
+    for (i = 0; i < n; i++) {
+        const json_t *ports = json_object_get(json_array_get(cs, i), "ports");
+
+        for (j = 0; j < json_array_size(ports); j++) {
+            size_t oi;
+            size_t oj;
+
+            if (!first_same_port(cs, i, j, &oi, &oj))
+                continue;
+            snprintf(text, sizeof(text),
+                     "spec.containers[%zu].ports[%zu]: duplicate port "
+                     "definition with spec.containers[%zu].ports[%zu]",
+                     i, j, oi, oj);
+            fakeapi__resp_warn(out, text);
+        }
+    }
+}
+
+void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    enum fakeapi_fieldval fv;
+    /* create.go: the options are validated before the body is decoded */
+    json_t *status = check_dry_run(r, "CreateOptions");
+    json_t *obj = NULL;
+    const char *bns;
+    struct fakeapi_obj *stored;
+
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    if (!status)
+        obj = decode_pod(r, fv, out, &status);
+    if (!obj) {
+        fakeapi__resp_status(out, status);
+        return;
+    }
+    bns = meta_str(obj, "namespace");
+    if (bns && *bns && strcmp(bns, ns) != 0) {
+        fakeapi__resp_status(out, fakeapi__status_bad_request(
+                                      "the namespace of the provided object "
+                                      "does not match the namespace sent on "
+                                      "the request"));
+        json_decref(obj);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    status = fakeapi__ns_admit(r->srv, ns, "pods", meta_str(obj, "name"));
+    if (!status && !(meta_str(obj, "name") && *meta_str(obj, "name")) &&
+        meta_str(obj, "generateName") && *meta_str(obj, "generateName"))
+        status = generate_name(r->srv, ns, obj);
+    if (!status)
+        status = fakeapi__validate_pod_create(obj);
+    if (!status)
+        status = prepare_new(r->srv, ns, obj);
+    if (!status && fakeapi__store_pod(st, ns, meta_str(obj, "name")))
+        status = fakeapi__status_exists("pods", meta_str(obj, "name"));
+    if (status) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else if ((create_warnings(obj, out), dry_run(r))) {
+        fakeapi__pod_order(obj);
+        fakeapi__resp_json(out, 201, obj);
+    } else if (commit(r->srv, obj, &stored) != 0) {
+        fakeapi__resp_status(out, oom_status());
+    } else {
+        fakeapi__resp_obj(out, 201, stored);
+    }
+    fakeapi__store_unlock(st);
+}
+
+/*
+ * The common tail of PUT and PATCH (write lock held): check the
+ * resourceVersion, apply the update strategy, validate, store unless it
+ * is a no-op (k8s-api.md §4: same RV, no event). Consumes @p obj.
+ */
+/* A pod being deleted with grace 0 whose last finalizer is gone is
+ * removed (the garbage collector's and the store's part on a server). */
+static bool deletion_done(const json_t *obj)
+{
+    const json_t *meta = json_object_get(obj, "metadata");
+    const json_t *grace = json_object_get(meta, "deletionGracePeriodSeconds");
+
+    return json_object_get(meta, "deletionTimestamp") &&
+           json_array_size(json_object_get(meta, "finalizers")) == 0 &&
+           (!grace || json_integer_value(grace) == 0);
+}
+
+/* ValidateObjectMetaUpdate: a uid sent must be the stored one (an empty
+ * one is filled in by the update). */
+static json_t *uid_changed(const json_t *obj, const json_t *old)
+{
+    const char *uid = meta_str(obj, "uid");
+    const char *ouid = meta_str(old, "uid");
+    struct fakeapi_field_errors fe;
+    struct kbuf msg;
+    json_t *st;
+
+    if (!uid || !*uid || (ouid && strcmp(uid, ouid) == 0))
+        return NULL;
+    kbuf_init(&msg, 4096);
+    kbuf_adds(&msg, "Invalid value: ");
+    fakeapi__gotext_add_quoted(&msg, uid, strlen(uid));
+    kbuf_adds(&msg, ": field is immutable");
+    fakeapi__field_errors_init(&fe);
+    fakeapi__field_error(&fe, "FieldValueInvalid", "metadata.uid", "%s",
+                         kbuf_str(&msg));
+    kbuf_release(&msg);
+    st = fakeapi__status_invalid("Pod", meta_str(old, "name"), &fe);
+    fakeapi__field_errors_release(&fe);
+    return st;
+}
+
+/* An update that leaves a deleted pod without finalizers removes it
+ * instead of writing it (store.go Update, deleteWithoutFinalizers): one
+ * DELETED event at a new resourceVersion carrying the object as it was
+ * stored (etcd3 store.go conditionalDelete: the event is the previous
+ * value, finalizers and all), and an answer that is the updated object
+ * at the stored resourceVersion. Consumes @p obj; @p old is borrowed. */
+static void finish_deletion(struct fakeapi *srv, json_t *obj, const json_t *old,
+                            struct resp *out)
+{
+    json_t *last = json_deep_copy(old);
+    char rv[24];
+
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+    if (last)
+        json_object_set_new(meta_of(last), "resourceVersion", json_string(rv));
+    if (!last || fakeapi__store_delete_pod(&srv->store, last) != 0) {
+        json_decref(obj);
+        fakeapi__resp_status(out, oom_status());
+        return;
+    }
+    fakeapi__pod_order(obj);
+    fakeapi__resp_json(out, 200, obj);
+}
+
+static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
+                          bool status_sub, struct resp *out)
+{
+    const char *rv = meta_str(obj, "resourceVersion");
+    json_t *old = fakeapi__obj_tree(cur);
+    char currv[24];
+    json_t *bad;
+    struct fakeapi_obj *stored;
+
+    snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
+    if (!old) {
+        fakeapi__resp_status(out, oom_status());
+        json_decref(obj);
+        return;
+    }
+    if (rv && *rv && strcmp(rv, currv) != 0) {
+        fakeapi__resp_status(
+            out, fakeapi__status_conflict(
+                     "pods", cur->name,
+                     "the object has been modified; please apply your changes "
+                     "to the latest version and try again"));
+        json_decref(obj);
+        json_decref(old);
+        return;
+    }
+    bad = uid_changed(obj, old);
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        json_decref(obj);
+        json_decref(old);
+        return;
+    }
+    if (status_sub)
+        fakeapi__pod_prepare_status_update(obj, old);
+    else
+        fakeapi__pod_prepare_update(obj, old);
+    set_type_meta(obj);
+    json_object_set_new(meta_of(obj), "resourceVersion", json_string(currv));
+    bad = status_sub ? fakeapi__validate_pod_status_update(old, obj)
+                     : fakeapi__validate_pod_update(old, obj);
+    if (bad) {
+        fakeapi__resp_status(out, bad);
+        json_decref(obj);
+    } else if (json_equal(obj, old)) {
+        fakeapi__resp_obj(out, 200, cur);
+        json_decref(obj);
+    } else if (dry_run(r)) {
+        /* rest.Update with dryRun: the would-be object is answered and
+         * nothing is stored (registry/generic/registry/dryrun.go:
+         * DryRunnableStorage.GuaranteedUpdate); the resourceVersion stays
+         * the stored one */
+        fakeapi__pod_order(obj);
+        fakeapi__resp_json(out, 200, obj);
+    } else if (deletion_done(obj)) {
+        finish_deletion(r->srv, obj, old, out);
+    } else if (commit(r->srv, obj, &stored) != 0) {
+        fakeapi__resp_status(out, oom_status());
+    } else {
+        fakeapi__resp_obj(out, 200, stored);
+    }
+    json_decref(old);
+}
+
+void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
+                         bool status_sub, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    enum fakeapi_fieldval fv;
+    json_t *status = check_dry_run(r, "UpdateOptions");
+    json_t *obj = NULL;
+    const char *bname;
+    const char *bns;
+    struct fakeapi_obj *cur;
+
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "UpdateOptions", &fv);
+    if (!status)
+        obj = decode_pod(r, fv, out, &status);
+    if (!obj) {
+        fakeapi__resp_status(out, status);
+        return;
+    }
+    bname = meta_str(obj, "name");
+    bns = meta_str(obj, "namespace");
+    if (!bname || strcmp(bname, name) != 0) {
+        fakeapi__resp_status(out, fakeapi__status_bad_request(
+                                      "the name of the object (%s) does not "
+                                      "match the name on the URL (%s)",
+                                      bname ? bname : "", name));
+        json_decref(obj);
+        return;
+    }
+    if (bns && *bns && strcmp(bns, ns) != 0) {
+        fakeapi__resp_status(out, fakeapi__status_bad_request(
+                                      "the namespace of the provided object "
+                                      "does not match the namespace sent on "
+                                      "the request"));
+        json_decref(obj);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
+    if (!cur) {
+        fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
+        json_decref(obj);
+    } else {
+        finish_update(r, cur, obj, status_sub, out);
+    }
+    fakeapi__store_unlock(st);
+}
+
+/* rest.Update's name check, which a patched object passes too. */
+static json_t *name_mismatch(const json_t *obj, const char *name)
+{
+    const char *bname = meta_str(obj, "name");
+
+    if (bname && strcmp(bname, name) == 0)
+        return NULL;
+    return fakeapi__status_bad_request("the name of the object (%s) does not "
+                                       "match the name on the URL (%s)",
+                                       bname ? bname : "", name);
+}
+
+/* Decoding a patched pod into the Go types: type errors, then the null
+ * values of string maps, which decode as "" (encoding/json: a null map
+ * element is its zero value). */
+static json_t *decode_patched(json_t *obj)
+{
+    static const char *const maps[][2] = {
+        {"metadata", "labels"},
+        {"metadata", "annotations"},
+        {"spec", "nodeSelector"},
+    };
+    json_t *st = fakeapi__pod_decode_check(obj);
+    const char *k;
+    json_t *v;
+    size_t i;
+
+    for (i = 0; !st && i < sizeof(maps) / sizeof(maps[0]); i++) {
+        json_t *m =
+            json_object_get(json_object_get(obj, maps[i][0]), maps[i][1]);
+
+        json_object_foreach(m, k, v)
+        {
+            if (json_is_null(v))
+                json_object_set_new(m, k, json_string(""));
+        }
+    }
+    return st;
+}
+
+void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
+                        bool status_sub, struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    enum fakeapi_patch_type type =
+        fakeapi__patch_type(fakeapi__header(r, "Content-Type"));
+    struct fakeapi_obj *cur;
+    enum fakeapi_fieldval fv;
+    json_t *status = NULL;
+    json_t *obj;
+
+    if (type == FAKEAPI_PATCH_NONE) {
+        /* go-restful refuses a type the route does not consume before
+         * the handler runs (jsr311.go detectRoute) */
+        status = fakeapi__status_new(415, "UnsupportedMediaType",
+                                     "415: Unsupported Media Type");
+        fakeapi__status_details(status, NULL, NULL);
+        fakeapi__resp_status(out, status);
+        return;
+    }
+    /* patch.go PatchResource: the Content-Type, then the options */
+    status = check_dry_run(r, "PatchOptions");
+    if (!status)
+        status = fakeapi__fieldval_directive(r, "PatchOptions", &fv);
+    if (status) {
+        fakeapi__resp_status(out, status);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
+    if (!cur) {
+        fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
+        fakeapi__store_unlock(st);
+        return;
+    }
+    {
+        json_t *orig = fakeapi__obj_tree(cur);
+
+        obj = orig ? fakeapi__patch_apply(type, orig, kbuf_str(&r->body),
+                                          kbuf_len(&r->body), &status)
+                   : NULL;
+        json_decref(orig);
+    }
+    if (obj && !json_is_object(obj)) {
+        json_decref(obj);
+        obj = NULL;
+        status = fakeapi__status_bad_request("the patch did not produce an "
+                                             "object");
+    }
+    if (!obj)
+        fakeapi__resp_status(out, status ? status : oom_status());
+    else if (!status && (status = decode_patched(obj)) != NULL) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else if ((status = fakeapi__fieldval_patch(
+                    r->srv, fv, type, kbuf_str(&r->body), kbuf_len(&r->body),
+                    obj, out)) != NULL) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else if ((status = name_mismatch(obj, name)) != NULL) {
+        fakeapi__resp_status(out, status);
+        json_decref(obj);
+    } else {
+        fakeapi__fieldval_prune(r->srv, "Pod", obj);
+        finish_update(r, cur, obj, status_sub, out);
+    }
+    fakeapi__store_unlock(st);
+}
+
+/* Delete options from the body, or else the query (k8s-api.md §8). */
+struct delopts {
+    bool has_grace;
+    int64_t grace;
+    const char *pre_uid;
+    const char *pre_rv;
+    const char *policy; /* propagationPolicy, or NULL */
+    json_t *body;       /* owned */
+};
+
+static const char *quoted(const char *s, char *buf, size_t size)
+{
+    fakeapi__quote(buf, size, s);
+    return buf;
+}
+
+static json_t *parse_delopts(struct req *r, struct delopts *d)
+{
+    const char *g;
+    const char *pp;
+    json_t *v;
+    char q[128];
+
+    memset(d, 0, sizeof(*d));
+    if (kbuf_len(&r->body) > 0) {
+        json_error_t jerr;
+
+        d->body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+        if (!json_is_object(d->body))
+            /* the server sniffs the kind first (json.go
+             * SimpleMetaFactory.Interpret) and words Go's error */
+            return fakeapi__status_bad_request(
+                "couldn't get version/kind; json parse error: %s",
+                d->body ? "json: cannot unmarshal a non-object into the "
+                          "type and kind of the body"
+                : (size_t)jerr.position >= kbuf_len(&r->body)
+                    ? "unexpected end of JSON input"
+                    : jerr.text);
+        v = json_object_get(d->body, "gracePeriodSeconds");
+        if (json_is_integer(v)) {
+            d->has_grace = true;
+            d->grace = json_integer_value(v);
+        }
+        pp = json_string_value(json_object_get(d->body, "propagationPolicy"));
+        v = json_object_get(d->body, "preconditions");
+        d->pre_uid = json_string_value(json_object_get(v, "uid"));
+        d->pre_rv = json_string_value(json_object_get(v, "resourceVersion"));
+    } else {
+        g = fakeapi__arg(r, "gracePeriodSeconds");
+        if (g) {
+            if (!knum_i64(g, &d->grace))
+                return fakeapi__status_bad_request(
+                    "strconv.ParseInt: parsing %s: invalid syntax",
+                    quoted(g, q, sizeof(q)));
+            d->has_grace = true;
+        }
+        pp = fakeapi__arg(r, "propagationPolicy");
+    }
+    d->policy = pp;
+    if (pp && strcmp(pp, "Orphan") != 0 && strcmp(pp, "Background") != 0 &&
+        strcmp(pp, "Foreground") != 0) {
+        char msg[512];
+
+        snprintf(msg, sizeof(msg),
+                 "Unsupported value: %.256s: supported values: "
+                 "\"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                 quoted(pp, q, sizeof(q)));
+        return options_invalid("DeleteOptions", "FieldValueNotSupported",
+                               "propagationPolicy", msg);
+    }
+    return check_dry_run(r, "DeleteOptions");
+}
+
+/* Grace period rules of podStrategy.CheckGracefulDelete (k8s-api.md §8). */
+static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
+{
+    const json_t *spec = json_object_get(pod, "spec");
+    const char *node = json_string_value(json_object_get(spec, "nodeName"));
+    const char *phase = fakeapi__pod_phase(pod);
+    json_t *tgp = json_object_get(spec, "terminationGracePeriodSeconds");
+    int64_t g = explicit_grace         ? *explicit_grace
+                : json_is_integer(tgp) ? json_integer_value(tgp)
+                                       : 30;
+
+    if (!node || !*node || strcmp(phase, "Succeeded") == 0 ||
+        strcmp(phase, "Failed") == 0)
+        return 0;
+    return g < 0 ? 1 : g;
+}
+
+/* Mark @p obj (a copy of the stored pod) as deleted with @p grace, as
+ * BeforeDelete does: the first deletion sets deletionTimestamp and moves
+ * the generation (strategy.go updatePodGeneration); a later one only
+ * shortens the grace period. False when the deletion changes nothing. */
+static bool mark_deleted(json_t *obj, int64_t grace, const char *now)
+{
+    json_t *meta = meta_of(obj);
+    json_t *old = json_object_get(meta, "deletionGracePeriodSeconds");
+    json_int_t gen = json_integer_value(json_object_get(meta, "generation"));
+
+    if (json_object_get(meta, "deletionTimestamp")) {
+        if (!json_is_integer(old) || json_integer_value(old) <= grace)
+            return false;
+    } else {
+        json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        json_object_set_new(meta, "generation", json_integer(gen + 1));
+    }
+    json_object_set_new(meta, "deletionGracePeriodSeconds",
+                        json_integer(grace));
+    return true;
+}
+
+/*
+ * Delete @p cur (write lock held): grace 0 writes deletionTimestamp
+ * (MODIFIED) and then removes the object (DELETED); a grace period only
+ * marks it terminating, and a shorter one than the pending one replaces
+ * it. Returns the answer body (new reference).
+ */
+json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
+                            const int64_t *explicit_grace)
+{
+    json_t *obj = fakeapi__obj_tree(cur);
+    json_t *meta;
+    struct fakeapi_obj *stored;
+    int64_t grace;
+    bool held;
+    bool changed;
+    char now[32];
+    char rv[24];
+
+    if (!obj)
+        return NULL;
+    meta = meta_of(obj);
+    grace = grace_for(obj, explicit_grace);
+    held = json_array_size(json_object_get(meta, "finalizers")) > 0;
+    fakeapi__now(now);
+    changed = mark_deleted(obj, grace, now);
+    grace =
+        json_integer_value(json_object_get(meta, "deletionGracePeriodSeconds"));
+    if (!changed && (held || grace > 0))
+        return obj; /* already terminating: answer the object again */
+    if (changed && commit(srv, json_incref(obj), &stored) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    /* finalizers keep the object until an update removes the last one */
+    if (grace > 0 || held)
+        return obj;
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+    json_object_set_new(meta, "resourceVersion", json_string(rv));
+    if (fakeapi__store_delete_pod(&srv->store, json_incref(obj)) != 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+/* What a dry-run delete answers: the pod as the deletion would leave it,
+ * nothing stored (registry/generic/registry/store.go Delete, dryRun). */
+static json_t *would_remove(const struct fakeapi_obj *cur,
+                            const int64_t *explicit_grace)
+{
+    json_t *obj = fakeapi__obj_tree(cur);
+    char now[32];
+
+    if (!obj)
+        return NULL;
+    fakeapi__now(now);
+    mark_deleted(obj, grace_for(obj, explicit_grace), now);
+    fakeapi__pod_order(obj);
+    return obj;
+}
+
+/* The propagation policy's finalizer (store.go updateForGracefulDeletion
+ * AndFinalizers): the answer shows it; the garbage collector, which has
+ * no dependents of a pod to wait for, removes it at once, so the fake
+ * never stores it. */
+static void add_policy_finalizer(json_t *obj, const char *policy)
+{
+    const char *f = !policy                             ? NULL
+                    : strcmp(policy, "Orphan") == 0     ? "orphan"
+                    : strcmp(policy, "Foreground") == 0 ? "foregroundDeletion"
+                                                        : NULL;
+    json_t *meta = meta_of(obj);
+    json_t *list;
+
+    if (!f)
+        return;
+    list = json_object_get(meta, "finalizers");
+    if (!json_is_array(list)) {
+        list = json_array();
+        json_object_set_new(meta, "finalizers", list);
+    }
+    json_array_append_new(list, json_string(f));
+    fakeapi__pod_order(obj);
+}
+
+static json_t *check_preconditions(const struct fakeapi_obj *cur,
+                                   const struct delopts *d, const char *currv)
+{
+    json_t *tree = d->pre_uid ? fakeapi__obj_tree(cur) : NULL;
+    const char *uid = meta_str(tree, "uid");
+    char cause[512];
+    json_t *st = NULL;
+
+    if (d->pre_uid && strcmp(d->pre_uid, uid ? uid : "") != 0) {
+        snprintf(cause, sizeof(cause),
+                 "the UID in the precondition (%.64s) does not match the UID "
+                 "in record (%.64s). The object might have been deleted and "
+                 "then recreated",
+                 d->pre_uid, uid ? uid : "");
+        st = fakeapi__status_conflict("Pod", cur->name, cause);
+    } else if (d->pre_rv && strcmp(d->pre_rv, currv) != 0) {
+        snprintf(cause, sizeof(cause),
+                 "the ResourceVersion in the precondition (%.64s) does not "
+                 "match the ResourceVersion in record (%.64s). The object "
+                 "might have been modified",
+                 d->pre_rv, currv);
+        st = fakeapi__status_conflict("Pod", cur->name, cause);
+    }
+    json_decref(tree);
+    return st;
+}
+
+void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
+                         struct resp *out)
+{
+    struct store *st = &r->srv->store;
+    struct delopts d;
+    json_t *status = parse_delopts(r, &d);
+    struct fakeapi_obj *cur;
+    char currv[24];
+
+    if (status) {
+        fakeapi__resp_status(out, status);
+        json_decref(d.body);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    cur = fakeapi__store_pod(st, ns, name);
+    if (!cur) {
+        status = fakeapi__status_not_found("pods", name);
+    } else {
+        snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
+        status = check_preconditions(cur, &d, currv);
+    }
+    if (status || !cur) { /* a NULL Status: out of memory, a 500 */
+        fakeapi__resp_status(out, status);
+    } else {
+        const int64_t *grace = d.has_grace ? &d.grace : NULL;
+        json_t *res = dry_run(r) ? would_remove(cur, grace)
+                                 : fakeapi__pod_remove(r->srv, cur, grace);
+
+        if (res) {
+            add_policy_finalizer(res, d.policy);
+            fakeapi__resp_json(out, 200, res);
+        } else {
+            fakeapi__resp_status(out, oom_status());
+        }
+    }
+    fakeapi__store_unlock(st);
+    json_decref(d.body);
+}
+
+json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur)
+{
+    json_t *item = fakeapi__obj_tree(cur);
+    const char *g = fakeapi__arg(r, "gracePeriodSeconds");
+    int64_t grace;
+
+    if (!item)
+        return NULL;
+    /* a list's items carry no kind or apiVersion */
+    json_object_del(item, "kind");
+    json_object_del(item, "apiVersion");
+    if (!dry_run(r))
+        json_decref(fakeapi__pod_remove(
+            r->srv, cur, g && knum_i64(g, &grace) ? &grace : NULL));
+    return item;
+}

@@ -1,0 +1,238 @@
+/*
+ * control: test control, both as the C API of fakeapi.h and over HTTP
+ * under /fakeapi/v1/ (a prefix Kubernetes never serves), so tests in any
+ * language can seed pods, set phases, inject faults and read the request
+ * log of a standalone server. fakeapi/README.md documents the endpoints.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http/faults.h"
+#include "api/handlers.h"
+#include "pod/pod.h"
+#include "http/reqlog.h"
+#include "base/status.h"
+#include "validate/validate.h"
+#include "http/watch.h"
+
+static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err) {
+        err->code = code;
+        va_start(ap, fmt);
+        vsnprintf(err->text, sizeof(err->text), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct kbuf b;
+    char chunk[65536];
+    size_t n;
+    int rc;
+
+    if (!f)
+        return set_err(err, FAKEAPI_E_IO, "seed: cannot open %s", path);
+    kbuf_init(&b, (size_t)1 << 32);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (kbuf_add(&b, chunk, n) != KBUF_OK) {
+            fclose(f);
+            return set_err(err, FAKEAPI_E_NOMEM, "seed: %s: too large", path);
+        }
+    }
+    fclose(f);
+    rc = fakeapi_seed_json(srv, kbuf_str(&b), kbuf_len(&b), err);
+    if (rc != FAKEAPI_OK && err) {
+        char msg[sizeof(err->text)];
+
+        snprintf(msg, sizeof(msg), "%s", err->text);
+        snprintf(err->text, sizeof(err->text), "%.100s: %.150s", path, msg);
+    }
+    kbuf_release(&b);
+    return rc;
+}
+
+/* ---- state ---- */
+
+int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
+                      const char *phase, struct fakeapi_error *err)
+{
+    struct fakeapi_obj *cur;
+    json_t *obj;
+    char rv[24];
+    int rc = FAKEAPI_OK;
+
+    if (!ns || !name || !phase || !*phase)
+        return set_err(err, FAKEAPI_E_INVALID,
+                       "set phase: namespace, name "
+                       "and phase are required");
+    fakeapi__store_wrlock(&srv->store);
+    cur = fakeapi__store_pod(&srv->store, ns, name);
+    if (!cur) {
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
+    } else {
+        obj = fakeapi__obj_tree(cur);
+        if (!json_is_object(json_object_get(obj, "status")))
+            json_object_set_new(obj, "status", json_object());
+        json_object_set_new(json_object_get(obj, "status"), "phase",
+                            json_string(phase));
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
+        json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
+                            json_string(rv));
+        if (fakeapi__store_put_pod(&srv->store, obj, false, NULL) != 0)
+            rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+    }
+    fakeapi__store_unlock(&srv->store);
+    return rc;
+}
+
+int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
+                    char **json_out, struct fakeapi_error *err)
+{
+    struct fakeapi_obj *cur;
+    int rc = FAKEAPI_OK;
+
+    *json_out = NULL;
+    fakeapi__store_rdlock(&srv->store);
+    cur = fakeapi__store_pod(&srv->store, ns, name);
+    if (!cur)
+        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
+    else if (!(*json_out = strdup(cur->bytes)))
+        rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+    fakeapi__store_unlock(&srv->store);
+    return rc;
+}
+
+int fakeapi_create_namespace(fakeapi *srv, const char *ns,
+                             struct fakeapi_error *err)
+{
+    int rc;
+
+    if (!ns || !*ns || strlen(ns) > 63)
+        return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
+    fakeapi__store_wrlock(&srv->store);
+    rc = fakeapi__ns_ensure(srv, ns);
+    fakeapi__store_unlock(&srv->store);
+    return rc == 0 ? FAKEAPI_OK
+                   : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+}
+
+uint64_t fakeapi_resource_version(fakeapi *srv)
+{
+    uint64_t rv;
+
+    fakeapi__store_rdlock(&srv->store);
+    rv = srv->store.rv;
+    fakeapi__store_unlock(&srv->store);
+    return rv;
+}
+
+size_t fakeapi_pod_count(fakeapi *srv)
+{
+    size_t n;
+
+    fakeapi__store_rdlock(&srv->store);
+    n = srv->store.pods.count;
+    fakeapi__store_unlock(&srv->store);
+    return n;
+}
+
+unsigned fakeapi_watch_count(fakeapi *srv)
+{
+    unsigned n;
+
+    fakeapi__store_rdlock(&srv->store);
+    n = (unsigned)srv->store.nwatchers;
+    fakeapi__store_unlock(&srv->store);
+    return n;
+}
+
+unsigned fakeapi_close_watches(fakeapi *srv)
+{
+    unsigned n;
+    size_t i;
+
+    fakeapi__store_rdlock(&srv->store);
+    n = (unsigned)srv->store.nwatchers;
+    for (i = 0; i < srv->store.nwatchers; i++)
+        fakeapi__watch_close(srv->store.watchers[i]);
+    fakeapi__store_unlock(&srv->store);
+    return n;
+}
+
+void fakeapi_compact(fakeapi *srv)
+{
+    fakeapi__store_wrlock(&srv->store);
+    fakeapi__store_compact(&srv->store);
+    fakeapi__store_unlock(&srv->store);
+}
+
+static bool is_initial_ns(const char *ns)
+{
+    return strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
+           strcmp(ns, "kube-public") == 0 || strcmp(ns, "kube-node-lease") == 0;
+}
+
+void fakeapi_reset(fakeapi *srv)
+{
+    struct store *st = &srv->store;
+    size_t i;
+
+    fakeapi_close_watches(srv);
+    fakeapi__faults_clear(srv);
+    fakeapi__reqlog_clear(srv->log);
+    fakeapi__store_wrlock(st);
+    for (i = st->nns; i-- > 0;) {
+        struct nsent *n = st->nsv[i];
+
+        while (n->pods.n > 0) {
+            struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
+            json_t *last = fakeapi__obj_tree(o);
+            char rv[24];
+
+            snprintf(rv, sizeof(rv), "%llu",
+                     (unsigned long long)fakeapi__store_next_rv(st));
+            json_object_set_new(json_object_get(last, "metadata"),
+                                "resourceVersion", json_string(rv));
+            if (fakeapi__store_delete_pod(st, last) != 0)
+                break;
+        }
+        if (!is_initial_ns(n->obj->name))
+            fakeapi__store_delete_ns(st, n->obj->name);
+    }
+    fakeapi__store_compact(st);
+    fakeapi__store_unlock(st);
+}
+
+int fakeapi_request_log(fakeapi *srv, char **json_out)
+{
+    *json_out = fakeapi__reqlog_dump(srv->log);
+    return *json_out ? FAKEAPI_OK : FAKEAPI_E_NOMEM;
+}
+
+void fakeapi_request_log_clear(fakeapi *srv)
+{
+    fakeapi__reqlog_clear(srv->log);
+}
+
+int fakeapi_fault_add(fakeapi *srv, const struct fakeapi_fault *f,
+                      struct fakeapi_error *err)
+{
+    return fakeapi__faults_add(srv, f, err);
+}
+
+void fakeapi_faults_clear(fakeapi *srv)
+{
+    fakeapi__faults_clear(srv);
+}
