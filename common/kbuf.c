@@ -1,8 +1,11 @@
 #include "kbuf.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Shared empty string so kbuf_str() never returns NULL before any add. */
 static const char kbuf_empty[1] = "";
@@ -136,6 +139,49 @@ int kbuf_addf(struct kbuf *b, const char *fmt, ...)
     rc = kbuf_vaddf(b, fmt, ap);
     va_end(ap);
     return rc;
+}
+
+int kbuf_read_fd(struct kbuf *b, int fd)
+{
+    char chunk[8192];
+    ssize_t n;
+    int e;
+
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            kbuf_release(b);
+            return e;
+        }
+        if (n == 0)
+            return 0;
+        switch (kbuf_add(b, chunk, (size_t)n)) {
+        case KBUF_OK:
+            break;
+        case KBUF_E_TOOBIG:
+            return EFBIG;
+        default:
+            return ENOMEM;
+        }
+    }
+}
+
+int kbuf_read_file(struct kbuf *b, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int e;
+
+    if (fd < 0) {
+        e = errno;
+        kbuf_release(b);
+        return e;
+    }
+    e = kbuf_read_fd(b, fd);
+    close(fd);
+    return e;
 }
 
 void kbuf_truncate(struct kbuf *b, size_t len)

@@ -1,6 +1,7 @@
 /*
  * kbuf: a growable byte buffer embedded by value (after curl's dynbuf and
- * git's strbuf), shared by libkreg and fakeapi.
+ * git's strbuf), shared by libkreg, fakeapi and the conformance suite;
+ * also the one way they read a whole file.
  *
  * Invariants:
  *  - kbuf_init() cannot fail; it sets a size cap that appends never exceed.
@@ -58,6 +59,22 @@ int kbuf_addf(struct kbuf *b, const char *fmt, ...)
 /* Append vprintf-formatted text. */
 int kbuf_vaddf(struct kbuf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+
+/*
+ * Append everything @p fd has left to read: read(2) to end of file,
+ * retried on EINTR (after git's strbuf_read). Returns 0, or an errno
+ * value: EFBIG when the cap would be exceeded, ENOMEM, or read's own
+ * error; on an error @p b is released (as by a failed append).
+ */
+int kbuf_read_fd(struct kbuf *b, int fd);
+
+/*
+ * Append the whole file at @p path (after git's strbuf_read_file): opened
+ * read-only, close-on-exec and without becoming the controlling terminal,
+ * then kbuf_read_fd(). Returns 0 or an errno value (open's, or
+ * kbuf_read_fd()'s); on an error @p b is released.
+ */
+int kbuf_read_file(struct kbuf *b, const char *path);
 
 /* Drop everything after the first @p len bytes (no-op if shorter). */
 void kbuf_truncate(struct kbuf *b, size_t len);
