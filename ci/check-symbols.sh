@@ -2,7 +2,8 @@
 # The libraries' link-time names (style.md, Names): libkreg.so exports
 # only the kreg_ API; libkreg.a and libfakeapi.a define no global symbol
 # outside their prefixes (kreg_/kreg__, fakeapi_/fakeapi__) and the shared
-# kbuf/knum module, so embedding them cannot clash with a program's names.
+# kbuf/knum/kutf8 modules, so embedding them cannot clash with a program's
+# names.
 # Usage: ci/check-symbols.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: check-symbols.sh BUILD_DIR}
@@ -37,6 +38,6 @@ check() {
 }
 
 check "libkreg.so (dynamic)" '^kreg_[a-z]' -D --defined-only "$lib/libkreg.so"
-check libkreg.a '^(kreg_|kbuf_|knum_)' --defined-only "$lib/libkreg.a"
-check libfakeapi.a '^(fakeapi_|kbuf_|knum_)' --defined-only "$lib/libfakeapi.a"
+check libkreg.a '^(kreg_|kbuf_|knum_|kutf8_)' --defined-only "$lib/libkreg.a"
+check libfakeapi.a '^(fakeapi_|kbuf_|knum_|kutf8_)' --defined-only "$lib/libfakeapi.a"
 exit $status

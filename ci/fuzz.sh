@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Bounded fuzzing of every libFuzzer harness (fakeapi/fuzz/fuzz_*.c and
-# registry/fuzz/fuzz_*.c). Builds them with clang and -DKREG_FUZZ=ON in
-# build-fuzz, runs each for FUZZ_SECONDS (default 30) on a temporary copy of
-# its seeds, fixtures/fuzz/<name without fuzz_>/ (else the longest
-# '_'-prefix of that name that exists, e.g. service_decode -> service), and
-# fails if any harness crashes, leaks, times out or runs out of memory.
-# Prints the executions of each harness and a summary table; failing
-# inputs and logs go to fuzz-out/<harness>/. Ends by itself.
+# Bounded fuzzing of every libFuzzer harness (common/fuzz/fuzz_*.c,
+# fakeapi/fuzz/fuzz_*.c and registry/fuzz/fuzz_*.c). Builds them with clang
+# and -DKREG_FUZZ=ON in build-fuzz, runs each for FUZZ_SECONDS (default 30)
+# on a temporary copy of its seeds, fixtures/fuzz/<name without fuzz_>/
+# (else the longest '_'-prefix of that name that exists, e.g.
+# service_decode -> service), and fails if any harness crashes, leaks,
+# times out or runs out of memory. Prints the executions of each harness
+# and a summary table; failing inputs and logs go to fuzz-out/<harness>/.
+# Ends by itself.
 #
 #   FUZZ_SECONDS=60 ci/fuzz.sh             # longer runs
 #   FUZZ_ONLY=fuzz_http_request ci/fuzz.sh # one harness
@@ -24,7 +25,7 @@ if ! command -v clang >/dev/null; then
 fi
 
 names=()
-for src in fakeapi/fuzz/fuzz_*.c registry/fuzz/fuzz_*.c; do
+for src in common/fuzz/fuzz_*.c fakeapi/fuzz/fuzz_*.c registry/fuzz/fuzz_*.c; do
     [ -e "$src" ] || continue
     name=$(basename "$src" .c)
     if [ -n "${FUZZ_ONLY:-}" ] && [ "$name" != "$FUZZ_ONLY" ]; then
