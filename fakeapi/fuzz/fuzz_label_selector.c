@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "select/selector.h"
 #include "base/status.h"
+#include "select/selector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

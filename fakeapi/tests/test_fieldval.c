@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "validate/fieldval.h"
 #include "testutil.h"
+#include "validate/fieldval.h"
 
 #define PODS "/api/v1/namespaces/default/pods"
 

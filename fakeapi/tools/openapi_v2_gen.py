@@ -336,7 +336,7 @@ def write_c(path, version, json_body, pb_body, etag, counts):
  * fakeapi/tools/openapi_v2_gen.py (%s). Generated: do not edit;
  * run the script against a real server instead.
  */
-#include "openapi.h"
+#include "base/openapi_doc.h"
 
 const char fakeapi__openapi_v2_json[] =
 %s;

@@ -59,7 +59,7 @@ static void api_versions(struct req *r, struct resp *out)
     json_t *o = json_pack("{s:s, s:[s], s:[{s:s, s:s}]}", "kind", "APIVersions",
                           "versions", "v1", "serverAddressByClientCIDRs",
                           "clientCIDR", "0.0.0.0/0", "serverAddress",
-                          r->srv->url + (r->srv->tls ? 8 : 7));
+                          r->api->url + (r->api->tls ? 8 : 7));
 
     fakeapi__resp_json(out, 200, o);
 }

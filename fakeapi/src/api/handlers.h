@@ -1,11 +1,14 @@
 /*
- * handlers: the HTTP endpoints, one file per resource (discovery.c,
- * namespaces.c, pods.c, list.c, control.c), reached from routes.c.
+ * handlers: the API endpoints, one file per resource (discovery.c,
+ * openapi.c, namespaces.c, pods.c, list.c), reached from routes.c; the
+ * answer forms they share (media.c); seeding (seed.c).
  */
 #ifndef FAKEAPI_HANDLERS_H
 #define FAKEAPI_HANDLERS_H
 
-#include "http/server.h"
+#include "api/api.h"
+#include "api/req.h"
+#include "store/store.h"
 
 /* discovery.c: /version, /api, /apis, /api/v1, /openapi, health.
  * Returns false when @p path is not a discovery path. */
@@ -49,8 +52,8 @@ struct fakeapi_media {
     const char *version; /* meta.k8s.io version of the other forms */
 };
 
-/* Accept negotiation: fills @p m and returns NULL, or returns a new 406
- * Status when nothing offered is served. */
+/* media.c: Accept negotiation: fills @p m and returns NULL, or returns a new
+ * 406 Status when nothing offered is served. */
 json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m);
 
 /* list.c: a GET of one object (pod @p ns/@p name, or namespace @p name
@@ -80,9 +83,6 @@ void fakeapi__send_partial_list(struct resp *out, const char *version,
                                 uint64_t rv, const char *cont,
                                 long long remaining);
 
-/* control.c: /fakeapi/v1/... test control */
-void fakeapi__control(struct req *r, const char *rest, struct resp *out);
-
 /*
  * Delete @p cur (write lock held) as podStrategy does (k8s-api.md §8):
  * the grace period is @p explicit_grace or the pod's own, forced to 0 for
@@ -90,42 +90,23 @@ void fakeapi__control(struct req *r, const char *rest, struct resp *out);
  * removes the object (DELETED); a grace period only marks it terminating.
  * Returns the answer body (new reference), or NULL when out of memory.
  */
-json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
+json_t *fakeapi__pod_remove(struct api *srv, struct fakeapi_obj *cur,
                             const int64_t *explicit_grace);
 
 /* Create namespace @p name if missing (write lock held); 0 or -1. */
-int fakeapi__ns_ensure(struct fakeapi *srv, const char *name);
+int fakeapi__ns_ensure(struct api *srv, const char *name);
 
 /* The namespaces every server starts with; 0 or -1. */
-int fakeapi__init_namespaces(struct fakeapi *srv);
-
-/* The types API routes produce (go-restful Produces). */
-#define FAKEAPI_PRODUCES_API                                                   \
-    "application/json, application/yaml, application/vnd.kubernetes.protobuf"
-
-/*
- * go-restful's route selection (route.go matchesAccept), before any
- * handler: true when an Accept range (parameters dropped) is one of
- * @p produces ("a, b") or any type; else a 406 in go-restful's words,
- * which the server wraps in a Status, is put in @p out.
- */
-bool fakeapi__restful_accepts(const struct req *r, const char *produces,
-                              struct resp *out);
-
-/* 404 for a path nothing serves. */
-void fakeapi__not_found_path(struct resp *out);
-
-/* 405 for a method a path does not allow. */
-void fakeapi__method_not_allowed(struct resp *out);
+int fakeapi__init_namespaces(struct api *srv);
 
 /* The namespace must exist: NULL, or a new 404 Status. Lock held. */
-json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns);
+json_t *fakeapi__ns_required(struct api *srv, const char *ns);
 
 /* namespaces.c: NamespaceLifecycle for a create of @p resource @p name in
  * @p ns (write lock held): NULL, the namespace's 404, or the 403 of a
  * namespace being terminated (new reference). */
-json_t *fakeapi__ns_admit(struct fakeapi *srv, const char *ns,
-                          const char *resource, const char *name);
+json_t *fakeapi__ns_admit(struct api *srv, const char *ns, const char *resource,
+                          const char *name);
 
 /* namespaces.c: the namespace Table (NAME, STATUS, AGE) of @p items
  * (not modified) at @p rv, written as @p to says; new, NULL when out of
@@ -135,6 +116,15 @@ json_t *fakeapi__ns_table(const json_t *items, const char *rv,
 
 /* namespaces.c: remove the terminating namespaces due at @p now (mono
  * ms; takes the write lock); returns when the next one is due. */
-uint64_t fakeapi__ns_finalize(struct fakeapi *srv, uint64_t now);
+uint64_t fakeapi__ns_finalize(struct api *srv, uint64_t now);
+
+/* routes.c: route @p r to a handler (the API's paths; the server's own
+ * /fakeapi/v1/ control paths are routed before, by http/). */
+void fakeapi__route(struct req *r, struct resp *out);
+
+/* seed.c: store the pods of @p json (@p len bytes: a Pod, a PodList or
+ * an array of Pods) as fakeapi_seed_json() says (fakeapi.h). */
+int fakeapi__seed(struct api *srv, const char *json, size_t len,
+                  struct fakeapi_error *err);
 
 #endif

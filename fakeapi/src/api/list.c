@@ -8,12 +8,11 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "base/status.h"
 #include "knum.h"
 #include "pod/pod.h"
 #include "pod/pod_write.h"
 #include "select/selector.h"
-#include "base/status.h"
-#include "http/watch.h"
 
 /* Parsed list/watch query. */
 struct listopts {
@@ -35,173 +34,6 @@ static void listopts_release(struct listopts *o)
     fakeapi__lsel_free(o->ls);
     fakeapi__fsel_free(o->fs);
     free(o->after);
-}
-
-/* The value of parameter @p name in a media range's parameters @p params
- * (";a=b;c=d", spaces allowed around ';'), copied to @p out. */
-static bool range_param(const char *params, const char *name, char *out,
-                        size_t size)
-{
-    size_t n = strlen(name);
-    const char *p = params;
-
-    while ((p = strchr(p, ';')) != NULL) {
-        const char *end;
-
-        p++;
-        while (*p == ' ')
-            p++;
-        end = strchr(p, ';');
-        if (!end)
-            end = p + strlen(p);
-        if (strncmp(p, name, n) == 0 && p[n] == '=') {
-            size_t len = (size_t)(end - p) - n - 1;
-
-            while (len > 0 && p[n + 1 + len - 1] == ' ')
-                len--;
-            snprintf(out, size, "%.*s", (int)len, p + n + 1);
-            return true;
-        }
-        p = end;
-    }
-    return false;
-}
-
-/* A meta.k8s.io version the server serves for the transformed forms. */
-static const char *meta_version(const char *range)
-{
-    char g[32];
-    char v[32];
-
-    if (!range_param(range, "g", g, sizeof(g)) ||
-        strcmp(g, "meta.k8s.io") != 0 || !range_param(range, "v", v, sizeof(v)))
-        return NULL;
-    return strcmp(v, "v1") == 0        ? "v1"
-           : strcmp(v, "v1beta1") == 0 ? "v1beta1"
-                                       : NULL;
-}
-
-json_t *fakeapi__negotiate(const struct req *r, struct fakeapi_media *m)
-{
-    const char *acc = fakeapi__header(r, "Accept");
-    const char *part = acc;
-
-    m->form = FAKEAPI_FORM_JSON;
-    m->version = "v1";
-    if (!acc || !*acc)
-        return NULL;
-    /* media ranges in order; the first one we serve wins */
-    while (part && *part) {
-        const char *end = strchr(part, ',');
-        size_t len = end ? (size_t)(end - part) : strlen(part);
-        char range[256];
-        char as[64];
-
-        while (len > 0 && *part == ' ') {
-            part++;
-            len--;
-        }
-        snprintf(range, sizeof(range), "%.*s", (int)len, part);
-        if (range_param(range, "as", as, sizeof(as)) &&
-            (strcmp(as, "PartialObjectMetadata") == 0 ||
-             strcmp(as, "PartialObjectMetadataList") == 0)) {
-            /* served only for meta.k8s.io v1 and v1beta1 */
-            m->version = meta_version(range);
-            if (m->version) {
-                m->form = strcmp(as, "PartialObjectMetadata") == 0
-                              ? FAKEAPI_FORM_PARTIAL
-                              : FAKEAPI_FORM_PARTIAL_LIST;
-                return NULL;
-            }
-        } else if (range_param(range, "as", as, sizeof(as))) {
-            /* negotiation.go: a range converting to a kind the server
-             * does not offer is skipped */
-            m->version = strcmp(as, "Table") == 0 ? meta_version(range) : NULL;
-            if (m->version) {
-                m->form = FAKEAPI_FORM_TABLE;
-                return NULL;
-            }
-        } else if (strncmp(range, "application/json", 16) == 0 ||
-                   strncmp(range, "*/*", 3) == 0 ||
-                   strncmp(range, "application/*", 13) == 0) {
-            m->version = "v1";
-            return NULL;
-        }
-        part = end ? end + 1 : NULL;
-    }
-    m->form = FAKEAPI_FORM_JSON;
-    m->version = "v1";
-    return fakeapi__status_new(406, "NotAcceptable",
-                               "only the following media types are accepted: "
-                               "application/json, application/yaml, "
-                               "application/vnd.kubernetes.protobuf");
-}
-
-/* handlers/response.go, asPartialObjectMetadata(List) */
-json_t *fakeapi__partial_misfit(const struct fakeapi_media *m, bool list,
-                                const char *type)
-{
-    char msg[160];
-
-    if (m->form == FAKEAPI_FORM_PARTIAL && list)
-        snprintf(msg, sizeof(msg),
-                 "you requested PartialObjectMetadata, but the requested "
-                 "object is a list (%s)",
-                 type);
-    else if (m->form == FAKEAPI_FORM_PARTIAL_LIST && !list)
-        snprintf(msg, sizeof(msg),
-                 "you requested PartialObjectMetadataList, but the requested "
-                 "object is not a list (%s)",
-                 type);
-    else
-        return NULL;
-    return fakeapi__status_new(406, "NotAcceptable", "%s", msg);
-}
-
-void fakeapi__send_partial_list(struct resp *out, const char *version,
-                                struct fakeapi_obj *const *objs, size_t n,
-                                uint64_t rv, const char *cont,
-                                long long remaining)
-{
-    struct kbuf b;
-    size_t total = 0;
-    size_t i;
-    int rc;
-
-    kbuf_init(&b, (size_t)1 << 34);
-    for (i = 0; i < n; i++)
-        total += objs[i]->meta_len + 80;
-    kbuf_reserve(&b, total + 256 + (cont ? strlen(cont) : 0));
-    rc = kbuf_addf(&b,
-                   "{\"kind\":\"PartialObjectMetadataList\",\"apiVersion\":"
-                   "\"meta.k8s.io/%s\",\"metadata\":{\"resourceVersion\":"
-                   "\"%llu\"",
-                   version, (unsigned long long)rv);
-    if (rc == KBUF_OK && cont)
-        rc = kbuf_addf(&b, ",\"continue\":\"%s\"", cont);
-    if (rc == KBUF_OK && remaining >= 0)
-        rc = kbuf_addf(&b, ",\"remainingItemCount\":%lld", remaining);
-    /* kube-apiserver writes an empty PartialObjectMetadataList's items as
-     * Go's nil slice: null (a PodList's as []) */
-    if (rc == KBUF_OK)
-        rc = kbuf_adds(&b, n ? "},\"items\":[" : "},\"items\":null}");
-    for (i = 0; rc == KBUF_OK && i < n; i++) {
-        if (i > 0)
-            rc = kbuf_addc(&b, ',');
-        if (rc == KBUF_OK)
-            rc = fakeapi__obj_partial(objs[i], version, &b);
-    }
-    if (rc == KBUF_OK && n)
-        rc = kbuf_adds(&b, "]}");
-    if (rc != KBUF_OK) {
-        fakeapi__resp_status(
-            out, fakeapi__status_new(500, "InternalError",
-                                     "Internal error occurred: out of "
-                                     "memory"));
-        return;
-    }
-    out->status = 200;
-    out->body = kbuf_detach(&b, &out->len);
 }
 
 /*
@@ -702,18 +534,19 @@ static json_t *list_status(const struct store *st, const char *ns,
 {
     json_t *s;
 
-    if (o->has_rv && o->rv > st->rv) {
+    if (o->has_rv && o->rv > fakeapi__store_rv(st)) {
         s = fakeapi__status_new(504, "Timeout",
                                 "Timeout: Too large resource version: %llu, "
                                 "current: %llu",
                                 (unsigned long long)o->rv,
-                                (unsigned long long)st->rv);
+                                (unsigned long long)fakeapi__store_rv(st));
         fakeapi__status_cause(s, "ResourceVersionTooLarge",
                               "Too large resource version", NULL);
         fakeapi__status_retry_after(s, 1);
         return s;
     }
-    if (o->after && o->cont_rv > 0 && (uint64_t)o->cont_rv < st->compacted_rv) {
+    if (o->after && o->cont_rv > 0 &&
+        (uint64_t)o->cont_rv < fakeapi__store_compacted_rv(st)) {
         char *tok = encode_continue(-1, ns, o->after);
 
         s = fakeapi__status_new(
@@ -737,7 +570,7 @@ static json_t *list_status(const struct store *st, const char *ns,
 static void do_list(struct req *r, const char *ns, struct listopts *o,
                     struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     json_t *status;
     struct objvec ov;
     bool more = false;
@@ -764,7 +597,7 @@ static void do_list(struct req *r, const char *ns, struct listopts *o,
     rc = fakeapi__store_list(st, ns, o->ls, o->fs, o->after,
                              o->limit > 0 && !o->rv_zero ? (size_t)o->limit : 0,
                              &ov, &more);
-    rv = st->rv;
+    rv = fakeapi__store_rv(st);
     if (rc == 0 && more && ov.n > 0) {
         cont = encode_continue((int64_t)rv, ns, ov.v[ov.n - 1]->key);
         /* k8s-api.md §7: only without selectors */
@@ -788,7 +621,6 @@ static void do_watch(struct req *r, const char *ns, struct listopts *o,
                      struct resp *out)
 {
     struct watch_params p;
-    json_t *status = NULL;
 
     memset(&p, 0, sizeof(p));
     p.ns = ns;
@@ -806,13 +638,7 @@ static void do_watch(struct req *r, const char *ns, struct listopts *o,
                                        fakeapi__arg(r, "sendInitialEvents"));
     p.has_rv = o->has_rv;
     p.rv = o->rv;
-    out->stream = fakeapi__watch_start(r->srv, r->conn, &p, &status);
-    fakeapi__lsel_free(p.ls);
-    fakeapi__fsel_free(p.fs);
-    if (out->stream)
-        out->status = 200;
-    else
-        fakeapi__resp_status(out, status);
+    fakeapi__resp_watch(out, &p);
 }
 
 void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
@@ -875,7 +701,7 @@ void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                      struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct listopts o;
     json_t *status = parse_listopts(r, ns, false, &o);
     struct objvec ov;
@@ -895,7 +721,7 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
     if (fakeapi__store_needs_sort(st))
         fakeapi__store_sort(st);
     /* store.go DeleteCollection: the list as read, then a Delete each */
-    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
+    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)fakeapi__store_rv(st));
     if (fakeapi__store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
         for (i = 0; i < ov.n; i++) {
             struct fakeapi_obj *cur =
@@ -915,31 +741,6 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
     listopts_release(&o);
 }
 
-json_t *fakeapi__table_opts(const struct req *r, const char *version,
-                            struct fakeapi_table_opts *to)
-{
-    const char *inc = fakeapi__arg(r, "includeObject");
-
-    to->include = FAKEAPI_INCLUDE_METADATA;
-    to->version = version;
-    to->remaining = -1;
-    if (!inc || !*inc || strcmp(inc, "Metadata") == 0)
-        return NULL;
-    if (strcmp(inc, "Object") == 0) {
-        to->include = FAKEAPI_INCLUDE_OBJECT;
-        return NULL;
-    }
-    if (strcmp(inc, "None") == 0) {
-        to->include = FAKEAPI_INCLUDE_NONE;
-        return NULL;
-    }
-    /* handlers/response.go transformObject: the TableOptions' errors */
-    return fakeapi__status_bad_request(
-        "Unable to convert to Table as requested: includeObject: Invalid "
-        "value: \"%s\": must be 'Metadata', 'Object', 'None', or empty",
-        inc);
-}
-
 /* rest/get.go: GetOptions' resourceVersion is parsed by the store. */
 static bool get_rv_invalid(const struct req *r, struct resp *out)
 {
@@ -955,7 +756,7 @@ static bool get_rv_invalid(const struct req *r, struct resp *out)
 bool fakeapi__get_special(struct req *r, const char *ns, const char *name,
                           struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct fakeapi_table_opts to;
     struct fakeapi_media m;
     struct fakeapi_obj *o;

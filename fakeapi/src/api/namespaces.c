@@ -11,13 +11,14 @@
 
 #include <time.h>
 
-#include "validate/fieldval.h"
 #include "api/handlers.h"
+#include "base/clock.h"
+#include "base/protobuf.h"
+#include "base/status.h"
 #include "patch/patch.h"
 #include "pod/pod.h"
-#include "base/protobuf.h"
 #include "select/selector.h"
-#include "base/status.h"
+#include "validate/fieldval.h"
 #include "validate/validate.h"
 
 /* How long a deleted namespace stays Terminating before it is gone. */
@@ -84,8 +85,7 @@ static void meta_order(json_t *meta)
 
 /* A new Namespace @p name; @p from (optional, not modified) gives the
  * labels, annotations and generateName a create keeps. */
-static json_t *ns_object(struct fakeapi *srv, const char *name,
-                         const json_t *from)
+static json_t *ns_object(struct api *srv, const char *name, const json_t *from)
 {
     const json_t *fm = json_object_get(from, "metadata");
     json_t *labels = json_deep_copy(json_object_get(fm, "labels"));
@@ -97,10 +97,10 @@ static json_t *ns_object(struct fakeapi *srv, const char *name,
     json_t *o;
     json_t *meta;
 
-    fakeapi__store_uuid(&srv->store, uid);
+    fakeapi__store_uuid(srv->store, uid);
     fakeapi__now(now);
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(srv->store));
     if (!json_is_object(labels)) {
         json_decref(labels);
         labels = json_object();
@@ -124,17 +124,17 @@ static json_t *ns_object(struct fakeapi *srv, const char *name,
     return o;
 }
 
-int fakeapi__ns_ensure(struct fakeapi *srv, const char *name)
+int fakeapi__ns_ensure(struct api *srv, const char *name)
 {
     json_t *o;
 
-    if (fakeapi__store_ns(&srv->store, name))
+    if (fakeapi__store_ns(srv->store, name))
         return 0;
     o = ns_object(srv, name, NULL);
-    return o ? fakeapi__store_put_ns(&srv->store, o) : -1;
+    return o ? fakeapi__store_put_ns(srv->store, o) : -1;
 }
 
-int fakeapi__init_namespaces(struct fakeapi *srv)
+int fakeapi__init_namespaces(struct api *srv)
 {
     static const char *const initial[] = {"default", "kube-system",
                                           "kube-public", "kube-node-lease"};
@@ -146,19 +146,19 @@ int fakeapi__init_namespaces(struct fakeapi *srv)
     return 0;
 }
 
-json_t *fakeapi__ns_required(struct fakeapi *srv, const char *ns)
+json_t *fakeapi__ns_required(struct api *srv, const char *ns)
 {
-    if (fakeapi__store_ns(&srv->store, ns))
+    if (fakeapi__store_ns(srv->store, ns))
         return NULL;
     return fakeapi__status_not_found("namespaces", ns);
 }
 
 /* NamespaceLifecycle admission (plugin/pkg/admission/namespace/
  * lifecycle): nothing new in a namespace being terminated. */
-json_t *fakeapi__ns_admit(struct fakeapi *srv, const char *ns,
-                          const char *resource, const char *name)
+json_t *fakeapi__ns_admit(struct api *srv, const char *ns, const char *resource,
+                          const char *name)
 {
-    struct nsent *n = fakeapi__store_ns(&srv->store, ns);
+    struct nsent *n = fakeapi__store_ns(srv->store, ns);
     json_t *st;
     char cause[400];
 
@@ -273,13 +273,15 @@ static struct fakeapi_obj **ns_select(struct store *st,
                                       const struct fakeapi_lsel *ls,
                                       const struct fakeapi_fsel *fs, size_t *n)
 {
-    struct fakeapi_obj **objs = calloc(st->nns ? st->nns : 1, sizeof(*objs));
+    struct fakeapi_obj **objs =
+        calloc(fakeapi__store_ns_count(st) ? fakeapi__store_ns_count(st) : 1,
+               sizeof(*objs));
     size_t i;
 
     *n = 0;
-    for (i = 0; objs && i < st->nns; i++) {
-        if (ns_selected(ls, fs, st->nsv[i]->obj))
-            objs[(*n)++] = st->nsv[i]->obj;
+    for (i = 0; objs && i < fakeapi__store_ns_count(st); i++) {
+        if (ns_selected(ls, fs, fakeapi__store_ns_at(st, i)->obj))
+            objs[(*n)++] = fakeapi__store_ns_at(st, i)->obj;
     }
     return objs;
 }
@@ -294,19 +296,20 @@ static json_t *oom_status(void)
 static void ns_send_list(struct req *r, const struct fakeapi_media *m,
                          struct fakeapi_obj **objs, size_t n, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     json_t *items;
     char rv[24];
     size_t i;
 
     if (m->form == FAKEAPI_FORM_PARTIAL_LIST) {
-        fakeapi__send_partial_list(out, m->version, objs, n, st->rv, NULL, -1);
+        fakeapi__send_partial_list(out, m->version, objs, n,
+                                   fakeapi__store_rv(st), NULL, -1);
         return;
     }
     items = json_array();
     for (i = 0; i < n; i++)
         json_array_append_new(items, fakeapi__obj_tree(objs[i]));
-    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)st->rv);
+    snprintf(rv, sizeof(rv), "%llu", (unsigned long long)fakeapi__store_rv(st));
     if (m->form == FAKEAPI_FORM_TABLE) {
         struct fakeapi_table_opts to;
         json_t *bad = fakeapi__table_opts(r, m->version, &to);
@@ -337,7 +340,7 @@ static void ns_send_list(struct req *r, const struct fakeapi_media *m,
  */
 void fakeapi__ns_list(struct req *r, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct fakeapi_media m;
     json_t *bad = fakeapi__negotiate(r, &m);
     struct fakeapi_lsel *ls = NULL;
@@ -370,7 +373,7 @@ out:
 
 void fakeapi__ns_get(struct req *r, const char *ns, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct fakeapi_media m;
     json_t *bad = fakeapi__negotiate(r, &m);
     struct nsent *n;
@@ -436,13 +439,14 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
         json_decref(body);
         return NULL;
     }
-    *status = fakeapi__fieldval_body(
-        r->srv, fv, "Namespace", kbuf_str(&r->body), kbuf_len(&r->body), out);
+    *status = fakeapi__fieldval_body(&r->api->schema, fv, "Namespace",
+                                     kbuf_str(&r->body), kbuf_len(&r->body),
+                                     &out->warnings);
     if (*status) {
         json_decref(body);
         return NULL;
     }
-    fakeapi__fieldval_prune(r->srv, "Namespace", body);
+    fakeapi__fieldval_prune(&r->api->schema, "Namespace", body);
     return body;
 }
 
@@ -481,10 +485,11 @@ static const char *generate_name(struct store *st, const json_t *meta,
 
 void fakeapi__ns_create(struct req *r, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     enum fakeapi_fieldval fv;
     /* create.go: the options are validated before the body is decoded */
-    json_t *bad = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+    json_t *bad = fakeapi__fieldval_directive(
+        fakeapi__arg(r, "fieldValidation"), "CreateOptions", &fv);
     json_t *body = bad ? NULL : ns_body(r, fv, out, &bad);
     json_t *meta = json_object_get(body, "metadata");
     const char *name = json_string_value(json_object_get(meta, "name"));
@@ -504,7 +509,7 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
     } else if (fakeapi__store_ns(st, name)) {
         fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
     } else {
-        o = ns_object(r->srv, name, body);
+        o = ns_object(r->api, name, body);
         if (o && dry && strcmp(dry, "All") == 0) {
             /* a dry run answers what would be stored, with no version */
             json_object_del(json_object_get(o, "metadata"), "resourceVersion");
@@ -524,7 +529,7 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
 }
 
 /* Delete every pod of @p n (write lock held), one DELETED event each. */
-static void delete_pods(struct fakeapi *srv, struct nsent *n)
+static void delete_pods(struct api *srv, struct nsent *n)
 {
     char rv[24];
 
@@ -535,17 +540,17 @@ static void delete_pods(struct fakeapi *srv, struct nsent *n)
         if (!last)
             return;
         snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
+                 (unsigned long long)fakeapi__store_next_rv(srv->store));
         json_object_set_new(json_object_get(last, "metadata"),
                             "resourceVersion", json_string(rv));
-        if (fakeapi__store_delete_pod(&srv->store, last) != 0)
+        if (fakeapi__store_delete_pod(srv->store, last) != 0)
             return;
     }
 }
 
 void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct nsent *n;
     json_t *o;
     char now[32];
@@ -588,7 +593,7 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
             json_decref(o);
             o = NULL;
         } else {
-            delete_pods(r->srv, n);
+            delete_pods(r->api, n);
             n->finalize_at_ms = fakeapi__mono_ms() + NS_FINALIZE_MS;
         }
     }
@@ -600,23 +605,23 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
                                      "memory"));
         return;
     }
-    fakeapi__tick(r->srv); /* the ticker finishes the deletion */
+    r->api->wake(r->api->wake_ctx); /* the ticker finishes the deletion */
     fakeapi__resp_json(out, 200, o);
 }
 
-uint64_t fakeapi__ns_finalize(struct fakeapi *srv, uint64_t now)
+uint64_t fakeapi__ns_finalize(struct api *srv, uint64_t now)
 {
-    struct store *st = &srv->store;
+    struct store *st = srv->store;
     uint64_t next = UINT64_MAX;
     size_t i;
 
     fakeapi__store_wrlock(st);
-    for (i = 0; i < st->nns;) {
-        struct nsent *n = st->nsv[i];
+    for (i = 0; i < fakeapi__store_ns_count(st);) {
+        struct nsent *n = fakeapi__store_ns_at(st, i);
 
         if (n->finalize_at_ms && n->finalize_at_ms <= now) {
             delete_pods(srv, n);
-            /* n is freed: st->nsv[i] is the next one now */
+            /* n is freed: fakeapi__store_ns_at(st, i) is the next one now */
             fakeapi__store_delete_ns(st, n->obj->name);
             continue;
         }

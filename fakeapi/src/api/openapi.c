@@ -8,7 +8,7 @@
  *
  * Not done: gzip (a real server compresses when asked; clients take either)
  * and byte ranges (http.ServeContent's 206; no client asks). The answer
- * carries MHD headers of its own, hence the prepared response (as watch.c).
+ * carries headers of its own (fakeapi__resp_header()).
  */
 #include "api/openapi.h"
 
@@ -18,9 +18,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <microhttpd.h>
-
-#include "http/server.h"
+#include "api/api.h"
+#include "api/req.h"
+#include "base/openapi_doc.h"
 #include "base/status.h"
 
 #define PB_TYPE     "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
@@ -277,7 +277,7 @@ static bool parse_http_date(const char *s, time_t *out)
  * or 304 for a GET or HEAD the client has (412 for another method). */
 static int precondition(const struct req *r)
 {
-    const char *inm = fakeapi__header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *inm = fakeapi__header(r, "If-None-Match");
     const char *ims;
     bool get = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
     time_t t;
@@ -287,16 +287,15 @@ static int precondition(const struct req *r)
             return 200;
         return get ? 304 : 412;
     }
-    ims = fakeapi__header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-    if (get && ims && parse_http_date(ims, &t) && r->srv->start_time <= t)
+    ims = fakeapi__header(r, "If-Modified-Since");
+    if (get && ims && parse_http_date(ims, &t) && r->api->start_time <= t)
         return 304;
     return 200;
 }
 
 void fakeapi__openapi_v2(struct req *r, struct resp *out)
 {
-    struct MHD_Response *mr;
-    int form = pick(fakeapi__header(r, MHD_HTTP_HEADER_ACCEPT));
+    int form = pick(fakeapi__header(r, "Accept"));
     const char *body =
         form == 1 ? fakeapi__openapi_v2_pb : fakeapi__openapi_v2_json;
     size_t len =
@@ -306,26 +305,20 @@ void fakeapi__openapi_v2(struct req *r, struct resp *out)
     out->status = form < 0 ? 406 : precondition(r);
     if (out->status != 200)
         len = 0;
-    /* a static body: nothing to copy or free (PERSISTENT) */
-    mr = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body,
-                                         MHD_RESPMEM_PERSISTENT);
-    if (!mr) {
-        fakeapi__resp_status(
-            out, fakeapi__status_new(500, "InternalError", "out of memory"));
-        return;
-    }
+    /* a static body: nothing to copy or free */
+    out->static_body = body;
+    out->len = len;
     /* in a real server's order (its compression filter adds the first) */
-    MHD_add_response_header(mr, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
-    MHD_add_response_header(mr, MHD_HTTP_HEADER_VARY, "Accept");
+    fakeapi__resp_header(out, "Vary", "Accept-Encoding");
+    fakeapi__resp_header(out, "Vary", "Accept");
     if (form >= 0) {
-        MHD_add_response_header(mr, "Etag", /* as net/http spells it */
-                                fakeapi__openapi_v2_etag);
+        /* as net/http spells it */
+        fakeapi__resp_header(out, "Etag", fakeapi__openapi_v2_etag);
         /* net/http drops Last-Modified from a 304 that has an ETag */
         if (out->status == 200) {
-            http_date(r->srv->start_time, date);
-            MHD_add_response_header(mr, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+            http_date(r->api->start_time, date);
+            fakeapi__resp_header(out, "Last-Modified", date);
         }
     }
     out->content_type = form == 1 ? PB_TYPE : "application/json";
-    out->stream = mr;
 }

@@ -14,14 +14,6 @@
 struct req;
 struct resp;
 
-/* The document (openapi_v2_data.c): the JSON body, the protobuf body and
- * the ETag header value (quoted) both are served with. */
-extern const char fakeapi__openapi_v2_json[];
-extern const size_t fakeapi__openapi_v2_json_len;
-extern const char fakeapi__openapi_v2_pb[];
-extern const size_t fakeapi__openapi_v2_pb_len;
-extern const char fakeapi__openapi_v2_etag[];
-
 /*
  * Answer /openapi/v2, to any method as a real server does: 200 with the
  * form the Accept header picks first (JSON for * / *), 304 when

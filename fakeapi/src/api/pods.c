@@ -8,14 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "validate/fieldval.h"
-#include "base/gotext.h"
 #include "api/handlers.h"
+#include "base/clock.h"
+#include "base/gotext.h"
+#include "base/status.h"
 #include "knum.h"
 #include "patch/patch.h"
 #include "pod/pod.h"
 #include "pod/pod_write.h"
-#include "base/status.h"
+#include "validate/fieldval.h"
 #include "validate/validate.h"
 
 static json_t *oom_status(void)
@@ -92,13 +93,14 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
     }
     *status = fakeapi__pod_decode_check(o);
     if (!*status)
-        *status = fakeapi__fieldval_body(r->srv, fv, "Pod", kbuf_str(&r->body),
-                                         kbuf_len(&r->body), out);
+        *status = fakeapi__fieldval_body(&r->api->schema, fv, "Pod",
+                                         kbuf_str(&r->body), kbuf_len(&r->body),
+                                         &out->warnings);
     if (*status) {
         json_decref(o);
         return NULL;
     }
-    fakeapi__fieldval_prune(r->srv, "Pod", o);
+    fakeapi__fieldval_prune(&r->api->schema, "Pod", o);
     return o;
 }
 
@@ -112,21 +114,21 @@ static void set_type_meta(json_t *o)
 }
 
 /* Give @p obj the next resourceVersion and store it (write lock held). */
-static int commit(struct fakeapi *srv, json_t *obj, struct fakeapi_obj **out)
+static int commit(struct api *srv, json_t *obj, struct fakeapi_obj **out)
 {
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(srv->store));
     json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
     fakeapi__pod_order(obj);
-    return fakeapi__store_put_pod(&srv->store, obj, false, out);
+    return fakeapi__store_put_pod(srv->store, obj, false, out);
 }
 
 void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
                       struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct fakeapi_media m;
     json_t *bad = fakeapi__negotiate(r, &m);
     struct fakeapi_obj *o;
@@ -149,7 +151,7 @@ void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
 }
 
 /* Pick a free name for generateName (k8s-api.md §2, §4: 8 tries). */
-static json_t *generate_name(struct fakeapi *srv, const char *ns, json_t *obj)
+static json_t *generate_name(struct api *srv, const char *ns, json_t *obj)
 {
     const char *base = meta_str(obj, "generateName");
     char name[254];
@@ -160,8 +162,8 @@ static json_t *generate_name(struct fakeapi *srv, const char *ns, json_t *obj)
         blen = 58;
     for (i = 0; i < 8; i++) {
         memcpy(name, base, blen);
-        fakeapi__store_random_suffix(&srv->store, name + blen, 5);
-        if (!fakeapi__store_pod(&srv->store, ns, name)) {
+        fakeapi__store_random_suffix(srv->store, name + blen, 5);
+        if (!fakeapi__store_pod(srv->store, ns, name)) {
             json_object_set_new(meta_of(obj), "name", json_string(name));
             return NULL;
         }
@@ -174,7 +176,7 @@ static json_t *generate_name(struct fakeapi *srv, const char *ns, json_t *obj)
 }
 
 /* Server-set metadata on create (k8s-api.md §4). */
-static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
+static json_t *prepare_new(struct api *srv, const char *ns, json_t *obj)
 {
     json_t *meta = meta_of(obj);
     const char *rv = meta_str(obj, "resourceVersion");
@@ -188,7 +190,7 @@ static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
                                    "resourceVersion should not be set on "
                                    "objects to be created");
     fakeapi__now(now);
-    fakeapi__store_uuid(&srv->store, uid);
+    fakeapi__store_uuid(srv->store, uid);
     json_object_set_new(meta, "namespace", json_string(ns));
     json_object_set_new(meta, "uid", json_string(uid));
     json_object_set_new(meta, "creationTimestamp", json_string(now));
@@ -197,7 +199,7 @@ static json_t *prepare_new(struct fakeapi *srv, const char *ns, json_t *obj)
     json_object_del(meta, "generation");
     json_object_del(meta, "selfLink");
     fakeapi__pod_prepare_create(obj, now);
-    fakeapi__store_random_suffix(&srv->store, suffix, 5);
+    fakeapi__store_random_suffix(srv->store, suffix, 5);
     suffix[5] = '\0';
     if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK)
         return oom_status();
@@ -332,7 +334,7 @@ static void create_warnings(const json_t *obj, struct resp *out)
 
 void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     enum fakeapi_fieldval fv;
     /* create.go: the options are validated before the body is decoded */
     json_t *status = check_dry_run(r, "CreateOptions");
@@ -341,7 +343,8 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
     struct fakeapi_obj *stored;
 
     if (!status)
-        status = fakeapi__fieldval_directive(r, "CreateOptions", &fv);
+        status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
+                                             "CreateOptions", &fv);
     if (!status)
         obj = decode_pod(r, fv, out, &status);
     if (!obj) {
@@ -358,14 +361,14 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
         return;
     }
     fakeapi__store_wrlock(st);
-    status = fakeapi__ns_admit(r->srv, ns, "pods", meta_str(obj, "name"));
+    status = fakeapi__ns_admit(r->api, ns, "pods", meta_str(obj, "name"));
     if (!status && !(meta_str(obj, "name") && *meta_str(obj, "name")) &&
         meta_str(obj, "generateName") && *meta_str(obj, "generateName"))
-        status = generate_name(r->srv, ns, obj);
+        status = generate_name(r->api, ns, obj);
     if (!status)
         status = fakeapi__validate_pod_create(obj);
     if (!status)
-        status = prepare_new(r->srv, ns, obj);
+        status = prepare_new(r->api, ns, obj);
     if (!status && fakeapi__store_pod(st, ns, meta_str(obj, "name")))
         status = fakeapi__status_exists("pods", meta_str(obj, "name"));
     if (status) {
@@ -374,7 +377,7 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
     } else if ((create_warnings(obj, out), dry_run(r))) {
         fakeapi__pod_order(obj);
         fakeapi__resp_json(out, 201, obj);
-    } else if (commit(r->srv, obj, &stored) != 0) {
+    } else if (commit(r->api, obj, &stored) != 0) {
         fakeapi__resp_status(out, oom_status());
     } else {
         fakeapi__resp_obj(out, 201, stored);
@@ -430,17 +433,17 @@ static json_t *uid_changed(const json_t *obj, const json_t *old)
  * stored (etcd3 store.go conditionalDelete: the event is the previous
  * value, finalizers and all), and an answer that is the updated object
  * at the stored resourceVersion. Consumes @p obj; @p old is borrowed. */
-static void finish_deletion(struct fakeapi *srv, json_t *obj, const json_t *old,
+static void finish_deletion(struct api *srv, json_t *obj, const json_t *old,
                             struct resp *out)
 {
     json_t *last = json_deep_copy(old);
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(srv->store));
     if (last)
         json_object_set_new(meta_of(last), "resourceVersion", json_string(rv));
-    if (!last || fakeapi__store_delete_pod(&srv->store, last) != 0) {
+    if (!last || fakeapi__store_delete_pod(srv->store, last) != 0) {
         json_decref(obj);
         fakeapi__resp_status(out, oom_status());
         return;
@@ -503,8 +506,8 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
         fakeapi__pod_order(obj);
         fakeapi__resp_json(out, 200, obj);
     } else if (deletion_done(obj)) {
-        finish_deletion(r->srv, obj, old, out);
-    } else if (commit(r->srv, obj, &stored) != 0) {
+        finish_deletion(r->api, obj, old, out);
+    } else if (commit(r->api, obj, &stored) != 0) {
         fakeapi__resp_status(out, oom_status());
     } else {
         fakeapi__resp_obj(out, 200, stored);
@@ -515,7 +518,7 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
 void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
                          bool status_sub, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     enum fakeapi_fieldval fv;
     json_t *status = check_dry_run(r, "UpdateOptions");
     json_t *obj = NULL;
@@ -524,7 +527,8 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
     struct fakeapi_obj *cur;
 
     if (!status)
-        status = fakeapi__fieldval_directive(r, "UpdateOptions", &fv);
+        status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
+                                             "UpdateOptions", &fv);
     if (!status)
         obj = decode_pod(r, fv, out, &status);
     if (!obj) {
@@ -603,7 +607,7 @@ static json_t *decode_patched(json_t *obj)
 void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
                         bool status_sub, struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     enum fakeapi_patch_type type =
         fakeapi__patch_type(fakeapi__header(r, "Content-Type"));
     struct fakeapi_obj *cur;
@@ -623,7 +627,8 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     /* patch.go PatchResource: the Content-Type, then the options */
     status = check_dry_run(r, "PatchOptions");
     if (!status)
-        status = fakeapi__fieldval_directive(r, "PatchOptions", &fv);
+        status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
+                                             "PatchOptions", &fv);
     if (status) {
         fakeapi__resp_status(out, status);
         return;
@@ -655,15 +660,15 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
         fakeapi__resp_status(out, status);
         json_decref(obj);
     } else if ((status = fakeapi__fieldval_patch(
-                    r->srv, fv, type, kbuf_str(&r->body), kbuf_len(&r->body),
-                    obj, out)) != NULL) {
+                    &r->api->schema, fv, type, kbuf_str(&r->body),
+                    kbuf_len(&r->body), obj, &out->warnings)) != NULL) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
     } else if ((status = name_mismatch(obj, name)) != NULL) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
     } else {
-        fakeapi__fieldval_prune(r->srv, "Pod", obj);
+        fakeapi__fieldval_prune(&r->api->schema, "Pod", obj);
         finish_update(r, cur, obj, status_sub, out);
     }
     fakeapi__store_unlock(st);
@@ -787,7 +792,7 @@ static bool mark_deleted(json_t *obj, int64_t grace, const char *now)
  * marks it terminating, and a shorter one than the pending one replaces
  * it. Returns the answer body (new reference).
  */
-json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
+json_t *fakeapi__pod_remove(struct api *srv, struct fakeapi_obj *cur,
                             const int64_t *explicit_grace)
 {
     json_t *obj = fakeapi__obj_tree(cur);
@@ -818,9 +823,9 @@ json_t *fakeapi__pod_remove(struct fakeapi *srv, struct fakeapi_obj *cur,
     if (grace > 0 || held)
         return obj;
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(&srv->store));
+             (unsigned long long)fakeapi__store_next_rv(srv->store));
     json_object_set_new(meta, "resourceVersion", json_string(rv));
-    if (fakeapi__store_delete_pod(&srv->store, json_incref(obj)) != 0) {
+    if (fakeapi__store_delete_pod(srv->store, json_incref(obj)) != 0) {
         json_decref(obj);
         return NULL;
     }
@@ -897,7 +902,7 @@ static json_t *check_preconditions(const struct fakeapi_obj *cur,
 void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
                          struct resp *out)
 {
-    struct store *st = &r->srv->store;
+    struct store *st = r->api->store;
     struct delopts d;
     json_t *status = parse_delopts(r, &d);
     struct fakeapi_obj *cur;
@@ -921,7 +926,7 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
     } else {
         const int64_t *grace = d.has_grace ? &d.grace : NULL;
         json_t *res = dry_run(r) ? would_remove(cur, grace)
-                                 : fakeapi__pod_remove(r->srv, cur, grace);
+                                 : fakeapi__pod_remove(r->api, cur, grace);
 
         if (res) {
             add_policy_finalizer(res, d.policy);
@@ -947,6 +952,6 @@ json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur)
     json_object_del(item, "apiVersion");
     if (!dry_run(r))
         json_decref(fakeapi__pod_remove(
-            r->srv, cur, g && knum_i64(g, &grace) ? &grace : NULL));
+            r->api, cur, g && knum_i64(g, &grace) ? &grace : NULL));
     return item;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/handlers.h"
+#include "base/clock.h"
 #include "pod/pod.h"
 #include "validate/validate.h"
 
@@ -23,7 +24,7 @@ int malloc_trim(size_t pad);
 #endif
 
 struct seeder {
-    struct fakeapi *srv;
+    struct api *srv;
     struct objvec objs;
     char now[32];
     size_t index;
@@ -91,7 +92,7 @@ static void prepare(struct seeder *sd, json_t *pod)
     if (!json_string_value(json_object_get(meta, "namespace")))
         json_object_set_new(meta, "namespace", json_string("default"));
     if (!json_string_value(json_object_get(meta, "uid"))) {
-        fakeapi__store_uuid(&sd->srv->store, uid);
+        fakeapi__store_uuid(sd->srv->store, uid);
         json_object_set_new(meta, "uid", json_string(uid));
     }
     if (!json_string_value(json_object_get(meta, "creationTimestamp")))
@@ -104,7 +105,7 @@ static void prepare(struct seeder *sd, json_t *pod)
         json_object_set_new(pod, "status",
                             json_pack("{s:s}", "phase", "Pending"));
     snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(&sd->srv->store));
+             (unsigned long long)fakeapi__store_next_rv(sd->srv->store));
     json_object_set_new(meta, "resourceVersion", json_string(rv));
 }
 
@@ -237,7 +238,7 @@ static int add_object(struct seeder *sd, const char *p, size_t len, size_t i)
 /* Store every snapshot (write lock held). */
 static int commit(struct seeder *sd)
 {
-    struct store *st = &sd->srv->store;
+    struct store *st = sd->srv->store;
     size_t i;
     int rc = FAKEAPI_OK;
 
@@ -253,8 +254,8 @@ static int commit(struct seeder *sd)
     return rc;
 }
 
-int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
-                      struct fakeapi_error *err)
+int fakeapi__seed(struct api *srv, const char *json, size_t len,
+                  struct fakeapi_error *err)
 {
     struct seeder sd;
     size_t i;
@@ -267,7 +268,7 @@ int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
     fakeapi__now(sd.now);
     i = skip_ws(json, 0, len);
     /* one lock for the whole seed: history order = counter order */
-    fakeapi__store_wrlock(&srv->store);
+    fakeapi__store_wrlock(srv->store);
     if (i < len && json[i] == '[')
         rc = add_array(&sd, json, len, &i);
     else if (i < len && json[i] == '{')
@@ -277,7 +278,7 @@ int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
                   "seed: expected a Pod, a PodList or an array of Pods");
     if (rc == FAKEAPI_OK)
         rc = commit(&sd);
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_unlock(srv->store);
     fakeapi__objvec_release(&sd.objs);
 #if defined(__GLIBC__)
     malloc_trim(0);

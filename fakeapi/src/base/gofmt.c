@@ -1,12 +1,12 @@
 /*
- * patch_gofmt: Go's fmt verbs %v and %s on decoded JSON values.
+ * gofmt: Go's fmt verbs %v and %s on decoded JSON values.
  *
  * The strategic merge patch errors the server does not type reach the
  * client as err.Error(), which Go builds with fmt: "map: map[image:x] does
  * not contain declared merge key: name". These helpers print a jansson
  * value the way fmt prints the interface{} Go decoded from the same JSON.
  */
-#include "patch/patch_int.h"
+#include "base/gofmt.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,14 +16,23 @@
 /* Deeper values print as "..." (Go has no limit; messages do). */
 #define GOFMT_MAX_DEPTH 64
 
+/* jansson's iterators take a non-const json_t; the values are only read. */
+static json_t *iterable(const json_t *v)
+{
+    json_t *p;
+
+    memcpy(&p, &v, sizeof(p));
+    return p;
+}
+
 static void add(struct kbuf *b, const char *s, size_t n)
 {
     size_t len = kbuf_len(b);
 
-    if (len >= PATCH_MSG_CAP)
+    if (len >= FAKEAPI_GOFMT_CAP)
         return;
-    if (n > PATCH_MSG_CAP - len)
-        n = PATCH_MSG_CAP - len;
+    if (n > FAKEAPI_GOFMT_CAP - len)
+        n = FAKEAPI_GOFMT_CAP - len;
     kbuf_add(b, s, n);
 }
 
@@ -100,12 +109,12 @@ static void print_map(struct kbuf *b, const json_t *v, char verb, int depth)
     keys = n ? malloc(n * sizeof(*keys)) : NULL;
     adds(b, "map[");
     if (keys) {
-        json_object_foreach(patch_iterable(v), k, x)
+        json_object_foreach(iterable(v), k, x)
         {
             keys[i++] = k;
         }
         qsort(keys, n, sizeof(*keys), cmp_keys);
-        for (i = 0; i < n && kbuf_len(b) < PATCH_MSG_CAP; i++) {
+        for (i = 0; i < n && kbuf_len(b) < FAKEAPI_GOFMT_CAP; i++) {
             if (i > 0)
                 adds(b, " ");
             adds(b, keys[i]);
@@ -159,7 +168,7 @@ static void print(struct kbuf *b, const json_t *v, char verb, int depth)
     }
     if (json_is_array(v)) {
         adds(b, "[");
-        for (i = 0; i < json_array_size(v) && kbuf_len(b) < PATCH_MSG_CAP;
+        for (i = 0; i < json_array_size(v) && kbuf_len(b) < FAKEAPI_GOFMT_CAP;
              i++) {
             if (i > 0)
                 adds(b, " ");
@@ -172,7 +181,7 @@ static void print(struct kbuf *b, const json_t *v, char verb, int depth)
         /* fmt's bad-verb form: %!s(int64=1), %!s(<nil>) */
         adds(b, "%!s(");
         if (!json_is_null(v)) {
-            adds(b, fakeapi__patch_gofmt_type(v));
+            adds(b, fakeapi__gofmt_type(v));
             adds(b, "=");
         }
         print_scalar(b, v);
@@ -182,17 +191,17 @@ static void print(struct kbuf *b, const json_t *v, char verb, int depth)
     print_scalar(b, v);
 }
 
-void fakeapi__patch_gofmt_v(struct kbuf *b, const json_t *v)
+void fakeapi__gofmt_v(struct kbuf *b, const json_t *v)
 {
     print(b, v, 'v', 0);
 }
 
-void fakeapi__patch_gofmt_s(struct kbuf *b, const json_t *v)
+void fakeapi__gofmt_s(struct kbuf *b, const json_t *v)
 {
     print(b, v, 's', 0);
 }
 
-const char *fakeapi__patch_gofmt_type(const json_t *v)
+const char *fakeapi__gofmt_type(const json_t *v)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT:

@@ -42,10 +42,6 @@ int fakeapi__gotext_add_rune(struct kbuf *b, uint32_t r);
 /* Append @p s quoted as strconv.Quote does. */
 int fakeapi__gotext_add_quoted(struct kbuf *b, const char *s, size_t n);
 
-/* A 400 BadRequest Status with @p msg, invalid UTF-8 made U+FFFD as Go's
- * JSON encoder does (new reference, or NULL when out of memory). */
-json_t *fakeapi__gotext_bad_request(const struct kbuf *msg);
-
 /* strconv.ParseInt(s, 10, 64). */
 bool fakeapi__gotext_parse_int64(const char *s, size_t n, int64_t *out);
 

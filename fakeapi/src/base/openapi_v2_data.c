@@ -4,7 +4,7 @@
  * fakeapi/tools/openapi_v2_gen.py (11 paths, 160 definitions, 22 parameters).
  * Generated: do not edit; run the script against a real server instead.
  */
-#include "api/openapi.h"
+#include "base/openapi_doc.h"
 
 const char fakeapi__openapi_v2_json[] =
     "{\"swagger\":\"2.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"1."

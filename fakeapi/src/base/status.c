@@ -307,3 +307,32 @@ json_t *fakeapi__status_undecodable(const char *kind, const char *err,
     kbuf_release(&sum);
     return st;
 }
+
+/*
+ * The 400 BadRequest Status for a parser message. Go's JSON encoder
+ * writes each byte of invalid UTF-8 as U+FFFD, and jansson only takes
+ * valid UTF-8, so the message is cleaned the same way first.
+ */
+json_t *fakeapi__status_bad_request_msg(const struct kbuf *msg)
+{
+    const char *s = kbuf_str(msg);
+    size_t n = kbuf_len(msg);
+    struct kbuf clean;
+    json_t *st = NULL;
+    size_t i = 0;
+    int rc = KBUF_OK;
+
+    kbuf_init(&clean, 3 * FAKEAPI_GOTEXT_MSG_CAP);
+    while (rc == KBUF_OK && i < n) {
+        uint32_t r;
+        size_t w = fakeapi__gotext_utf8_decode((const unsigned char *)s + i,
+                                               n - i, &r);
+
+        rc = fakeapi__gotext_add_rune(&clean, r);
+        i += w;
+    }
+    if (rc == KBUF_OK)
+        st = fakeapi__status_bad_request("%s", kbuf_str(&clean));
+    kbuf_release(&clean);
+    return st;
+}

@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+struct kbuf;
+
 /*
  * New Failure Status {"kind":"Status","apiVersion":"v1","metadata":{},
  * "status":"Failure","message":...,"reason":...,"code":...}.
@@ -83,5 +85,9 @@ void fakeapi__quote(char *dst, size_t size, const char *s);
  * (rest/create.go transformDecodeError). New reference. */
 json_t *fakeapi__status_undecodable(const char *kind, const char *err,
                                     const char *body, size_t len);
+
+/* A 400 BadRequest Status with @p msg, invalid UTF-8 made U+FFFD as Go's
+ * JSON encoder does (new reference, or NULL when out of memory). */
+json_t *fakeapi__status_bad_request_msg(const struct kbuf *msg);
 
 #endif

@@ -17,8 +17,8 @@
 
 #include <microhttpd.h>
 
-#include "http/server.h"
 #include "base/status.h"
+#include "http/server.h"
 
 static const char *const verb_names[] = {
     "get",    "list",  "watch",  "create",

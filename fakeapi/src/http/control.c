@@ -9,13 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/faults.h"
 #include "api/handlers.h"
-#include "pod/pod.h"
-#include "http/reqlog.h"
+#include "base/clock.h"
 #include "base/status.h"
-#include "validate/validate.h"
+#include "http/faults.h"
+#include "http/reqlog.h"
+#include "http/server.h"
 #include "http/watch.h"
+#include "pod/pod.h"
+#include "validate/validate.h"
 
 static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -76,8 +78,8 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         return set_err(err, FAKEAPI_E_INVALID,
                        "set phase: namespace, name "
                        "and phase are required");
-    fakeapi__store_wrlock(&srv->store);
-    cur = fakeapi__store_pod(&srv->store, ns, name);
+    fakeapi__store_wrlock(srv->api.store);
+    cur = fakeapi__store_pod(srv->api.store, ns, name);
     if (!cur) {
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     } else {
@@ -87,13 +89,13 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         json_object_set_new(json_object_get(obj, "status"), "phase",
                             json_string(phase));
         snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)fakeapi__store_next_rv(&srv->store));
+                 (unsigned long long)fakeapi__store_next_rv(srv->api.store));
         json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
                             json_string(rv));
-        if (fakeapi__store_put_pod(&srv->store, obj, false, NULL) != 0)
+        if (fakeapi__store_put_pod(srv->api.store, obj, false, NULL) != 0)
             rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
     }
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_unlock(srv->api.store);
     return rc;
 }
 
@@ -104,13 +106,13 @@ int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
     int rc = FAKEAPI_OK;
 
     *json_out = NULL;
-    fakeapi__store_rdlock(&srv->store);
-    cur = fakeapi__store_pod(&srv->store, ns, name);
+    fakeapi__store_rdlock(srv->api.store);
+    cur = fakeapi__store_pod(srv->api.store, ns, name);
     if (!cur)
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     else if (!(*json_out = strdup(cur->bytes)))
         rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_unlock(srv->api.store);
     return rc;
 }
 
@@ -121,9 +123,9 @@ int fakeapi_create_namespace(fakeapi *srv, const char *ns,
 
     if (!ns || !*ns || strlen(ns) > 63)
         return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
-    fakeapi__store_wrlock(&srv->store);
-    rc = fakeapi__ns_ensure(srv, ns);
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_wrlock(srv->api.store);
+    rc = fakeapi__ns_ensure(&srv->api, ns);
+    fakeapi__store_unlock(srv->api.store);
     return rc == 0 ? FAKEAPI_OK
                    : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
 }
@@ -132,9 +134,9 @@ uint64_t fakeapi_resource_version(fakeapi *srv)
 {
     uint64_t rv;
 
-    fakeapi__store_rdlock(&srv->store);
-    rv = srv->store.rv;
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_rdlock(srv->api.store);
+    rv = fakeapi__store_rv(srv->api.store);
+    fakeapi__store_unlock(srv->api.store);
     return rv;
 }
 
@@ -142,9 +144,9 @@ size_t fakeapi_pod_count(fakeapi *srv)
 {
     size_t n;
 
-    fakeapi__store_rdlock(&srv->store);
-    n = srv->store.pods.count;
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_rdlock(srv->api.store);
+    n = fakeapi__store_pod_count(srv->api.store);
+    fakeapi__store_unlock(srv->api.store);
     return n;
 }
 
@@ -152,9 +154,9 @@ unsigned fakeapi_watch_count(fakeapi *srv)
 {
     unsigned n;
 
-    fakeapi__store_rdlock(&srv->store);
-    n = (unsigned)srv->store.nwatchers;
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_rdlock(srv->api.store);
+    n = (unsigned)fakeapi__store_subscribers(srv->api.store);
+    fakeapi__store_unlock(srv->api.store);
     return n;
 }
 
@@ -163,19 +165,19 @@ unsigned fakeapi_close_watches(fakeapi *srv)
     unsigned n;
     size_t i;
 
-    fakeapi__store_rdlock(&srv->store);
-    n = (unsigned)srv->store.nwatchers;
-    for (i = 0; i < srv->store.nwatchers; i++)
-        fakeapi__watch_close(srv->store.watchers[i]);
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_rdlock(srv->api.store);
+    n = (unsigned)fakeapi__store_subscribers(srv->api.store);
+    for (i = 0; i < fakeapi__store_subscribers(srv->api.store); i++)
+        fakeapi__watch_close(fakeapi__store_subscriber(srv->api.store, i));
+    fakeapi__store_unlock(srv->api.store);
     return n;
 }
 
 void fakeapi_compact(fakeapi *srv)
 {
-    fakeapi__store_wrlock(&srv->store);
-    fakeapi__store_compact(&srv->store);
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_wrlock(srv->api.store);
+    fakeapi__store_compact(srv->api.store);
+    fakeapi__store_unlock(srv->api.store);
 }
 
 static bool is_initial_ns(const char *ns)
@@ -186,15 +188,15 @@ static bool is_initial_ns(const char *ns)
 
 void fakeapi_reset(fakeapi *srv)
 {
-    struct store *st = &srv->store;
+    struct store *st = srv->api.store;
     size_t i;
 
     fakeapi_close_watches(srv);
     fakeapi__faults_clear(srv);
     fakeapi__reqlog_clear(srv->log);
     fakeapi__store_wrlock(st);
-    for (i = st->nns; i-- > 0;) {
-        struct nsent *n = st->nsv[i];
+    for (i = fakeapi__store_ns_count(st); i-- > 0;) {
+        struct nsent *n = fakeapi__store_ns_at(st, i);
 
         while (n->pods.n > 0) {
             struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
@@ -235,4 +237,10 @@ int fakeapi_fault_add(fakeapi *srv, const struct fakeapi_fault *f,
 void fakeapi_faults_clear(fakeapi *srv)
 {
     fakeapi__faults_clear(srv);
+}
+
+int fakeapi_seed_json(fakeapi *srv, const char *json, size_t len,
+                      struct fakeapi_error *err)
+{
+    return fakeapi__seed(&srv->api, json, len, err);
 }

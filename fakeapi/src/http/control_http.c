@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http/authz.h"
 #include "api/handlers.h"
 #include "base/status.h"
+#include "http/authz.h"
+#include "http/server.h"
 
 static void ok(struct resp *out, json_t *extra)
 {

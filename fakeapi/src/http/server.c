@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,17 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "api/handlers.h"
+#include "base/clock.h"
+#include "base/status.h"
 #include "http/authz.h"
 #include "http/faults.h"
-#include "validate/fieldval.h"
-#include "api/handlers.h"
-#include "knum.h"
 #include "http/reqlog.h"
-#include "base/status.h"
 #include "http/watch.h"
+#include "knum.h"
+#include "select/selector.h"
+#include "store/obj.h"
+#include "validate/fieldval.h"
 
 /* A connection parked by a latency fault until resume_at_ms. */
 struct delayed {
@@ -32,112 +36,24 @@ struct delayed {
     uint64_t resume_at_ms;
 };
 
-uint64_t fakeapi__mono_ms(void)
-{
-    struct timespec ts;
+/* ---- reading a request (struct req_io) ---- */
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-void fakeapi__now(char buf[32])
-{
-    time_t t = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* ---- request helpers ---- */
-
-const char *fakeapi__arg(const struct req *r, const char *name)
+static const char *mhd_arg(void *conn, const char *name)
 {
     const char *v;
 
-    if (MHD_lookup_connection_value_n(r->conn, MHD_GET_ARGUMENT_KIND, name,
+    if (MHD_lookup_connection_value_n(conn, MHD_GET_ARGUMENT_KIND, name,
                                       strlen(name), &v, NULL) != MHD_YES)
         return NULL;
-    return v ? v : ""; /* a bare `?watch` has no value (k8s-api.md §0) */
+    return v ? v : ""; /* a bare `?watch` has no value */
 }
 
-bool fakeapi__arg_bool(const struct req *r, const char *name)
+static const char *mhd_header(void *conn, const char *name)
 {
-    const char *v = fakeapi__arg(r, name);
-
-    if (!v)
-        return false;
-    return strcmp(v, "0") != 0 && strcasecmp(v, "false") != 0;
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-const char *fakeapi__header(const struct req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-void fakeapi__resp_raw(struct resp *out, int status, const char *ctype,
-                       const char *body, size_t len)
-{
-    out->status = status;
-    out->content_type = ctype;
-    out->body = malloc(len + 1);
-    if (out->body) {
-        memcpy(out->body, body, len);
-        out->body[len] = '\0';
-        out->len = len;
-    }
-}
-
-void fakeapi__resp_json(struct resp *out, int status, json_t *obj)
-{
-    out->status = status;
-    out->body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
-    out->len = out->body ? strlen(out->body) : 0;
-    json_decref(obj);
-    if (!out->body) {
-        static const char oom[] =
-            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},"
-            "\"status\":\"Failure\",\"message\":\"Internal error occurred: "
-            "out of memory\",\"reason\":\"InternalError\",\"code\":500}";
-
-        out->status = 500;
-        fakeapi__resp_raw(out, 500, NULL, oom, sizeof(oom) - 1);
-    }
-}
-
-void fakeapi__resp_status(struct resp *out, json_t *status)
-{
-    json_t *d = json_object_get(status, "details");
-    json_t *ra = json_object_get(d, "retryAfterSeconds");
-
-    if (json_is_integer(ra) && json_integer_value(ra) > 0)
-        out->retry_after = (unsigned)json_integer_value(ra);
-    fakeapi__resp_json(out, status ? fakeapi__status_code(status) : 500,
-                       status);
-}
-
-void fakeapi__resp_obj(struct resp *out, int status, struct fakeapi_obj *o)
-{
-    out->status = status;
-    out->obj = fakeapi__obj_ref(o);
-}
-
-void fakeapi__resp_partial(struct resp *out, const struct fakeapi_obj *o,
-                           const char *version)
-{
-    struct kbuf b;
-
-    kbuf_init(&b, (size_t)1 << 34);
-    if (fakeapi__obj_partial(o, version, &b) != KBUF_OK) {
-        fakeapi__resp_status(
-            out, fakeapi__status_new(500, "InternalError",
-                                     "Internal error occurred: out of "
-                                     "memory"));
-        return;
-    }
-    out->status = 200;
-    out->body = kbuf_detach(&b, &out->len);
-}
+static const struct req_io mhd_io = {mhd_arg, mhd_header};
 
 /* ---- the access handler ---- */
 
@@ -225,18 +141,29 @@ static struct MHD_Response *make_response(struct req *r, struct resp *out)
 {
     struct MHD_Response *mr = NULL;
 
-    if (out->stream)
-        return out->stream;
+    if (out->stream) {
+        json_t *status = NULL;
+
+        mr = fakeapi__watch_start(r->srv, r->conn, &out->watch, &status);
+        fakeapi__lsel_free(out->watch.ls);
+        fakeapi__fsel_free(out->watch.fs);
+        out->stream = false;
+        if (mr)
+            return mr;
+        fakeapi__resp_status(out, status); /* over the limit, or no memory */
+    }
     if (r->fault && r->fault->kind == FAKEAPI_FAULT_TRUNCATE) {
         struct trunc *t = calloc(1, sizeof(*t));
 
         if (!t)
             return NULL;
-        if (out->obj) {
-            t->body = malloc(out->obj->len);
+        if (out->obj || out->static_body) {
+            const char *src = out->obj ? out->obj->bytes : out->static_body;
+
+            t->len = out->obj ? out->obj->len : out->len;
+            t->body = malloc(t->len ? t->len : 1);
             if (t->body)
-                memcpy(t->body, out->obj->bytes, out->obj->len);
-            t->len = out->obj->len;
+                memcpy(t->body, src, t->len);
         } else {
             t->body = out->body;
             t->len = out->len;
@@ -252,6 +179,10 @@ static struct MHD_Response *make_response(struct req *r, struct resp *out)
             out->obj = NULL;
         return mr;
     }
+    if (out->static_body) /* lives forever: nothing to copy or free */
+        return MHD_create_response_from_buffer(
+            out->len, (void *)(uintptr_t)out->static_body,
+            MHD_RESPMEM_PERSISTENT);
     mr = MHD_create_response_from_buffer(out->len, out->body,
                                          MHD_RESPMEM_MUST_FREE);
     if (mr)
@@ -288,6 +219,9 @@ static enum MHD_Result send_resp(struct req *r, struct resp *out)
         json_decref(out->warnings);
         return MHD_NO;
     }
+    for (unsigned i = 0; i < out->nheaders; i++)
+        MHD_add_response_header(mr, out->headers[i].name,
+                                out->headers[i].value);
     MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE,
                             out->content_type ? out->content_type
                                               : "application/json");
@@ -425,7 +359,10 @@ static enum MHD_Result dispatch(struct req *r)
                                       FAKEAPI_BODY_LIMIT));
         return send_resp(r, &out);
     }
-    fakeapi__route(r, &out);
+    if (strncmp(r->path, "/fakeapi/v1/", 12) == 0)
+        fakeapi__control(r, r->path + 12, &out);
+    else
+        fakeapi__route(r, &out);
     return send_resp(r, &out);
 }
 
@@ -439,7 +376,9 @@ static struct req *req_new(struct fakeapi *srv, struct MHD_Connection *conn,
     if (!r)
         return NULL;
     r->srv = srv;
+    r->api = &srv->api;
     r->conn = conn;
+    r->io = &mhd_io;
     r->method = method;
     r->path = strdup(url);
     kbuf_init(&r->body, FAKEAPI_BODY_LIMIT);
@@ -516,6 +455,12 @@ void fakeapi__tick(struct fakeapi *srv)
     pthread_mutex_unlock(&srv->tick_mu);
 }
 
+/* struct api's wake (the handlers' way to reach the ticker). */
+static void wake(void *ctx)
+{
+    fakeapi__tick(ctx);
+}
+
 /* Resume parked connections that are due; returns the next due time. */
 static uint64_t resume_delayed(struct fakeapi *srv, uint64_t now)
 {
@@ -543,14 +488,14 @@ static uint64_t resume_delayed(struct fakeapi *srv, uint64_t now)
 static uint64_t expire_watches(struct fakeapi *srv, uint64_t now, bool bookmark,
                                bool probe, bool *any)
 {
-    struct store *st = &srv->store;
+    struct store *st = srv->api.store;
     uint64_t next = UINT64_MAX;
     size_t i;
 
     fakeapi__store_rdlock(st);
-    *any = st->nwatchers > 0;
-    for (i = 0; i < st->nwatchers; i++) {
-        struct watcher *w = st->watchers[i];
+    *any = fakeapi__store_subscribers(st) > 0;
+    for (i = 0; i < fakeapi__store_subscribers(st); i++) {
+        struct watcher *w = fakeapi__store_subscriber(st, i);
         uint64_t dl = fakeapi__watch_deadline(w);
 
         if (dl && dl <= now)
@@ -558,7 +503,7 @@ static uint64_t expire_watches(struct fakeapi *srv, uint64_t now, bool bookmark,
         else if (dl && dl < next)
             next = dl;
         if (bookmark)
-            fakeapi__watch_bookmark(w, st->rv);
+            fakeapi__watch_bookmark(w, fakeapi__store_rv(st));
         if (probe)
             fakeapi__watch_probe(w);
     }
@@ -585,7 +530,7 @@ static void *ticker(void *arg)
 
         pthread_mutex_unlock(&srv->tick_mu);
         wnext = expire_watches(srv, now, bookmark, probe, &any);
-        nsnext = fakeapi__ns_finalize(srv, now);
+        nsnext = fakeapi__ns_finalize(&srv->api, now);
         pthread_mutex_lock(&srv->tick_mu);
         if (nsnext < next)
             next = nsnext;
@@ -683,7 +628,7 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
                     "address",
                     bind);
     }
-    if (srv->tls)
+    if (srv->api.tls)
         flags |= MHD_USE_TLS;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, sa,
@@ -695,7 +640,7 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(128 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_EXTERNAL_LOGGER, quiet_logger, srv,
-        srv->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, srv->tls_key,
+        srv->api.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, srv->tls_key,
         MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert, MHD_OPTION_END);
     if (!srv->daemon)
         return fail(err, FAKEAPI_E_START,
@@ -705,8 +650,9 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : o->port;
     snprintf(srv->url, sizeof(srv->url), "%s://%s%s%s:%u",
-             srv->tls ? "https" : "http", sa->sa_family == AF_INET6 ? "[" : "",
-             bind, sa->sa_family == AF_INET6 ? "]" : "", (unsigned)srv->port);
+             srv->api.tls ? "https" : "http",
+             sa->sa_family == AF_INET6 ? "[" : "", bind,
+             sa->sa_family == AF_INET6 ? "]" : "", (unsigned)srv->port);
     return FAKEAPI_OK;
 }
 
@@ -730,7 +676,7 @@ static int load_tls(struct fakeapi *srv, const struct fakeapi_options *o,
     srv->tls_key = slurp(o->tls_key_file);
     if (!srv->tls_key)
         return fail(err, FAKEAPI_E_TLS, "tls: cannot read %s", o->tls_key_file);
-    srv->tls = true;
+    srv->api.tls = true;
     return FAKEAPI_OK;
 }
 
@@ -745,12 +691,11 @@ static void srv_free(struct fakeapi *srv)
         free(d);
     }
     fakeapi__reqlog_free(srv->log);
-    fakeapi__store_release(&srv->store);
+    fakeapi__store_free(srv->api.store);
     pthread_mutex_destroy(&srv->fault_mu);
     pthread_mutex_destroy(&srv->authz_mu);
     pthread_mutex_destroy(&srv->tick_mu);
-    fakeapi__fieldval_release(srv);
-    pthread_mutex_destroy(&srv->schema_mu);
+    fakeapi__schema_release(&srv->api.schema);
     pthread_cond_destroy(&srv->tick_cv);
     free(srv->token);
     free(srv->tls_cert);
@@ -770,23 +715,27 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     srv = calloc(1, sizeof(*srv));
     if (!srv)
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
-    if (fakeapi__store_init(&srv->store, o->history) != 0) {
+    srv->api.store = fakeapi__store_new(o->history);
+    if (!srv->api.store || fakeapi__schema_init(&srv->api.schema) != 0) {
+        fakeapi__store_free(srv->api.store);
         free(srv);
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->fault_mu, NULL);
     pthread_mutex_init(&srv->authz_mu, NULL);
     pthread_mutex_init(&srv->tick_mu, NULL);
-    pthread_mutex_init(&srv->schema_mu, NULL);
     pthread_cond_init(&srv->tick_cv, NULL);
+    srv->api.url = srv->url;
+    srv->api.wake = wake;
+    srv->api.wake_ctx = srv;
     srv->log = fakeapi__reqlog_new(o->request_log);
     srv->max_watchers = o->max_watchers ? o->max_watchers : 1000;
     srv->watch_queue = o->watch_queue ? o->watch_queue : 10000;
-    srv->start_time = time(NULL);
+    srv->api.start_time = time(NULL);
     if (o->token && *o->token)
         srv->token = strdup(o->token);
     if (!srv->log || (o->token && *o->token && !srv->token) ||
-        fakeapi__init_namespaces(srv) != 0) {
+        fakeapi__init_namespaces(&srv->api) != 0) {
         srv_free(srv);
         return fail(err, FAKEAPI_E_NOMEM, "out of memory");
     }
@@ -824,10 +773,10 @@ void fakeapi_stop(fakeapi *srv)
         MHD_resume_connection(d->conn);
         free(d);
     }
-    fakeapi__store_rdlock(&srv->store);
-    for (i = 0; i < srv->store.nwatchers; i++)
-        fakeapi__watch_close(srv->store.watchers[i]);
-    fakeapi__store_unlock(&srv->store);
+    fakeapi__store_rdlock(srv->api.store);
+    for (i = 0; i < fakeapi__store_subscribers(srv->api.store); i++)
+        fakeapi__watch_close(fakeapi__store_subscriber(srv->api.store, i));
+    fakeapi__store_unlock(srv->api.store);
     MHD_stop_daemon(srv->daemon);
     srv_free(srv);
 }

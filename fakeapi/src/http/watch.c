@@ -8,11 +8,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "base/clock.h"
+#include "base/status.h"
+#include "http/server.h"
 #include "knum.h"
 #include "pod/pod.h"
 #include "select/selector.h"
-#include "http/server.h"
-#include "base/status.h"
 
 struct witem {
     enum ev_type type;
@@ -139,6 +140,12 @@ void fakeapi__watch_deliver(struct watcher *w, struct event *ev)
     pthread_mutex_lock(&w->mu);
     push(w, it);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* The store's notification (fakeapi_store_notify): @p ctx is the watcher. */
+static void on_event(void *ctx, struct event *ev)
+{
+    fakeapi__watch_deliver(ctx, ev);
 }
 
 void fakeapi__watch_close(struct watcher *w)
@@ -304,9 +311,9 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
             pthread_mutex_unlock(&w->mu);
             /* unregister now, so the count is right once the client sees
              * the end (lock order: store, then watcher) */
-            fakeapi__store_wrlock(&w->srv->store);
-            fakeapi__store_remove_watcher(&w->srv->store, w);
-            fakeapi__store_unlock(&w->srv->store);
+            fakeapi__store_wrlock(w->srv->api.store);
+            fakeapi__store_unsubscribe(w->srv->api.store, w);
+            fakeapi__store_unlock(w->srv->api.store);
             return MHD_CONTENT_READER_END_OF_STREAM;
         }
         w->suspended = true;
@@ -340,9 +347,9 @@ static void reader_free(void *cls)
 {
     struct watcher *w = cls;
 
-    fakeapi__store_wrlock(&w->srv->store);
-    fakeapi__store_remove_watcher(&w->srv->store, w);
-    fakeapi__store_unlock(&w->srv->store);
+    fakeapi__store_wrlock(w->srv->api.store);
+    fakeapi__store_unsubscribe(w->srv->api.store, w);
+    fakeapi__store_unlock(w->srv->api.store);
     watcher_free(w);
 }
 
@@ -388,8 +395,8 @@ static void initial_events(struct watcher *w)
     size_t i;
 
     fakeapi__objvec_init(&ov);
-    if (fakeapi__store_list(&w->srv->store, w->ns, w->ls, w->fs, NULL, 0, &ov,
-                            &more) == 0) {
+    if (fakeapi__store_list(w->srv->api.store, w->ns, w->ls, w->fs, NULL, 0,
+                            &ov, &more) == 0) {
         pthread_mutex_lock(&w->mu);
         for (i = 0; i < ov.n; i++) {
             struct witem it = {EV_ADDED, fakeapi__obj_ref(ov.v[i]), ov.v[i]->rv,
@@ -400,7 +407,9 @@ static void initial_events(struct watcher *w)
         if (w->bookmarks) {
             /* cacher.go getBookmarkAfterResourceVersionLockedFunc: the
              * state is complete at the store's revision */
-            struct witem it = {EV_BOOKMARK, NULL, w->srv->store.rv, NULL, true};
+            struct witem it = {EV_BOOKMARK, NULL,
+                               fakeapi__store_rv(w->srv->api.store), NULL,
+                               true};
 
             push(w, it);
         }
@@ -428,13 +437,13 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
                                           struct watch_params *p,
                                           json_t **status)
 {
-    struct store *st = &srv->store;
+    struct store *st = srv->api.store;
     struct watcher *w;
     struct MHD_Response *resp;
 
     *status = NULL;
     fakeapi__store_wrlock(st);
-    if (st->nwatchers >= srv->max_watchers) {
+    if (fakeapi__store_subscribers(st) >= srv->max_watchers) {
         fakeapi__store_unlock(st);
         *status = fakeapi__status_new(
             429, "TooManyRequests",
@@ -446,7 +455,7 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
     if (fakeapi__store_needs_sort(st))
         fakeapi__store_sort(st);
     w = watcher_new(srv, conn, p);
-    if (!w || fakeapi__store_add_watcher(st, w) != 0) {
+    if (!w || fakeapi__store_subscribe(st, on_event, w) != 0) {
         fakeapi__store_unlock(st);
         if (w)
             watcher_free(w);
@@ -463,14 +472,14 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
     } else if (p->initial || !p->has_rv) {
         if (p->initial)
             initial_events(w);
-        w->from_rv = st->rv;
-    } else if (p->rv >= st->rv) {
+        w->from_rv = fakeapi__store_rv(st);
+    } else if (p->rv >= fakeapi__store_rv(st)) {
         w->from_rv = p->rv; /* newer than the store: just wait */
-    } else if (!fakeapi__store_replay(st, p->rv, w)) {
-        expired(w, p->rv, st->compacted_rv + 1);
+    } else if (!fakeapi__store_replay(st, p->rv, on_event, w)) {
+        expired(w, p->rv, fakeapi__store_compacted_rv(st) + 1);
         w->from_rv = UINT64_MAX;
     } else {
-        w->from_rv = st->rv;
+        w->from_rv = fakeapi__store_rv(st);
     }
     fakeapi__store_unlock(st);
     resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
@@ -483,95 +492,6 @@ struct MHD_Response *fakeapi__watch_start(struct fakeapi *srv,
     }
     /* the ticker enforces the deadline and probes for a vanished client
      * (it sleeps longer while no watch is open) */
-    fakeapi__tick(srv);
+    srv->api.wake(srv->api.wake_ctx);
     return resp;
-}
-
-/* Go's strconv.ParseUint error text for @p s (not a valid uint64). */
-static const char *parse_uint_err(const char *s)
-{
-    const char *p = s;
-
-    while (*p >= '0' && *p <= '9')
-        p++;
-    return *p || p == s ? "invalid syntax" : "value out of range";
-}
-
-json_t *fakeapi__watch_check(const char *rv, const char *match,
-                             const char *init, const char *cont)
-{
-    struct fakeapi_field_errors fe;
-    uint64_t v;
-    json_t *st;
-    json_t *d;
-
-    /* internalversion/defaults.go SetListOptionsDefaults runs first: with
-     * neither sendInitialEvents nor resourceVersionMatch given it sets
-     * both (true, NotOlderThan), which are valid */
-    fakeapi__field_errors_init(&fe);
-    /* internalversion/validation/validation.go validateWatchOptions */
-    if (init && (!match || strcmp(match, "NotOlderThan") != 0))
-        fakeapi__field_error(&fe, "FieldValueForbidden", "resourceVersionMatch",
-                             "Forbidden: sendInitialEvents requires setting "
-                             "resourceVersionMatch to NotOlderThan");
-    if (match && *match) {
-        if (!init)
-            fakeapi__field_error(&fe, "FieldValueForbidden",
-                                 "resourceVersionMatch",
-                                 "Forbidden: resourceVersionMatch is "
-                                 "forbidden for watch unless "
-                                 "sendInitialEvents is provided");
-        if (strcmp(match, "NotOlderThan") != 0) {
-            char q[256];
-
-            fakeapi__quote(q, sizeof(q), match);
-            fakeapi__field_error(&fe, "FieldValueNotSupported",
-                                 "resourceVersionMatch",
-                                 "Unsupported value: %s: supported values: "
-                                 "\"NotOlderThan\"",
-                                 q);
-        }
-        if (cont && *cont)
-            fakeapi__field_error(&fe, "FieldValueForbidden",
-                                 "resourceVersionMatch",
-                                 "Forbidden: resourceVersionMatch is "
-                                 "forbidden when continue is provided");
-    }
-    if (fakeapi__field_errors_count(&fe) > 0) {
-        st = fakeapi__status_invalid("ListOptions.meta.k8s.io", "", &fe);
-        d = json_object_get(st, "details");
-        if (d) {
-            /* details in the server's order: group, kind, causes */
-            d = json_pack("{s:s, s:s, s:O}", "group", "meta.k8s.io", "kind",
-                          "ListOptions", "causes",
-                          json_object_get(d, "causes"));
-            if (d)
-                json_object_set_new(st, "details", d);
-            json_object_set_new(st, "code", json_integer(422));
-        }
-        fakeapi__field_errors_release(&fe);
-        return st;
-    }
-    fakeapi__field_errors_release(&fe);
-    if (!rv || !*rv || knum_u64(rv, &v))
-        return NULL;
-    /* cacher.go Watch: storage.ParseResourceVersion's error, which the
-     * handler answers as an unknown error (500, no reason) */
-    {
-        char q[256];
-
-        fakeapi__quote(q, sizeof(q), rv);
-        st = fakeapi__status_new(500, "",
-                                 "resourceVersion: Invalid value: %s: "
-                                 "strconv.ParseUint: parsing %s: %s",
-                                 q, q, parse_uint_err(rv));
-        return st;
-    }
-}
-
-bool fakeapi__watch_initial(const char *rv, const char *match, const char *init)
-{
-    if (init)
-        return strcmp(init, "0") != 0 && strcasecmp(init, "false") != 0;
-    return (!match || !*match) && (!rv || !*rv || strcmp(rv, "0") == 0);
 }

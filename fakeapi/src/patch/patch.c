@@ -7,9 +7,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "fakeapi.h"
 #include "patch/patch_int.h"
-#include "base/status.h"
 
 static const struct {
     const char *mime;

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "base/gofmt.h"
 #include "kbuf.h"
 
 /* [jp] AccumulatedCopySizeLimit, set by the server from its default
@@ -34,7 +35,7 @@
 #define PATCH_WORK_BUDGET ((size_t)1 << 26)
 
 /* Longest message text a Status gets (Go prints whole maps into some). */
-#define PATCH_MSG_CAP ((size_t)16 * 1024)
+#define PATCH_MSG_CAP FAKEAPI_GOFMT_CAP
 
 /* jansson iterates objects through non-const pointers only; this hands a
  * const value to json_object_foreach() for reading. */
@@ -92,21 +93,6 @@ int fakeapi__patch_syntax_decode(struct patch_ctx *c, const char *doc,
 /* The word Go's UnmarshalTypeError uses for @p v: "object", "array",
  * "string", "number" or "bool". */
 const char *fakeapi__patch_syntax_kind(const json_t *v);
-
-/* ---- patch_gofmt.c: Go's fmt for messages ------------------------------*/
-
-/* Append @p v as fmt's %v prints an interface{} holding it (map[k:v]
- * with sorted keys, [a b], <nil>, shortest floats); output stops at
- * PATCH_MSG_CAP bytes. */
-void fakeapi__patch_gofmt_v(struct kbuf *b, const json_t *v);
-
-/* Append @p v as fmt's %s prints it (%!s(int64=1) for non-strings). */
-void fakeapi__patch_gofmt_s(struct kbuf *b, const json_t *v);
-
-/* reflect.TypeOf(v).String() formatted with %s: "map[string]interface {}",
- * "[]interface {}", "string", "int64", "float64", "bool", or "%!s(<nil>)"
- * for a JSON null (a nil interface has no type). */
-const char *fakeapi__patch_gofmt_type(const json_t *v);
 
 /* ---- patch_merge.c, patch_json.c, patch_smp.c: the three formats ------*/
 

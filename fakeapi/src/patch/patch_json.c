@@ -45,10 +45,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/status.h"
 #include "fakeapi.h"
 #include "knum.h"
 #include "patch/patch_int.h"
-#include "base/status.h"
 
 struct jp {
     struct patch_ctx *c;

@@ -11,9 +11,9 @@
  */
 #include "patch/patch.h"
 
+#include "base/status.h"
 #include "fakeapi.h"
 #include "patch/patch_int.h"
-#include "base/status.h"
 
 /* Drop null members and null elements from @p v (a reference this takes);
  * returns a reference to the pruned value, or NULL if out of memory. */

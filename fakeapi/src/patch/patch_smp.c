@@ -30,9 +30,9 @@
 
 #include <string.h>
 
+#include "base/status.h"
 #include "fakeapi.h"
 #include "patch/patch.h"
-#include "base/status.h"
 
 /* The patchStrategy/patchMergeKey tags of the Pod types, k8s.io/api
  * core/v1 types.go at 1.32 (EphemeralContainer shares Container's tags
@@ -117,12 +117,12 @@ static int fail_fmt(struct patch_ctx *c, const char *a, const json_t *v1,
     kbuf_init(&msg, PATCH_MSG_CAP + 256);
     kbuf_adds(&msg, a);
     if (verb1 == 's')
-        fakeapi__patch_gofmt_s(&msg, v1);
+        fakeapi__gofmt_s(&msg, v1);
     else
-        fakeapi__patch_gofmt_v(&msg, v1);
+        fakeapi__gofmt_v(&msg, v1);
     kbuf_adds(&msg, b);
     if (v2)
-        fakeapi__patch_gofmt_v(&msg, v2);
+        fakeapi__gofmt_v(&msg, v2);
     kbuf_adds(&msg, tail);
     rc = fakeapi__patch_internal(c, kbuf_str(&msg));
     kbuf_release(&msg);
@@ -150,7 +150,7 @@ int fakeapi__patch_smp_bad_arg(struct patch_ctx *c, const char *expected,
 
     kbuf_init(&msg, 256);
     kbuf_addf(&msg, "expected a %s, but received a %s", expected,
-              fakeapi__patch_gofmt_type(actual));
+              fakeapi__gofmt_type(actual));
     rc = fakeapi__patch_internal(c, kbuf_str(&msg));
     kbuf_release(&msg);
     return rc;

@@ -41,7 +41,7 @@ static int mixed_types(struct patch_ctx *c, const json_t *a, const json_t *b)
     for (l = 0; l < 2; l++) {
         kbuf_adds(&msg, l ? " " : "");
         if (lists[l])
-            fakeapi__patch_gofmt_v(&msg, lists[l]);
+            fakeapi__gofmt_v(&msg, lists[l]);
         else
             kbuf_adds(&msg, "[]");
     }
@@ -373,9 +373,9 @@ static int order_mismatch(struct patch_ctx *c, const json_t *list,
 
     kbuf_init(&msg, 2 * PATCH_MSG_CAP + 128);
     kbuf_adds(&msg, "the order in patch list:\n");
-    fakeapi__patch_gofmt_v(&msg, list);
+    fakeapi__gofmt_v(&msg, list);
     kbuf_adds(&msg, "\n doesn't match $setElementOrder list:\n");
-    fakeapi__patch_gofmt_v(&msg, order);
+    fakeapi__gofmt_v(&msg, order);
     rc = fakeapi__patch_internal(c, kbuf_str(&msg));
     kbuf_release(&msg);
     return rc;

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "base/gotext.h"
-#include "kbuf.h"
 #include "base/status.h"
+#include "kbuf.h"
 
 enum pod_field {
     PF_NAME,
@@ -321,7 +321,7 @@ out:
         *out = sel;
         sel = NULL;
     } else if (rc == FAKEAPI_E_INVALID && status) {
-        *status = fakeapi__gotext_bad_request(&msg);
+        *status = fakeapi__status_bad_request_msg(&msg);
     }
     fakeapi__fsel_free(sel);
     free(lhs);

@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "base/gotext.h"
-#include "kbuf.h"
-#include "knum.h"
 #include "base/names.h"
 #include "base/status.h"
+#include "kbuf.h"
+#include "knum.h"
 
 /* Append the messages of one names.h check, joined by "; " as
  * validateLabelKey / validateLabelValue join them. */
@@ -569,7 +569,7 @@ out:
         *out = p.sel;
         p.sel = NULL;
     } else if (rc == FAKEAPI_E_INVALID && status) {
-        *status = fakeapi__gotext_bad_request(&p.msg);
+        *status = fakeapi__status_bad_request_msg(&p.msg);
     }
     fakeapi__lsel_free(p.sel);
     free(p.vals);

@@ -6,7 +6,33 @@
 #include <time.h>
 
 #include "select/selector.h"
-#include "http/watch.h"
+
+struct sub {
+    fakeapi_store_notify *fn;
+    void *ctx;
+};
+
+struct store {
+    pthread_rwlock_t lock;
+    uint64_t rv;
+    uint64_t rng;       /* uid and generateName randomness */
+    struct hmap pods;   /* "ns/name" -> struct entry */
+    struct hmap nss;    /* name -> struct nsent */
+    struct nsent **nsv; /* namespaces in key order */
+    size_t nns;
+    struct hmap labels; /* label key -> struct lkey */
+    bool unsorted;      /* a bulk put may have left an index dirty */
+    /* history ring */
+    struct event **hist;
+    size_t hist_cap;
+    size_t hist_start; /* index of the oldest */
+    size_t hist_len;
+    uint64_t compacted_rv; /* events with rv <= this are gone */
+    /* subscribers (guarded by lock) */
+    struct sub *subs;
+    size_t nsubs;
+    size_t subs_cap;
+};
 
 /* ---- events ---- */
 
@@ -208,11 +234,16 @@ static void labels_release(struct store *st)
 
 /* ---- life cycle and locking ---- */
 
-int fakeapi__store_init(struct store *st, size_t history)
+struct store *fakeapi__store_new(size_t history)
 {
-    memset(st, 0, sizeof(*st));
-    if (pthread_rwlock_init(&st->lock, NULL) != 0)
-        return -1;
+    struct store *st = calloc(1, sizeof(*st));
+
+    if (!st)
+        return NULL;
+    if (pthread_rwlock_init(&st->lock, NULL) != 0) {
+        free(st);
+        return NULL;
+    }
     fakeapi__hmap_init(&st->pods);
     fakeapi__hmap_init(&st->nss);
     fakeapi__hmap_init(&st->labels);
@@ -222,9 +253,10 @@ int fakeapi__store_init(struct store *st, size_t history)
     st->hist = calloc(st->hist_cap, sizeof(*st->hist));
     if (!st->hist) {
         pthread_rwlock_destroy(&st->lock);
-        return -1;
+        free(st);
+        return NULL;
     }
-    return 0;
+    return st;
 }
 
 static void entry_free(struct entry *e)
@@ -236,12 +268,14 @@ static void entry_free(struct entry *e)
     free(e);
 }
 
-void fakeapi__store_release(struct store *st)
+void fakeapi__store_free(struct store *st)
 {
     size_t pos = 0;
     void *p;
     size_t i;
 
+    if (!st)
+        return;
     while (fakeapi__hmap_next(&st->pods, &pos, NULL, &p))
         entry_free(p);
     fakeapi__hmap_release(&st->pods);
@@ -257,8 +291,34 @@ void fakeapi__store_release(struct store *st)
     for (i = 0; i < st->hist_len; i++)
         fakeapi__event_unref(st->hist[(st->hist_start + i) % st->hist_cap]);
     free(st->hist);
-    free(st->watchers);
+    free(st->subs);
     pthread_rwlock_destroy(&st->lock);
+    free(st);
+}
+
+uint64_t fakeapi__store_rv(const struct store *st)
+{
+    return st->rv;
+}
+
+uint64_t fakeapi__store_compacted_rv(const struct store *st)
+{
+    return st->compacted_rv;
+}
+
+size_t fakeapi__store_pod_count(const struct store *st)
+{
+    return st->pods.count;
+}
+
+size_t fakeapi__store_ns_count(const struct store *st)
+{
+    return st->nns;
+}
+
+struct nsent *fakeapi__store_ns_at(const struct store *st, size_t i)
+{
+    return i < st->nns ? st->nsv[i] : NULL;
 }
 
 void fakeapi__store_rdlock(struct store *st)
@@ -501,7 +561,8 @@ void fakeapi__store_compact(struct store *st)
     st->compacted_rv = st->rv;
 }
 
-bool fakeapi__store_replay(struct store *st, uint64_t from, struct watcher *w)
+bool fakeapi__store_replay(struct store *st, uint64_t from,
+                           fakeapi_store_notify *fn, void *ctx)
 {
     size_t i;
 
@@ -511,7 +572,7 @@ bool fakeapi__store_replay(struct store *st, uint64_t from, struct watcher *w)
         struct event *ev = st->hist[(st->hist_start + i) % st->hist_cap];
 
         if (ev->rv > from)
-            fakeapi__watch_deliver(w, ev);
+            fn(ctx, ev);
     }
     return true;
 }
@@ -534,37 +595,50 @@ static int publish(struct store *st, enum ev_type type, struct fakeapi_obj *old,
     ev->old = old;
     ev->cur = cur;
     history_push(st, ev);
-    for (i = 0; i < st->nwatchers; i++)
-        fakeapi__watch_deliver(st->watchers[i], ev);
+    for (i = 0; i < st->nsubs; i++)
+        st->subs[i].fn(st->subs[i].ctx, ev);
     fakeapi__event_unref(ev);
     return 0;
 }
 
-int fakeapi__store_add_watcher(struct store *st, struct watcher *w)
+int fakeapi__store_subscribe(struct store *st, fakeapi_store_notify *fn,
+                             void *ctx)
 {
-    if (st->nwatchers == st->watchers_cap) {
-        size_t cap = st->watchers_cap ? st->watchers_cap * 2 : 16;
-        struct watcher **v = realloc(st->watchers, cap * sizeof(*v));
+    if (st->nsubs == st->subs_cap) {
+        size_t cap = st->subs_cap ? st->subs_cap * 2 : 16;
+        struct sub *v = realloc(st->subs, cap * sizeof(*v));
 
         if (!v)
             return -1;
-        st->watchers = v;
-        st->watchers_cap = cap;
+        st->subs = v;
+        st->subs_cap = cap;
     }
-    st->watchers[st->nwatchers++] = w;
+    st->subs[st->nsubs].fn = fn;
+    st->subs[st->nsubs].ctx = ctx;
+    st->nsubs++;
     return 0;
 }
 
-void fakeapi__store_remove_watcher(struct store *st, struct watcher *w)
+void fakeapi__store_unsubscribe(struct store *st, const void *ctx)
 {
     size_t i;
 
-    for (i = 0; i < st->nwatchers; i++) {
-        if (st->watchers[i] == w) {
-            st->watchers[i] = st->watchers[--st->nwatchers];
+    for (i = 0; i < st->nsubs; i++) {
+        if (st->subs[i].ctx == ctx) {
+            st->subs[i] = st->subs[--st->nsubs];
             return;
         }
     }
+}
+
+size_t fakeapi__store_subscribers(const struct store *st)
+{
+    return st->nsubs;
+}
+
+void *fakeapi__store_subscriber(const struct store *st, size_t i)
+{
+    return i < st->nsubs ? st->subs[i].ctx : NULL;
 }
 
 /* ---- writes ---- */

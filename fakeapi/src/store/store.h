@@ -4,10 +4,12 @@
  *
  * Locking: one rwlock per store. Readers (get, list) take it shared;
  * every write takes it exclusive, bumps the counter once, records the
- * event in the history and hands it to the watchers before unlocking, so
- * history order = counter order = delivery order.
+ * event in the history and hands it to the subscribers (the watch
+ * streams, through the callback each gave) before unlocking, so history
+ * order = counter order = delivery order. The store knows nothing of
+ * HTTP; `struct store` is opaque outside store/.
  *
- * Indexes (design.md): namespace/name -> entry (hash); per namespace a
+ * Indexes: namespace/name -> entry (hash); per namespace a
  * key-ordered array (lists and continue tokens); per label key -> value ->
  * key-ordered array of entries. A label selector starts from its most
  * selective equality, `in` or exists requirement; only a selector without
@@ -26,7 +28,6 @@
 
 struct fakeapi_lsel;
 struct fakeapi_fsel;
-struct watcher;
 
 /* A live object's stable identity; its snapshot changes on each write. */
 struct entry {
@@ -67,30 +68,15 @@ struct nsent {
     uint64_t finalize_at_ms; /* Terminating: removed then (mono ms); 0 */
 };
 
-struct store {
-    pthread_rwlock_t lock;
-    uint64_t rv;
-    uint64_t rng;       /* uid and generateName randomness */
-    struct hmap pods;   /* "ns/name" -> struct entry */
-    struct hmap nss;    /* name -> struct nsent */
-    struct nsent **nsv; /* namespaces in key order */
-    size_t nns;
-    struct hmap labels; /* label key -> struct lkey */
-    bool unsorted;      /* a bulk put may have left an index dirty */
-    /* history ring */
-    struct event **hist;
-    size_t hist_cap;
-    size_t hist_start; /* index of the oldest */
-    size_t hist_len;
-    uint64_t compacted_rv; /* events with rv <= this are gone */
-    /* watchers (guarded by lock) */
-    struct watcher **watchers;
-    size_t nwatchers;
-    size_t watchers_cap;
-};
+/* Called for each change, with the store's write lock held, in
+ * resourceVersion order: @p ev is borrowed (fakeapi__event_ref() to keep
+ * it). */
+typedef void fakeapi_store_notify(void *ctx, struct event *ev);
 
-int fakeapi__store_init(struct store *st, size_t history);
-void fakeapi__store_release(struct store *st);
+/* A new empty store keeping the last @p history events (0: 10,000), or
+ * NULL when out of memory. Free with fakeapi__store_free(). */
+struct store *fakeapi__store_new(size_t history);
+void fakeapi__store_free(struct store *st);
 
 void fakeapi__store_rdlock(struct store *st);
 void fakeapi__store_wrlock(struct store *st);
@@ -119,6 +105,19 @@ int fakeapi__store_list(struct store *st, const char *ns,
 bool fakeapi__store_needs_sort(const struct store *st);
 /* Sort dirty indexes (write lock). */
 void fakeapi__store_sort(struct store *st);
+
+/* The last resourceVersion given out. */
+uint64_t fakeapi__store_rv(const struct store *st);
+
+/* Events with a resourceVersion up to this one are forgotten. */
+uint64_t fakeapi__store_compacted_rv(const struct store *st);
+
+/* Number of pods in all namespaces. */
+size_t fakeapi__store_pod_count(const struct store *st);
+
+/* Number of namespaces, and the @p i-th in name order. */
+size_t fakeapi__store_ns_count(const struct store *st);
+struct nsent *fakeapi__store_ns_at(const struct store *st, size_t i);
 
 /* Number of pods in namespace @p ns (NULL = all) with key > @p after. */
 size_t fakeapi__store_count_after(struct store *st, const char *ns,
@@ -163,12 +162,21 @@ void fakeapi__store_delete_ns(struct store *st, const char *name);
 /* Forget the history: resumed watches older than now get 410. */
 void fakeapi__store_compact(struct store *st);
 
-/* Replay history events with rv > @p from to @p w (write lock).
+/* Replay history events with rv > @p from to @p fn (write lock).
  * Returns false when @p from is older than the history (410). */
-bool fakeapi__store_replay(struct store *st, uint64_t from, struct watcher *w);
+bool fakeapi__store_replay(struct store *st, uint64_t from,
+                           fakeapi_store_notify *fn, void *ctx);
 
-/* Register / unregister a watcher (write lock). */
-int fakeapi__store_add_watcher(struct store *st, struct watcher *w);
-void fakeapi__store_remove_watcher(struct store *st, struct watcher *w);
+/* Call @p fn with @p ctx on every change from now on (write lock); 0, or
+ * -1 when out of memory. */
+int fakeapi__store_subscribe(struct store *st, fakeapi_store_notify *fn,
+                             void *ctx);
+
+/* Stop calling the subscriber whose context is @p ctx (write lock). */
+void fakeapi__store_unsubscribe(struct store *st, const void *ctx);
+
+/* Number of subscribers, and the context of the @p i-th (any lock). */
+size_t fakeapi__store_subscribers(const struct store *st);
+void *fakeapi__store_subscriber(const struct store *st, size_t i);
 
 #endif

@@ -18,12 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/gofmt.h"
 #include "base/gotext.h"
-#include "kbuf.h"
-#include "api/openapi.h"
-#include "patch/patch_int.h"
-#include "http/server.h"
+#include "base/openapi_doc.h"
 #include "base/status.h"
+#include "kbuf.h"
 
 /* Deepest nesting walked (jansson refuses deeper documents anyway). */
 #define SCAN_MAX_DEPTH 2048
@@ -42,33 +41,39 @@ struct scan {
 /* The loaded definitions (immutable once set), or NULL when out of
  * memory. Parsing the document takes a few milliseconds, so a server does
  * it at its first checked write rather than at start. */
-static const json_t *schema_defs(struct fakeapi *srv)
+static const json_t *schema_defs(struct fakeapi_schema *s)
 {
     json_t *doc;
 
-    pthread_mutex_lock(&srv->schema_mu);
-    if (!srv->schema) {
+    pthread_mutex_lock(&s->mu);
+    if (!s->defs) {
         doc = json_loadb(fakeapi__openapi_v2_json, fakeapi__openapi_v2_json_len,
                          0, NULL);
-        srv->schema = json_incref(json_object_get(doc, "definitions"));
+        s->defs = json_incref(json_object_get(doc, "definitions"));
         json_decref(doc);
     }
-    pthread_mutex_unlock(&srv->schema_mu);
-    return srv->schema;
+    pthread_mutex_unlock(&s->mu);
+    return s->defs;
 }
 
-void fakeapi__fieldval_release(struct fakeapi *srv)
+int fakeapi__schema_init(struct fakeapi_schema *s)
 {
-    json_decref(srv->schema);
-    srv->schema = NULL;
+    s->defs = NULL;
+    return pthread_mutex_init(&s->mu, NULL) == 0 ? 0 : -1;
 }
 
-json_t *fakeapi__fieldval_directive(const struct req *r, const char *options,
+void fakeapi__schema_release(struct fakeapi_schema *s)
+{
+    json_decref(s->defs);
+    s->defs = NULL;
+    pthread_mutex_destroy(&s->mu);
+}
+
+json_t *fakeapi__fieldval_directive(const char *v, const char *options,
                                     enum fakeapi_fieldval *out)
 {
     static const char supported[] =
         "supported values: \"\", \"Ignore\", \"Strict\", \"Warn\"";
-    const char *v = fakeapi__arg(r, "fieldValidation");
     struct kbuf msg;
     json_t *st;
 
@@ -330,10 +335,10 @@ static int scan_with(const json_t *defs, const json_t *root, bool any,
     return s.oom ? -1 : 0;
 }
 
-int fakeapi__fieldval_scan(struct fakeapi *srv, const char *def,
+int fakeapi__fieldval_scan(struct fakeapi_schema *schema, const char *def,
                            const char *text, size_t len, json_t *errs)
 {
-    const json_t *defs = schema_defs(srv);
+    const json_t *defs = schema_defs(schema);
 
     if (!defs)
         return -1;
@@ -377,9 +382,10 @@ static void prune(const json_t *defs, const json_t *sch, json_t *v, int depth)
     }
 }
 
-void fakeapi__fieldval_prune(struct fakeapi *srv, const char *kind, json_t *obj)
+void fakeapi__fieldval_prune(struct fakeapi_schema *schema, const char *kind,
+                             json_t *obj)
 {
-    const json_t *defs = schema_defs(srv);
+    const json_t *defs = schema_defs(schema);
     char def[64];
 
     snprintf(def, sizeof(def), "io.k8s.api.core.v1.%s", kind);
@@ -389,21 +395,21 @@ void fakeapi__fieldval_prune(struct fakeapi *srv, const char *kind, json_t *obj)
 
 /* ---- answers -------------------------------------------------------------*/
 
-void fakeapi__resp_warn(struct resp *out, const char *text)
+void fakeapi__warn(json_t **warnings, const char *text)
 {
     const json_t *v;
     size_t i;
 
     if (!text || !*text)
         return;
-    if (!out->warnings)
-        out->warnings = json_array();
-    json_array_foreach(out->warnings, i, v)
+    if (!*warnings)
+        *warnings = json_array();
+    json_array_foreach(*warnings, i, v)
     {
         if (strcmp(json_string_value(v), text) == 0)
             return;
     }
-    json_array_append_new(out->warnings, json_string(text));
+    json_array_append_new(*warnings, json_string(text));
 }
 
 /* Runes in @p s (UTF-8; jansson strings are valid), and the byte length
@@ -497,19 +503,19 @@ static void join_errors(struct kbuf *b, const json_t *errs)
     }
 }
 
-static void warn_all(struct resp *out, const json_t *errs)
+static void warn_all(json_t **warnings, const json_t *errs)
 {
     const json_t *v;
     size_t i;
 
     /* handlers/rest.go addStrictDecodingWarnings: one warning each */
     json_array_foreach(errs, i, v)
-        fakeapi__resp_warn(out, json_string_value(v));
+        fakeapi__warn(warnings, json_string_value(v));
 }
 
-json_t *fakeapi__fieldval_body(struct fakeapi *srv, enum fakeapi_fieldval fv,
-                               const char *kind, const char *text, size_t len,
-                               struct resp *out)
+json_t *fakeapi__fieldval_body(struct fakeapi_schema *schema,
+                               enum fakeapi_fieldval fv, const char *kind,
+                               const char *text, size_t len, json_t **warnings)
 {
     char def[64];
     json_t *errs;
@@ -520,14 +526,14 @@ json_t *fakeapi__fieldval_body(struct fakeapi *srv, enum fakeapi_fieldval fv,
         return NULL;
     snprintf(def, sizeof(def), "io.k8s.api.core.v1.%s", kind);
     errs = json_array();
-    if (!errs || fakeapi__fieldval_scan(srv, def, text, len, errs) != 0 ||
+    if (!errs || fakeapi__fieldval_scan(schema, def, text, len, errs) != 0 ||
         json_array_size(errs) == 0) {
         json_decref(errs);
         return NULL;
     }
     if (fv == FAKEAPI_FV_WARN) {
         /* create.go, update.go: a strict decoding error under Warn */
-        warn_all(out, errs);
+        warn_all(warnings, errs);
         json_decref(errs);
         return NULL;
     }
@@ -615,7 +621,7 @@ static void invalid_value(struct kbuf *b, enum fakeapi_patch_type type,
     }
     patch = json_loadb(doc, len, JSON_DECODE_ANY, NULL);
     bare = strip_directives(patch);
-    fakeapi__patch_gofmt_v(b, bare);
+    fakeapi__gofmt_v(b, bare);
     json_decref(bare);
     json_decref(patch);
 }
@@ -645,9 +651,11 @@ static json_t *patch_invalid(enum fakeapi_patch_type type, const char *doc,
     return st;
 }
 
-json_t *fakeapi__fieldval_patch(struct fakeapi *srv, enum fakeapi_fieldval fv,
+json_t *fakeapi__fieldval_patch(struct fakeapi_schema *schema,
+                                enum fakeapi_fieldval fv,
                                 enum fakeapi_patch_type type, const char *doc,
-                                size_t len, const json_t *obj, struct resp *out)
+                                size_t len, const json_t *obj,
+                                json_t **warnings)
 {
     const json_t *defs;
     json_t *errs = NULL;
@@ -656,7 +664,7 @@ json_t *fakeapi__fieldval_patch(struct fakeapi *srv, enum fakeapi_fieldval fv,
 
     if (fv == FAKEAPI_FV_IGNORE)
         return NULL;
-    defs = schema_defs(srv);
+    defs = schema_defs(schema);
     errs = json_array();
     objtext = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
     if (!defs || !errs || !objtext ||
@@ -667,7 +675,7 @@ json_t *fakeapi__fieldval_patch(struct fakeapi *srv, enum fakeapi_fieldval fv,
     if (json_array_size(errs) == 0)
         goto out;
     if (fv == FAKEAPI_FV_WARN)
-        warn_all(out, errs);
+        warn_all(warnings, errs);
     else
         st = patch_invalid(type, doc, len, objtext, errs);
 out:

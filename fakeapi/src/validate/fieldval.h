@@ -19,9 +19,21 @@
 
 #include "patch/patch.h"
 
-struct fakeapi;
-struct req;
-struct resp;
+#include <pthread.h>
+
+/* The OpenAPI definitions the checks read: loaded from the document at
+ * the first checked write (parsing takes a few milliseconds), immutable
+ * after. One per server. */
+struct fakeapi_schema {
+    pthread_mutex_t mu;
+    json_t *defs; /* NULL until loaded */
+};
+
+/* Set up @p s (nothing is loaded yet); 0, or -1 when out of resources. */
+int fakeapi__schema_init(struct fakeapi_schema *s);
+
+/* Release what @p s loaded. */
+void fakeapi__schema_release(struct fakeapi_schema *s);
 
 /* The directive (metav1.FieldValidation*). */
 enum fakeapi_fieldval {
@@ -31,36 +43,39 @@ enum fakeapi_fieldval {
 };
 
 /*
- * Read ?fieldValidation. @p options names the options kind in the 422
+ * Read ?fieldValidation (@p value, NULL when absent). @p options names the
+ * options kind in the 422
  * ("CreateOptions", "UpdateOptions" or "PatchOptions").
  * Returns NULL with *out set, or a new 422 Invalid Status for any other
  * value (validation.ValidateCreateOptions and friends).
  */
-json_t *fakeapi__fieldval_directive(const struct req *r, const char *options,
+json_t *fakeapi__fieldval_directive(const char *value, const char *options,
                                     enum fakeapi_fieldval *out);
 
 /*
  * Check a create or update body (valid JSON text, already decoded without
  * type errors) of @p kind ("Pod" or "Namespace"). Ignore: nothing. Warn:
- * one warning per unknown or duplicate field goes to @p out. Strict: a new
+ * one warning per unknown or duplicate field is added to *@p warnings
+ * (fakeapi__warn()). Strict: a new
  * 400 `<kind> in version "v1" cannot be handled as a <kind>: strict
  * decoding error: ...` is returned. NULL otherwise.
  */
-json_t *fakeapi__fieldval_body(struct fakeapi *srv, enum fakeapi_fieldval fv,
-                               const char *kind, const char *text, size_t len,
-                               struct resp *out);
+json_t *fakeapi__fieldval_body(struct fakeapi_schema *schema,
+                               enum fakeapi_fieldval fv, const char *kind,
+                               const char *text, size_t len, json_t **warnings);
 
 /*
  * Check a patch (patch.go applyPatchToCurrentObject, strategicPatchObject):
  * the patch document's own strict errors (duplicates; for a JSON patch
  * also unknown members of an operation, prefixed "json patch "), then the
- * unknown fields of the patched Pod @p obj. Warn sends warnings to @p out;
+ * unknown fields of the patched Pod @p obj. Warn adds warnings to *@p warnings;
  * Strict returns a new 422 ` "" is invalid: patch: Invalid value: ...`.
  */
-json_t *fakeapi__fieldval_patch(struct fakeapi *srv, enum fakeapi_fieldval fv,
+json_t *fakeapi__fieldval_patch(struct fakeapi_schema *schema,
+                                enum fakeapi_fieldval fv,
                                 enum fakeapi_patch_type type, const char *doc,
                                 size_t len, const json_t *obj,
-                                struct resp *out);
+                                json_t **warnings);
 
 /*
  * The strict errors of @p text against definition @p def of the OpenAPI
@@ -69,7 +84,7 @@ json_t *fakeapi__fieldval_patch(struct fakeapi *srv, enum fakeapi_fieldval fv,
  * words it (`unknown field "spec.bogus"`, `duplicate field "metadata"`).
  * For tests. Returns 0, or -1 when out of memory.
  */
-int fakeapi__fieldval_scan(struct fakeapi *srv, const char *def,
+int fakeapi__fieldval_scan(struct fakeapi_schema *schema, const char *def,
                            const char *text, size_t len, json_t *errs);
 
 /*
@@ -77,18 +92,16 @@ int fakeapi__fieldval_scan(struct fakeapi *srv, const char *def,
  * @p obj, at any depth, as decoding into the Go types does whatever the
  * directive (with Ignore too: an unknown field is never stored).
  */
-void fakeapi__fieldval_prune(struct fakeapi *srv, const char *kind,
+void fakeapi__fieldval_prune(struct fakeapi_schema *schema, const char *kind,
                              json_t *obj);
 
-/* Release the schema a server loaded (server.c, at stop). */
-void fakeapi__fieldval_release(struct fakeapi *srv);
-
 /*
- * Add a warning to an answer as the apiserver's recorder does
- * (filters/warning.go AddWarning): duplicates dropped; the header values
- * are made when the answer is sent (fakeapi__fieldval_headers()).
+ * Add a warning text to *@p warnings (a JSON array, made when NULL) as
+ * the apiserver's recorder does (filters/warning.go AddWarning):
+ * duplicates dropped; the header values are made when the answer is sent
+ * (fakeapi__fieldval_headers()).
  */
-void fakeapi__resp_warn(struct resp *out, const char *text);
+void fakeapi__warn(json_t **warnings, const char *text);
 
 /*
  * The Warning header values for @p texts (a JSON array of strings) into

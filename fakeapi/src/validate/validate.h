@@ -23,8 +23,8 @@
 
 #include <jansson.h>
 
-#include "kbuf.h"
 #include "base/status.h"
+#include "kbuf.h"
 
 /* Operations */
 

@@ -11,87 +11,6 @@
 
 #define MAX_SEGS 8
 
-void fakeapi__not_found_path(struct resp *out)
-{
-    json_t *st = fakeapi__status_new(
-        404, "NotFound", "the server could not find the requested resource");
-
-    json_object_del(st, "code");
-    json_object_set_new(st, "details", json_object());
-    json_object_set_new(st, "code", json_integer(404));
-    fakeapi__resp_status(out, st);
-}
-
-void fakeapi__method_not_allowed(struct resp *out)
-{
-    json_t *st = fakeapi__status_new(
-        405, "MethodNotAllowed",
-        "the server does not allow this method on the requested resource");
-
-    json_object_del(st, "code");
-    json_object_set_new(st, "details", json_object());
-    json_object_set_new(st, "code", json_integer(405));
-    fakeapi__resp_status(out, st);
-}
-
-/*
- * go-restful's route selection (route.go matchesAccept), before any
- * handler: a route serves the types it produces; an Accept header none of
- * whose ranges (parameters dropped) is one of them or "*" + "/" + "*" is
- * a 406 with go-restful's text, which the server wraps in a Status.
- * A collection's GET also produces the watch stream types.
- */
-/* Is the media type @p p (@p n bytes) one of @p produces ("a, b, c")? */
-static bool produced(const char *p, size_t n, const char *produces)
-{
-    const char *t = produces;
-
-    while (t) {
-        const char *end = strstr(t, ", ");
-        size_t len = end ? (size_t)(end - t) : strlen(t);
-
-        if (len == n && memcmp(t, p, n) == 0)
-            return true;
-        t = end ? end + 2 : NULL;
-    }
-    return false;
-}
-
-bool fakeapi__restful_accepts(const struct req *r, const char *produces,
-                              struct resp *out)
-{
-    const char *acc = fakeapi__header(r, "Accept");
-    const char *p = acc;
-    json_t *st;
-
-    if (!acc || !*acc)
-        return true;
-    while (p) {
-        const char *end = strchr(p, ',');
-        size_t n = end ? (size_t)(end - p) : strlen(p);
-        const char *semi = memchr(p, ';', n);
-
-        if (semi)
-            n = (size_t)(semi - p);
-        while (n > 0 && *p == ' ') {
-            p++;
-            n--;
-        }
-        while (n > 0 && p[n - 1] == ' ')
-            n--;
-        if ((n == 3 && memcmp(p, "*/*", 3) == 0) || produced(p, n, produces))
-            return true;
-        p = end ? end + 1 : NULL;
-    }
-    st = fakeapi__status_new(406, "NotAcceptable",
-                             "406: Not Acceptable\n\nAvailable "
-                             "representations: %s",
-                             produces);
-    fakeapi__status_details(st, NULL, NULL);
-    fakeapi__resp_status(out, st);
-    return false;
-}
-
 /* The types an API route produces; a collection's GET adds the watch
  * stream types. */
 static bool accepts(const struct req *r, bool collection, struct resp *out)
@@ -277,10 +196,6 @@ void fakeapi__route(struct req *r, struct resp *out)
     char *copy;
     size_t n;
 
-    if (strncmp(r->path, "/fakeapi/v1/", 12) == 0) {
-        fakeapi__control(r, r->path + 12, out);
-        return;
-    }
     if (fakeapi__discovery(r, r->path, out))
         return;
     copy = strdup(r->path);
