@@ -127,4 +127,16 @@ void fakeapi__route(struct req *r, struct resp *out);
 int fakeapi__seed(struct api *srv, const char *json, size_t len,
                   struct fakeapi_error *err);
 
+/* pods.c */
+/**
+ * Delete one pod of a deletecollection (write lock held), as store.go
+ * DeleteCollection does: a Delete with the request's gracePeriodSeconds
+ * (the pod's own grace period without it), nothing stored on dryRun=All.
+ * @param r    the deletecollection request (borrowed).
+ * @param cur  the listed pod (borrowed; may be released by the call).
+ * @return the pod as listed, before the deletion, without kind and
+ *         apiVersion (a new reference), or NULL when out of memory.
+ */
+json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur);
+
 #endif

@@ -164,4 +164,15 @@ json_t *fakeapi__pod_table_opts(const json_t *pods_array,
  */
 void fakeapi__pod_human_duration(long long seconds, char *buf, size_t size);
 
+/**
+ * Check a pod as decoding would: the JSON types of the fields the server
+ * knows (metadata, spec, containers, status, ...) and the syntax of
+ * resource quantities.
+ * @param pod  the request body (not modified).
+ * @return NULL, or a new 400 BadRequest Status `Pod in version "v1" cannot
+ *         be handled as a Pod: json: cannot unmarshal string into Go struct
+ *         field ObjectMeta.metadata.labels of type map[string]string`.
+ */
+json_t *fakeapi__pod_decode_check(const json_t *pod);
+
 #endif

@@ -1,7 +1,7 @@
 /*
  * pod_decode: the type checks the server's JSON decoder applies to a Pod
  * body (k8s-api.md §4: "Decode errors give 400 `Pod in version "v1" cannot
- * be handled as a Pod: ...`"). Declared in validate.h.
+ * be handled as a Pod: ...`"). Declared in pod.h.
  *
  * The server decodes into Go structs with sigs.k8s.io/json (encoding/json
  * semantics): null leaves a field at its zero value, unknown fields are
@@ -12,14 +12,15 @@
  * error. The tables below describe the fields clients send; members not
  * listed are not checked (the fake keeps them as sent).
  */
-#include "validate/validate.h"
+#include "pod/pod.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "pod/pod.h"
+#include "base/status.h"
+#include "kbuf.h"
 #include "pod/quantity.h"
 
 enum jkind {

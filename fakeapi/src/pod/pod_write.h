@@ -9,7 +9,6 @@
 
 #include <jansson.h>
 
-struct req;
 struct fakeapi_obj;
 
 /**
@@ -36,16 +35,5 @@ int fakeapi__pod_admit_token(json_t *pod, const char *suffix);
  *         FAKEAPI_E_NOMEM (members may then be missing: drop the pod).
  */
 int fakeapi__pod_order(json_t *obj);
-
-/**
- * Delete one pod of a deletecollection (write lock held), as store.go
- * DeleteCollection does: a Delete with the request's gracePeriodSeconds
- * (the pod's own grace period without it), nothing stored on dryRun=All.
- * @param r    the deletecollection request (borrowed).
- * @param cur  the listed pod (borrowed; may be released by the call).
- * @return the pod as listed, before the deletion, without kind and
- *         apiVersion (a new reference), or NULL when out of memory.
- */
-json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur);
 
 #endif

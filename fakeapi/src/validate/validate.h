@@ -29,17 +29,6 @@
 /* Operations */
 
 /**
- * Check a pod as decoding would: the JSON types of the fields the server
- * knows (metadata, spec, containers, status, ...) and the syntax of
- * resource quantities.
- * @param pod  the request body (not modified).
- * @return NULL, or a new 400 BadRequest Status `Pod in version "v1" cannot
- *         be handled as a Pod: json: cannot unmarshal string into Go struct
- *         field ObjectMeta.metadata.labels of type map[string]string`.
- */
-json_t *fakeapi__pod_decode_check(const json_t *pod);
-
-/**
  * Validate a pod to be created: metadata (name or generateName, namespace,
  * labels, annotations and their total size, finalizers) and spec
  * (containers, init containers, policies, gates, tolerations, ...).
