@@ -8,7 +8,8 @@
  *   rss      resident memory after seeding 10,000 typical pods
  *   seed     time to seed 100,000 pods
  *
- * Timings are printed, never asserted (style.md: timings go in bench/).
+ * Timings are printed, never asserted (docs/conventions.md, Tests: timings go
+ * in bench/).
  */
 #include <curl/curl.h>
 #include <stdio.h>

@@ -13,7 +13,8 @@
  *             returning its update, on a per-service watch: median of 500
  *
  * Usage: kreg_bench [register|get|watch]  (no argument: all).
- * Timings are printed, never asserted (style.md: timings go in bench/).
+ * Timings are printed, never asserted (docs/conventions.md, Tests: timings go
+ * in bench/).
  */
 #include <stdio.h>
 #include <stdlib.h>

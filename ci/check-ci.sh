@@ -23,7 +23,7 @@ mapfile -t scripts < <(git ls-files '*.sh' .ci/run 2>/dev/null ||
 shellcheck -S warning "${scripts[@]}"
 echo "shellcheck: ${#scripts[@]} scripts clean"
 
-# style.md: the C sources follow .clang-format
+# docs/conventions.md, Build and format: the C sources follow .clang-format
 mapfile -t csrc < <(git ls-files '*.c' '*.h')
 clang-format --dry-run --Werror "${csrc[@]}"
 echo "clang-format: ${#csrc[@]} C files formatted"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The libraries' link-time names (style.md, Names): libkreg.so exports
-# only the kreg_ API; libkreg.a and libfakeapi.a define no global symbol
+# The libraries' link-time names (docs/conventions.md, Names): libkreg.so
+# exports only the kreg_ API; libkreg.a and libfakeapi.a define no global symbol
 # outside their prefixes (kreg_/kreg__, fakeapi_/fakeapi__) and the shared
 # kbuf/knum/kutf8 modules, so embedding them cannot clash with a program's
 # names.

@@ -1,4 +1,4 @@
-# The warning set of style.md (after curl's PickyWarnings.cmake).
+# The warning set of docs/conventions.md (after curl's PickyWarnings.cmake).
 set(KREG_WARNINGS
     -Wall -Wextra -Wshadow -Wconversion -Wno-sign-conversion
     -Wstrict-prototypes -Wmissing-prototypes -Wold-style-definition

@@ -1,6 +1,6 @@
 /*
- * knum: the one checked way to turn text into numbers (style.md bans
- * atoi/atol/atof). Every parser here rejects empty input, leading or
+ * knum: the one checked way to turn text into numbers (docs/conventions.md
+ * bans atoi/atol/atof). Every parser here rejects empty input, leading or
  * trailing garbage, signs where none is allowed, and overflow.
  */
 #ifndef KREG_KNUM_H

@@ -1,7 +1,7 @@
 /*
  * case: the life cycle of one conformance case, its checks, the values
- * it holds, and the bytes Go would write (go-micro-registry.md §1, §2.2),
- * computed here so that no expectation comes from the implementation
+ * it holds, and the bytes Go would write (docs/go-micro-wire.md, Name encoding,
+ * Writing), computed here so that no expectation comes from the implementation
  * under test.
  */
 #include <stdio.h>
@@ -188,7 +188,8 @@ char *case_enc(struct kcase *c, const char *name)
     char *out = case_hold_str(c, strdup(name));
     char *p;
 
-    /* go-micro-registry.md §1: per byte, no folding, same length */
+    /* docs/go-micro-wire.md, Name encoding: per byte, no folding, same
+     * length */
     for (p = out; *p; p++)
         if (!is_name_byte((unsigned char)*p))
             *p = '_';

@@ -1,7 +1,7 @@
 /*
- * cases_errors: failures are reported as failures (go-micro-registry.md
- * §3.3, §6 item 8): a missing pod, an API server that is down, 403
- * Forbidden (never mistaken for "not found"), and nothing is half-written.
+ * cases_errors: failures are reported as failures (docs/go-micro-wire.md,
+ * Responses, Known problems item 8): a missing pod, an API server that is down,
+ * 403 Forbidden (never mistaken for "not found"), and nothing is half-written.
  */
 #include <stdio.h>
 #include <string.h>

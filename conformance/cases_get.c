@@ -1,5 +1,5 @@
 /*
- * cases_get: GetService (go-micro-registry.md §4): Running pods only,
+ * cases_get: GetService (docs/go-micro-wire.md, Operations): Running pods only,
  * nodes merged per version in pod-name order, not found only when no pod
  * carries the service, and services written by Go are read.
  */
@@ -75,7 +75,7 @@ static void test_get_returns_empty_when_no_pod_is_running(void **state)
 
     case_register(c, case_pod(c, "a", "Pending"), svc);
     case_register(c, case_pod(c, "b", "Succeeded"), svc);
-    /* go-micro-registry.md §4 step 2: pods exist, none usable */
+    /* docs/go-micro-wire.md, Operations step 2: pods exist, none usable */
     case_expect_services(c, "get greeter (no Running pod)",
                          case_get(c, "greeter"), "[]");
 }
@@ -143,7 +143,8 @@ static void test_get_skips_terminating_pods(void **state)
 
     case_register(c, a, greeter(c, "1", "x", node(c, "a-1")));
     case_register(c, b, greeter(c, "1", "x", node(c, "b-1")));
-    /* go-micro-registry.md §6 item 5: a terminating pod serves no more */
+    /* docs/go-micro-wire.md, Known problems item 5: a terminating pod serves no
+     * more */
     case_terminate_pod(c, a);
     case_expect_services(
         c, "get greeter (pod a terminating)", case_get(c, "greeter"),

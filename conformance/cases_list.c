@@ -1,5 +1,5 @@
 /*
- * cases_list: ListServices (go-micro-registry.md §4): each name once,
+ * cases_list: ListServices (docs/go-micro-wire.md, Operations): each name once,
  * Running pods only, names read from the JSON (not the keys), and a
  * malformed annotation skipped rather than failing the list.
  */

@@ -1,6 +1,7 @@
 /*
  * cases_register: Register and Deregister, judged by what they leave on
- * the pod (go-micro-registry.md §1, §2.2, §3.2, §4).
+ * the pod (docs/go-micro-wire.md, Name encoding, Writing, Requests,
+ * Operations).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,8 @@
 
 #define TYPE_LABEL "\"micro.mu/type\":\"service\""
 
-/* k8s-api.md §2 and §13: keys plus values of all annotations. */
+/* docs/kubernetes-api.md, Validation and Request limits: keys plus values of
+ * all annotations. */
 #define ANNOTATION_BUDGET 262144
 
 #define NO_NODES ",\"nodes\":null}"
@@ -202,8 +204,8 @@ static void test_reregister_identical_service_changes_nothing(void **state)
     case_register(c, pod, svc);
     rv = case_resource_version(c, pod);
     case_register(c, pod, svc);
-    /* k8s-api.md §4: a no-op patch keeps the resourceVersion, so any
-     * change in what is written shows here */
+    /* docs/kubernetes-api.md, Pod update: a no-op patch keeps the
+     * resourceVersion, so any change in what is written shows here */
     CHECK(c, strcmp(rv, case_resource_version(c, pod)) == 0,
           "re-registering the same service changed the pod (resourceVersion "
           "%s -> %s)",
@@ -266,7 +268,7 @@ static void test_register_refuses_names_that_cannot_be_encoded(void **state)
 }
 
 /* A service whose annotation makes the pod's total exactly @p total
- * bytes (k8s-api.md §2). */
+ * bytes (docs/kubernetes-api.md, Validation). */
 static const char *service_of_size(struct kcase *c, size_t total)
 {
     const char *head = "{\"name\":\"big\",\"version\":\"1\",\"metadata\":"
@@ -357,7 +359,7 @@ static void test_deregister_removes_only_its_label_and_annotation(void **state)
     case_register(c, pod, a);
     case_register(c, pod, b);
     case_deregister(c, pod, a);
-    /* go-micro-registry.md §4: micro.mu/type stays */
+    /* docs/go-micro-wire.md, Operations: micro.mu/type stays */
     case_expect_meta(
         c, pod,
         "{\"app\":\"web\"," TYPE_LABEL ",\"micro.mu/selector-beta\":"

@@ -1,7 +1,7 @@
 /*
  * cases_watch: Watch, with the semantics kreg fixes in the Go watcher
- * (go-micro-registry.md §5, §6 item 4; PROTOCOL.md "Watch"): the results
- * follow the services on Running pods; a service that appears is a
+ * (docs/go-micro-wire.md, Watcher, Known problems item 4; PROTOCOL.md "Watch"):
+ * the results follow the services on Running pods; a service that appears is a
  * create, one whose annotation text changed an update, one that goes
  * (deregister, pod deleted, pod no longer Running) a delete; the state
  * before the watch started is not reported; nothing else is reported.

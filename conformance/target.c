@@ -23,12 +23,14 @@
 
 #include "util.h"
 
-/* k8s-api.md §4: the gate that keeps the scheduler away. */
+/* docs/kubernetes-api.md, Keeping a pod unscheduled: the gate that keeps the
+ * scheduler away. */
 #define GATE "kreg.io/hold"
 /* The image is never pulled: a gated pod is never scheduled. */
 #define IMAGE "registry.k8s.io/pause:3.10"
 
-/* A fresh namespace's ServiceAccount may lag (k8s-api.md §4, create). */
+/* A fresh namespace's ServiceAccount may lag (docs/kubernetes-api.md, Pod
+ * create). */
 #define SA_WAIT_MS    15000
 #define CLEAR_WAIT_MS 30000
 
@@ -342,7 +344,8 @@ int target_ns_delete(struct target *t, int timeout_ms, char *msg,
         return TARGET_OK;
     if (rc != TARGET_OK)
         return rc;
-    /* k8s-api.md §13: deletion is asynchronous; wait for the 404 */
+    /* docs/kubernetes-api.md, Namespaces: deletion is asynchronous; wait for
+     * the 404 */
     for (;;) {
         rc = call_simple(t, "GET", path, NULL, NULL, msg, msg_size);
         if (rc == TARGET_E_NOT_FOUND)
@@ -427,7 +430,8 @@ int target_pod_phase(struct target *t, const char *name, const char *phase,
     if (!pod_path(t, name, "/status", path, sizeof(path), msg, msg_size))
         return TARGET_E_FAILED;
     snprintf(body, sizeof(body), "{\"status\":{\"phase\":\"%s\"}}", phase);
-    /* k8s-api.md §4: a merge patch leaves the conditions list alone */
+    /* docs/kubernetes-api.md, Keeping a pod unscheduled: a merge patch leaves
+     * the conditions list alone */
     return call_simple(t, "PATCH", path, "application/merge-patch+json", body,
                        msg, msg_size);
 }

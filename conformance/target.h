@@ -8,7 +8,7 @@
  * cluster from a kubeconfig. Either way the suite works in a namespace
  * of its own, creates pods that no scheduler or kubelet touches
  * (spec.schedulingGates) and sets their phase through the /status
- * subresource (k8s-api.md §4, "Keeping a pod unscheduled on kind").
+ * subresource (docs/kubernetes-api.md, Keeping a pod unscheduled).
  *
  * Every function may be called from any thread (the HTTP client is
  * thread-safe), which the signal clean-up relies on.
@@ -94,8 +94,8 @@ int target_ns_delete(struct target *t, int timeout_ms, char *msg,
  * Create pod @p name in t->ns with optional @p labels and @p annotations
  * (JSON objects, borrowed). It starts Pending, gated (spec.schedulingGates),
  * or, with @p node, bound to that node, which need not exist: a bound pod
- * deleted with a grace period stays terminating (k8s-api.md §8), as no
- * kubelet confirms it.
+ * deleted with a grace period stays terminating (docs/kubernetes-api.md,
+ * Delete), as no kubelet confirms it.
  */
 int target_pod_create(struct target *t, const char *name, json_t *labels,
                       json_t *annotations, const char *node, char *msg,

@@ -3,25 +3,28 @@
 
 Speaks conformance/PROTOCOL.md on stdin/stdout. It does not use libkreg:
 it implements the go-micro plugin's semantics itself
-(/work/shared/go-micro-registry.md) on Debian's python3-kubernetes
+(docs/go-micro-wire.md) on Debian's python3-kubernetes
 (kubernetes.client.CoreV1Api), with the improvements libkreg makes:
 
 - keys: micro.mu/type, micro.mu/selector-<enc>, micro.mu/service-<enc>
-  (section 1), names the API would reject refused before patching;
+  (docs/go-micro-wire.md, Name encoding), names the API would reject refused
+  before patching;
 - the annotation holds the service as Go's encoding/json writes it:
   go-micro v2 field order, sorted map keys, HTML-safe escaping, U+2028
-  and U+2029 escaped, \\u00XX in lower case (section 2.2);
+  and U+2029 escaped, \\u00XX in lower case (docs/go-micro-wire.md, Writing);
 - annotations are read with Go's json.Unmarshal rules: case-insensitive
   member names, repeated members decoded into the earlier value, invalid
-  UTF-8 and lone surrogates as U+FFFD (section 2.3);
+  UTF-8 and lone surrogates as U+FFFD (docs/go-micro-wire.md, Reading);
 - register and deregister are one strategic merge patch each, with
-  "status": None as the Go plugin sends (section 3.2);
+  "status": None as the Go plugin sends (docs/go-micro-wire.md, Requests);
 - get: Running, non-terminating pods, nodes merged per version, not_found
   only when no pod carries the label, undecodable annotations and other
-  names that encode alike skipped (sections 4 and 6);
+  names that encode alike skipped (docs/go-micro-wire.md, Operations and Known
+  problems);
 - watch: list, then watch from the list's resourceVersion; create, update
   and delete computed from the annotations per pod; resumed when the
-  stream ends, re-listed on 410 (sections 5 and 6, item 4).
+  stream ends, re-listed on 410 (docs/go-micro-wire.md, Watcher and Known
+  problems item 4).
 
 Run with /usr/bin/python3 (where Debian installs the kubernetes module).
 """
@@ -39,7 +42,7 @@ from kubernetes.client.rest import ApiException
 
 NAME = "kreg python adapter 0.1.0"
 
-# ---- Go's encoding/json: reading (go-micro-registry.md 2.3) --------------
+# ---- Go's encoding/json: reading (docs/go-micro-wire.md, Reading) --------
 
 # Go's scanner refuses deeper nesting (encoding/json maxNestingDepth).
 GO_MAX_DEPTH = 10000
@@ -99,9 +102,10 @@ def parse_go_json(text):
         raise GoDecodeError(str(e)) from None
 
 
-# The go-micro structs (section 2.1, v1.8.0 to v4.10.1, which all of v2
-# and v3 use): (member, kind, element struct). Node has no port, so a v1
-# annotation's "port" is an unknown member, ignored whatever its type.
+# The go-micro structs (docs/go-micro-wire.md, Structs, v1.8.0 to v4.10.1,
+# which all of v2 and v3 use): (member, kind, element struct). Node has no
+# port, so a v1 annotation's "port" is an unknown member, ignored whatever its
+# type.
 STRUCTS = {
     "Service": (("name", "string", None), ("version", "string", None),
                 ("metadata", "map", None), ("endpoints", "slice", "Endpoint"),
@@ -231,7 +235,7 @@ def decode_service_text(text):
     return decode_service(parse_go_json(text))
 
 
-# ---- Go's encoding/json: writing (go-micro-registry.md 2.2) --------------
+# ---- Go's encoding/json: writing (docs/go-micro-wire.md, Writing) --------
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t",
             "<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
@@ -297,7 +301,7 @@ def encode_service(svc):
     return _encode("Service", svc)
 
 
-# ---- Names and keys (go-micro-registry.md 1) ------------------------------
+# ---- Names and keys (docs/go-micro-wire.md, Name encoding) ----------------
 
 TYPE_LABEL = "micro.mu/type"
 SELECTOR_PREFIX = "micro.mu/selector-"
@@ -436,7 +440,8 @@ class Cluster:
 
 
 def pod_usable(pod):
-    """Running and not terminating (sections 4 and 6, item 5)."""
+    """Running and not terminating (docs/go-micro-wire.md, Operations and Known
+    problems item 5)."""
     meta = pod.get("metadata") or {}
     return (pod.get("status") or {}).get("phase") == "Running" and \
         not meta.get("deletionTimestamp")
@@ -450,7 +455,7 @@ def pod_name(pod):
     return (pod.get("metadata") or {}).get("name") or ""
 
 
-# ---- Operations (go-micro-registry.md 4) -----------------------------------
+# ---- Operations (docs/go-micro-wire.md, Operations) ------------------------
 
 def register(cluster, svc):
     if not svc["nodes"]:
@@ -458,7 +463,8 @@ def register(cluster, svc):
                             "node" % svc["name"])
     label, key = name_keys(svc["name"])
     text = encode_service(svc)
-    # the API server's limit on all annotations of a pod (k8s-api.md 2)
+    # the API server's limit on all annotations of a pod
+    # (docs/kubernetes-api.md, Validation)
     total = len(key) + len(text.encode("utf-8"))
     for k, v in pod_annotations(cluster.own_pod()).items():
         if k != key:
@@ -474,7 +480,7 @@ def register(cluster, svc):
 
 
 def deregister(cluster, svc):
-    # micro.mu/type stays (section 6, item 13)
+    # micro.mu/type stays (docs/go-micro-wire.md, Known problems item 13)
     label, key = name_keys(svc["name"])
     cluster.patch_own_pod({"metadata": {"labels": {label: None},
                                         "annotations": {key: None}},
@@ -483,7 +489,8 @@ def deregister(cluster, svc):
 
 def _decoded(pod, key):
     """The service in annotation @key of @pod, or None (absent or not
-    decodable: skipped, as section 6 item 9 allows)."""
+    decodable: skipped, as docs/go-micro-wire.md, Known problems item 9
+    allows)."""
     text = pod_annotations(pod).get(key)
     if not isinstance(text, str):
         return None
@@ -496,7 +503,8 @@ def _decoded(pod, key):
 
 def _merge(services, svc):
     """Nodes merged per version; the first service of a version is kept
-    whole (section 4, step 4); Go's append keeps nil for nothing."""
+    whole (docs/go-micro-wire.md, Operations step 4); Go's append keeps nil for
+    nothing."""
     for have in services:
         if have["name"] == svc["name"] and have["version"] == svc["version"]:
             if svc["nodes"]:
@@ -515,7 +523,8 @@ def get_service(cluster, name):
         if not pod_usable(pod):
             continue
         svc = _decoded(pod, key)
-        # names that encode alike share keys: keep only ours (section 6.1)
+        # names that encode alike share keys: keep only ours
+        # (docs/go-micro-wire.md, Known problems item 1)
         if svc is not None and svc["name"] == name:
             _merge(services, svc)
     return services
@@ -535,7 +544,7 @@ def list_services(cluster):
     return sorted(names)
 
 
-# ---- Watch (go-micro-registry.md 5, 6 item 4) ------------------------------
+# ---- Watch (docs/go-micro-wire.md, Watcher, Known problems item 4) ---------
 
 class Watcher:
     """A view of pod -> {annotation key: text}, kept current by a watch

@@ -1,8 +1,8 @@
 /*
  * mutant_json: annotation bytes with the JSON mutants' bugs.
  *
- * The correct bytes come from kreg_service_encode() (go-micro-registry.md
- * §2.2); each bug is the smallest change to them:
+ * The correct bytes come from kreg_service_encode() (docs/go-micro-wire.md,
+ * Writing); each bug is the smallest change to them:
  *  - unsorted maps: a small encoder of the same v2 struct order that
  *    writes metadata in the order the request gave it (an ordered dict
  *    instead of Go's sorted keys); libkreg's decoder sorts, so the order

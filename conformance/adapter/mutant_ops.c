@@ -29,7 +29,7 @@ struct keys {
     char annotation[KREG__NAMES_KEY_SIZE]; /* micro.mu/service-<enc> */
 };
 
-/* go-micro-registry.md §1, with MUT_ENC_DOTS / MUT_ENC_LOWER. */
+/* docs/go-micro-wire.md, Name encoding, with MUT_ENC_DOTS / MUT_ENC_LOWER. */
 static int make_keys(const struct mutant *m, const char *name, struct keys *k,
                      struct kreg_error *err)
 {
@@ -95,9 +95,9 @@ static int patch_pod(kreg *r, const char *type, const struct kbuf *body,
     return rc;
 }
 
-/* The register body: a strategic merge patch (go-micro-registry.md §2.4
- * F), or with MUT_REPLACE_MAPS a JSON patch whose "add" replaces the
- * whole labels and annotations maps. */
+/* The register body: a strategic merge patch (docs/go-micro-wire.md,
+ * Examples (F)), or with MUT_REPLACE_MAPS a JSON patch whose "add" replaces
+ * the whole labels and annotations maps. */
 static int register_body(const struct mutant *m, const struct keys *k,
                          const char *json, size_t len, struct kbuf *b)
 {
@@ -127,8 +127,9 @@ static int register_body(const struct mutant *m, const struct keys *k,
     return rc;
 }
 
-/* The deregister body (§3.2), without the annotation's null with
- * MUT_DEREG_KEEP_ANN, with micro.mu/type's with MUT_DEREG_DROP_TYPE. */
+/* The deregister body (docs/go-micro-wire.md, Requests), without the
+ * annotation's null with MUT_DEREG_KEEP_ANN, with micro.mu/type's with
+ * MUT_DEREG_DROP_TYPE. */
 static int deregister_body(const struct mutant *m, const struct keys *k,
                            struct kbuf *b)
 {
@@ -202,7 +203,8 @@ int mutant_deregister(const struct mutant *m, kreg *r,
 }
 
 /* Whether @p pod is served: Running unless @p any_phase, not terminating
- * unless @p terminating (go-micro-registry.md §4, §6 item 5). */
+ * unless @p terminating (docs/go-micro-wire.md, Operations, Known
+ * problems item 5). */
 static bool serves(const json_t *pod, bool any_phase, bool terminating)
 {
     const char *phase = json_string_value(

@@ -23,10 +23,10 @@
  * Invariants (a broken one aborts, so libFuzzer keeps the input):
  *  - a structured request gets an answer;
  *  - every non-2xx answer to a structured request is application/json
- *    holding a Status object (k8s-api.md §6), but for the answers
- *    kube-apiserver gives without one (is_plain_answer): kind "Status",
- *    apiVersion "v1", status "Failure", an integer code equal to the HTTP
- *    status, a Retry-After header exactly when
+ *    holding a Status object (docs/kubernetes-api.md, Status errors), but for
+ *    the answers kube-apiserver gives without one (is_plain_answer): kind
+ *    "Status", apiVersion "v1", status "Failure", an integer code equal to the
+ *    HTTP status, a Retry-After header exactly when
  *    details.retryAfterSeconds > 0, and no "out of memory" message (the
  *    harness never exhausts memory: that answer means a lost value);
  *  - after the input, GET /healthz answers 200.
@@ -385,7 +385,8 @@ static bool is_plain_answer(const struct answer *a)
            kbuf_len(&a->body) == 0;
 }
 
-/* k8s-api.md §6: every other error is a Status with the HTTP code. */
+/* docs/kubernetes-api.md, Status errors: every other error is a Status with the
+ * HTTP code. */
 static void check_status(const struct answer *a)
 {
     json_t *j;

@@ -34,7 +34,8 @@ static int teardown(void **state)
     return 0;
 }
 
-/* @p body is a Status with @p code and @p reason (k8s-api.md §6). */
+/* @p body is a Status with @p code and @p reason (docs/kubernetes-api.md,
+ * Status errors). */
 static void assert_status(const char *body, int code, const char *reason)
 {
     json_t *j = json_loads(body, 0, NULL);
@@ -64,7 +65,8 @@ test_hardening_announced_body_over_limit_is_413_at_once(void **state)
     fakeapi *srv = *state;
     struct kbuf in;
 
-    /* k8s-api.md §13: answered from the headers, nothing is read */
+    /* docs/kubernetes-api.md, Request limits: answered from the headers,
+     * nothing is read */
     kbuf_init(&in, 1u << 20);
     assert_int_equal(raw_request(fakeapi_port(srv),
                                  "POST " PODS " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -263,7 +265,8 @@ static void test_hardening_history_is_bounded_and_410s_beyond(void **state)
         snprintf(name, sizeof(name), "p%d", i);
         assert_int_equal(make_pod(srv, "default", name, NULL), 201);
     }
-    /* the ring dropped the oldest events: k8s-api.md §7, 410 Expired */
+    /* the ring dropped the oldest events: 410 Expired
+     * (docs/kubernetes-api.md, Watch) */
     snprintf(path, sizeof(path), PODS "?watch=true&resourceVersion=%llu",
              (unsigned long long)first + 1);
     w = watch_client_start(srv, path, NULL);

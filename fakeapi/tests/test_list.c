@@ -1,7 +1,8 @@
 /*
  * Pod collections over HTTP: namespaced and cluster-wide lists, label and
  * field selectors through the indexes, pagination, the Table form,
- * deletecollection and namespaces (k8s-api.md §1, §3, §7, §9, §13).
+ * deletecollection and namespaces (docs/kubernetes-api.md, Label selectors,
+ * Field selectors, Lists, Tables, Namespaces).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,7 +92,8 @@ static void test_list_namespaced_and_trailing_slash(void **state)
 
     list_names(*state, "/api/v1/namespaces/a/pods", got, sizeof(got), 200);
     assert_string_equal(got, "a1,a2");
-    /* go-micro-registry.md §7: the Go plugin lists with "pods/" */
+    /* docs/go-micro-wire.md, Server requirements: the Go plugin lists with
+     * "pods/" */
     list_names(*state, "/api/v1/namespaces/a/pods/?labelSelector=app%3Dweb",
                got, sizeof(got), 200);
     assert_string_equal(got, "a1");
@@ -120,7 +122,8 @@ static void test_list_label_selectors_full_grammar(void **state)
     list_names(srv, "/api/v1/pods?labelSelector=app+in+(db,web),tier", got,
                sizeof(got), 200);
     assert_string_equal(got, "a1");
-    /* k8s-api.md §12: != and notin match pods without the key */
+    /* docs/kubernetes-api.md, Label selectors: != and notin match pods without
+     * the key */
     list_names(srv, "/api/v1/pods?labelSelector=app!%3Dweb", got, sizeof(got),
                200);
     assert_string_equal(got, "a2,c1");

@@ -1,7 +1,7 @@
 /*
  * test_names: the k8s name and label syntax checks (fakeapi/src/names.c),
  * messages compared word for word with k8s.io/apimachinery
- * pkg/util/validation (k8s-api.md §2).
+ * pkg/util/validation (docs/kubernetes-api.md, Validation).
  */
 #include <setjmp.h>
 #include <stdarg.h>

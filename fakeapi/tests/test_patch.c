@@ -1,10 +1,11 @@
 /*
  * test_patch: the PATCH engine (fakeapi/src/patch*.c) against the answers
- * of a Kubernetes 1.32 API server (k8s-api.md section 5) and the request
- * bodies real clients send (kubectl, the go-micro plugin).
+ * of a Kubernetes 1.32 API server (docs/kubernetes-api.md, Patch) and the
+ * request bodies real clients send (kubectl, the go-micro plugin).
  *
- * Past 1,000 lines on purpose: one cmocka group per module (style.md), one
- * short test per patch rule and error class, sharing the pod fixture.
+ * Past 1,000 lines on purpose: one cmocka group per module
+ * (docs/conventions.md, Tests), one short test per patch rule and error class,
+ * sharing the pod fixture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,7 +59,7 @@ static const char pod_json[] =
     "{\"type\":\"Ready\",\"status\":\"False\"}],"
     "\"qosClass\":\"BestEffort\"}}";
 
-/* go-micro-registry.md section 2.4 F: the register body of service B. */
+/* docs/go-micro-wire.md, Examples (F): the register body of service B. */
 static const char register_body[] =
     "{\"metadata\":{\"labels\":{\"micro.mu/selector-shop.cart\":\"service\","
     "\"micro.mu/type\":\"service\"},\"annotations\":{\"micro.mu/"
@@ -255,7 +256,7 @@ static void test_patch_apply_refuses_unknown_type_as_go_restful(void **state)
     json_decref(st);
 }
 
-/* ---- The go-micro plugin (go-micro-registry.md 2.4 F, 3.2) --------------*/
+/* ---- The go-micro plugin (docs/go-micro-wire.md, Requests) --------------*/
 
 static void
 test_patch_smp_go_micro_register_merges_labels_and_drops_status(void **state)
@@ -508,7 +509,7 @@ static void test_patch_json_replace_of_missing_member_adds_it(void **state)
 static void test_patch_json_unapplicable_ops_are_generic_422(void **state)
 {
     static const char *const bodies[] = {
-        /* add does not create parents (k8s-api.md 5) */
+        /* add does not create parents (docs/kubernetes-api.md, Patch) */
         "[{\"op\":\"add\",\"path\":\"/metadata/missing/x\",\"value\":1}]",
         "[{\"op\":\"remove\",\"path\":\"/metadata/labels/nope\"}]",
         /* replace: only an array index must exist ([jp] partialDoc.get) */

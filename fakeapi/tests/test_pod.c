@@ -1,7 +1,8 @@
 /*
  * test_pod: what the server does to pods besides validation (pod.h): the
  * create-time status and defaults, QoS classes, update resets, the no-op
- * check, timestamps and the Table kubectl prints (k8s-api.md §4, §9).
+ * check, timestamps and the Table kubectl prints (docs/kubernetes-api.md, Pods,
+ * Tables).
  */
 #include <setjmp.h>
 #include <stdarg.h>

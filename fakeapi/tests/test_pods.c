@@ -1,6 +1,7 @@
 /*
  * One pod over HTTP: create, get, update, patch, status, delete, and
- * every error path of those (k8s-api.md §4, §5, §6, §8).
+ * every error path of those (docs/kubernetes-api.md, Pods, Patch, Status
+ * errors, Delete).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +46,7 @@ static void test_pods_create_sets_server_fields(void **state)
     assert_int_equal(strlen(jstr(r.json, "metadata.uid")), 36);
     assert_non_null(jstr(r.json, "metadata.resourceVersion"));
     assert_int_equal(strlen(jstr(r.json, "metadata.creationTimestamp")), 20);
-    /* k8s-api.md §4: status sent on create is discarded */
+    /* docs/kubernetes-api.md, Pod create: status sent on create is discarded */
     assert_string_equal(jstr(r.json, "status.phase"), "Pending");
     assert_string_equal(jstr(r.json, "spec.restartPolicy"), "Always");
     /* strategy.go PrepareForCreate: generation 1; ServiceAccount
@@ -169,7 +170,7 @@ static void test_pods_get_missing_is_404_not_found(void **state)
     http_res_free(&r);
 }
 
-/* The Go plugin's register body (go-micro-registry.md §2.4 F). */
+/* The Go plugin's register body (docs/go-micro-wire.md, Examples (F)). */
 static const char go_register[] =
     "{\"metadata\":{\"labels\":{\"micro.mu/selector-shop.cart\":\"service\","
     "\"micro.mu/type\":\"service\"},\"annotations\":{\"micro.mu/"

@@ -1,6 +1,7 @@
 /*
  * test_selector: label and pod field selectors (fakeapi/src/selector.c),
- * checked against the k8s 1.32 behaviour in k8s-api.md §1 and §3.
+ * checked against the k8s 1.32 behaviour in docs/kubernetes-api.md, Label
+ * selectors and Field selectors.
  */
 #include <setjmp.h>
 #include <stdarg.h>

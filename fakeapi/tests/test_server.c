@@ -259,7 +259,7 @@ static void test_server_token_required_when_set(void **state)
     http_res_free(&r);
     assert_int_equal(http_do("GET", url, NULL, bad, &r), 401);
     http_res_free(&r);
-    /* k8s-api.md §0: the scheme is case-insensitive */
+    /* docs/kubernetes-api.md, HTTP basics: the scheme is case-insensitive */
     assert_int_equal(http_do("GET", url, NULL, good, &r), 200);
     http_res_free(&r);
     /* health needs no token */

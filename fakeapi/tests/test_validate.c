@@ -1,10 +1,11 @@
 /*
  * test_validate: the pod and namespace validation rules of validate.h,
  * checked against the 1.32 server's codes, reasons, details and wording
- * (k8s-api.md §2, §4, §6).
+ * (docs/kubernetes-api.md, Validation, Pods, Status errors).
  *
- * Past 1,000 lines on purpose: one cmocka group per module (style.md), one
- * short test per validation rule and its exact server wording.
+ * Past 1,000 lines on purpose: one cmocka group per module
+ * (docs/conventions.md, Tests), one short test per validation rule and its
+ * exact server wording.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,7 +190,8 @@ static void test_validate_rejects_label_key_with_leading_dash(void **state)
     (void)state;
     put(pod, "metadata.labels", json_pack("{s:s}", "-bad", "v"));
     st = create_with(pod);
-    /* k8s-api.md §2: the exact example of the server's answer. */
+    /* docs/kubernetes-api.md, Validation: the exact example of the server's
+     * answer. */
     assert_invalid(st, "Pod", "p1",
                    "Pod \"p1\" is invalid: metadata.labels: Invalid value: "
                    "\"-bad\": name part " QNAME_RULE);

@@ -1,7 +1,7 @@
 /*
- * Watch streams over HTTP (k8s-api.md §7): initial ADDED events, live
- * events, selector transitions, resume from a resourceVersion, the 410
- * Expired ERROR event after compaction, bookmarks, timeoutSeconds, and
+ * Watch streams over HTTP (docs/kubernetes-api.md, Watch): initial ADDED
+ * events, live events, selector transitions, resume from a resourceVersion, the
+ * 410 Expired ERROR event after compaction, bookmarks, timeoutSeconds, and
  * closing streams on demand.
  */
 #include <setjmp.h>
@@ -81,7 +81,8 @@ static void test_watch_deleted_carries_new_resource_version(void **state)
     expect_event(w, 0, "ADDED", "d");
     assert_int_equal(http(srv, "DELETE", PODS "/d", NULL, &r), 200);
     http_res_free(&r);
-    /* MODIFIED (deletionTimestamp), then DELETED (k8s-api.md §8) */
+    /* MODIFIED (deletionTimestamp), then DELETED (docs/kubernetes-api.md,
+     * Delete) */
     expect_event(w, 1, "MODIFIED", "d");
     expect_event(w, 2, "DELETED", "d");
     ev = watch_client_line(w, 2);

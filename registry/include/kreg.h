@@ -3,7 +3,7 @@
  *
  * A service registers itself by patching labels and an annotation onto its
  * own Pod; others find it by listing pods. The wire format is the Go
- * plugin's, byte for byte (go-micro-registry.md), so services registered
+ * plugin's, byte for byte (docs/go-micro-wire.md), so services registered
  * by either are found by the other.
  *
  * Conventions:
@@ -70,7 +70,7 @@ KREG_API const char *kreg_strerror(int code);
 /* ---- Service model -----------------------------------------------------*/
 
 /*
- * The go-micro registry structs (go-micro-registry.md §2.1). Strings are
+ * The go-micro registry structs (docs/go-micro-wire.md, Structs). Strings are
  * owned, NUL-terminated and may hold any bytes but NUL; NULL is written
  * as "". A map or array with no entries is Go's nil (JSON null) when its
  * null flag is set, else empty ({} or []); with entries the flag is
@@ -221,7 +221,7 @@ KREG_API struct kreg_node *kreg_service_add_node(struct kreg_service *s,
 
 /**
  * The go-micro label/annotation key suffix for a service name: each byte
- * outside [-A-Za-z0-9_.] becomes '_' (go-micro-registry.md §1).
+ * outside [-A-Za-z0-9_.] becomes '_' (docs/go-micro-wire.md, Name encoding).
  * @param name  service name, NUL-terminated.
  * @param out   buffer of at least strlen(name)+1 bytes.
  * @param size  its size.

@@ -1,7 +1,7 @@
 /*
  * config: where the API server is and how to authenticate to it
- * (internal to libkreg). k8s-api.md section 10; go-micro-registry.md 3.1
- * and 6 (items 6-8).
+ * (internal to libkreg). docs/kubernetes-api.md, Client configuration;
+ * docs/go-micro-wire.md, Finding the API server and Known problems (items 6-8).
  *
  * Precedence, first match wins:
  *  (a) opt->server set: that URL with opt->token, opt->ca_file and

@@ -1,8 +1,8 @@
 /*
  * config_exec: exec credential plugins (client-go plugin/pkg/client/auth/
- * exec/exec.go; k8s-api.md section 10). The plugin is looked up as Go's
- * exec.LookPath does and started with posix_spawn (safe in threaded
- * programs), with stdin on /dev/null,
+ * exec/exec.go; docs/kubernetes-api.md, Client configuration). The plugin is
+ * looked up as Go's exec.LookPath does and started with posix_spawn (safe in
+ * threaded programs), with stdin on /dev/null,
  * KUBERNETES_EXEC_INFO in its environment, stdout captured up to 1 MiB and
  * a deadline of 10 s; its ExecCredential is parsed with jansson.
  *

@@ -1,8 +1,9 @@
 /*
  * config_incluster: the service-account configuration of a pod (client-go
- * rest.InClusterConfig and inClusterClientConfig.Namespace; k8s-api.md
- * section 10). Unlike go-micro (go-micro-registry.md 3.1) an IPv6 host is
- * bracketed, the token is re-read, and nothing exits the process.
+ * rest.InClusterConfig and inClusterClientConfig.Namespace;
+ * docs/kubernetes-api.md, Client configuration). Unlike go-micro
+ * (docs/go-micro-wire.md, Finding the API server) an IPv6 host is bracketed,
+ * the token is re-read, and nothing exits the process.
  */
 #include "config_int.h"
 

@@ -1,10 +1,10 @@
 /*
  * config_kubeconfig: kubeconfig files (libyaml document API) into the
  * model of config_int.h, merged the way client-go's loader.go does
- * (k8s-api.md section 10). Decoding follows what Go's sigs.k8s.io/yaml
- * plus encoding/json accept: unknown keys ignored, null as unset, YAML 1.1
- * booleans, a later duplicate key wins, -data fields strict base64; the
- * field tables below list every key read.
+ * (docs/kubernetes-api.md, Client configuration). Decoding follows what Go's
+ * sigs.k8s.io/yaml plus encoding/json accept: unknown keys ignored, null as
+ * unset, YAML 1.1 booleans, a later duplicate key wins, -data fields strict
+ * base64; the field tables below list every key read.
  */
 #include "config_int.h"
 

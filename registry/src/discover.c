@@ -1,8 +1,9 @@
 /*
  * discover: get a service and list services from pod annotations
- * (go-micro-registry.md §4), with the improvements of §6: terminating
- * pods are skipped, undecodable annotations are skipped and reported
- * instead of failing the call, and results come back in a stable order.
+ * (docs/go-micro-wire.md, Operations), with the improvements listed under
+ * Known problems there: terminating pods are skipped, undecodable
+ * annotations are skipped and reported instead of failing the call, and
+ * results come back in a stable order.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -140,8 +141,8 @@ out:
 
 /*
  * Whether any pod at all (any phase) matches @p selector: the plugin's
- * GetService says "not found" only then (go-micro-registry.md §4), which
- * a list of Running pods alone cannot tell. One page of one name.
+ * GetService says "not found" only then (docs/go-micro-wire.md, Operations),
+ * which a list of Running pods alone cannot tell. One page of one name.
  */
 static int any_pod(kreg *r, const char *selector, bool *any,
                    struct kreg_error *err)
@@ -227,7 +228,8 @@ static struct kreg_service *decode_ann(const json_t *pod, const char *key,
     return s;
 }
 
-/* Merge @p s (consumed) into @p out by name and version (§4 step 4). */
+/* Merge @p s (consumed) into @p out by name and version (docs/go-micro-wire.md,
+ * Operations step 4). */
 static int merge(struct kreg_service_list *out, struct kreg_service *s)
 {
     struct kreg_service *have =

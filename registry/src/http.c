@@ -23,8 +23,8 @@
 /* Longest derived URL or header (the server URL plus a few bytes). */
 #define SERVER_TEXT_MAX 8192u
 
-/* style.md: libcurl's process-wide init runs once (the one exception to
- * "no mutable globals"). */
+/* docs/conventions.md, State: libcurl's process-wide init runs once (the one
+ * exception to "no mutable globals"). */
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
 static void curl_init_once(void)
@@ -90,10 +90,10 @@ static char *format(const char *fmt, ...)
 }
 
 /*
- * tls-server-name (k8s-api.md §10): libcurl has no option for the name to
- * verify, so the URL carries that name (it is then the SNI and the name
- * checked) while CURLOPT_CONNECT_TO still reaches the real host, whose
- * name goes into the Host header as Go sends it.
+ * tls-server-name (docs/kubernetes-api.md, Client configuration): libcurl has
+ * no option for the name to verify, so the URL carries that name (it is then
+ * the SNI and the name checked) while CURLOPT_CONNECT_TO still reaches the real
+ * host, whose name goes into the Host header as Go sends it.
  */
 static int use_server_name(struct kreg__http *h, CURLU *u,
                            struct kreg_error *err)
@@ -356,8 +356,8 @@ static uint64_t rng_next(struct kreg__http *h)
 
 /*
  * How long to wait before retry number @p tries + 1: a numeric
- * Retry-After (k8s-api.md §11), else exponential backoff from
- * retry_base_ms with full jitter; both capped at 10 s.
+ * Retry-After (docs/kubernetes-api.md, Client retries), else exponential
+ * backoff from retry_base_ms with full jitter; both capped at 10 s.
  */
 static unsigned retry_delay_ms(struct kreg__http *h, unsigned tries,
                                int64_t retry_after_s)
@@ -435,7 +435,8 @@ static int attempt(struct kreg__http *h, const struct request *rq,
     return rc;
 }
 
-/* 429, 5xx and broken or timed-out transfers (k8s-api.md §11). */
+/* 429, 5xx and broken or timed-out transfers (docs/kubernetes-api.md, Client
+ * retries). */
 static bool is_retryable(const struct kreg__http_call *c, CURLcode cc)
 {
     if (cc != CURLE_OK)

@@ -82,7 +82,8 @@ static size_t trimmed_len(const char *p, size_t len)
     return len;
 }
 
-/* k8s-api.md §11: only a numeric Retry-After counts (no HTTP-dates). */
+/* docs/kubernetes-api.md, Client retries: only a numeric Retry-After counts (no
+ * HTTP-dates). */
 static void parse_retry_after(struct kreg__http_call *c, const char *v,
                               size_t len)
 {
@@ -207,8 +208,8 @@ static int client_files(struct kreg__http_call *c, const char *cert,
  * bundle is the configured one, else the system's. Certificates go to
  * libcurl as files (http_pem.h), which every TLS backend reads. The client
  * certificate is fetched for each exchange since an exec plugin may
- * rotate it (k8s-api.md §10); a changed one is simply a connection that
- * cannot be reused.
+ * rotate it (docs/kubernetes-api.md, Client configuration); a changed one is
+ * simply a connection that cannot be reused.
  */
 static int set_tls(struct kreg__http_call *c, struct kreg_error *err)
 {
@@ -283,8 +284,9 @@ static int add_headerf(struct curl_slist **list, struct kbuf *line,
 
 /*
  * Headers; the bearer token is read for each exchange (token files
- * rotate, exec credentials expire: k8s-api.md §10). "Expect:" stops
- * libcurl from waiting for a 100 Continue on large bodies.
+ * rotate, exec credentials expire: docs/kubernetes-api.md, Client
+ * configuration). "Expect:" stops libcurl from waiting for a 100 Continue on
+ * large bodies.
  */
 static int set_headers(struct kreg__http_call *c, const char *accept,
                        const char *content_type, struct kreg_error *err)

@@ -1,7 +1,8 @@
 /*
  * http_error: the outcome of an exchange as a KREG code and a
  * struct kreg_error: HTTP statuses with their Status bodies
- * (k8s-api.md §6), and failed transfers with libcurl's text.
+ * (docs/kubernetes-api.md, Status errors), and failed transfers with libcurl's
+ * text.
  */
 #include "http_int.h"
 
@@ -33,8 +34,9 @@ static int code_for_status(long status)
 }
 
 /*
- * A Status body (k8s-api.md §6: kind "Status" with reason, message and
- * code) fills reason and text; true when it was one with a message.
+ * A Status body (docs/kubernetes-api.md, Status errors: kind "Status" with
+ * reason, message and code) fills reason and text; true when it was one with a
+ * message.
  */
 static bool decode_status(const char *body, size_t len, int code,
                           int http_status, struct kreg_error *err)
@@ -54,7 +56,7 @@ static bool decode_status(const char *body, size_t len, int code,
 /*
  * The first line of @p body, control characters as spaces, at most
  * @p size - 1 bytes (plain-text answers such as the API priority and
- * fairness 429, k8s-api.md §6).
+ * fairness 429, docs/kubernetes-api.md, Status errors).
  */
 static void excerpt(const char *body, size_t len, char *out, size_t size)
 {

@@ -1,7 +1,8 @@
 /*
  * http_int: what the files of the http module share (internal to
  * http.c, http_call.c, http_error.c and http_stream.c). Only these
- * files see libcurl (style.md: each dependency stays in its module).
+ * files see libcurl (docs/conventions.md, Files: each dependency stays in its
+ * module).
  */
 #ifndef KREG_HTTP_INT_H
 #define KREG_HTTP_INT_H

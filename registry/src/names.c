@@ -1,8 +1,9 @@
 /*
  * names: go-micro's serviceName() encoding and the keys built from it
- * (go-micro-registry.md §1), checked against the API server's rules for a
- * qualified name (k8s-api.md §2) so that a name the API would refuse with
- * 422 fails here, clearly, before anything is sent (§6 item 1).
+ * (docs/go-micro-wire.md, Name encoding), checked against the API server's
+ * rules for a qualified name (docs/kubernetes-api.md, Validation) so that a
+ * name the API would refuse with 422 fails here, clearly, before anything is
+ * sent (docs/go-micro-wire.md, Known problems item 1).
  */
 #include "names.h"
 

@@ -1,6 +1,7 @@
 /*
  * names: the go-micro label and annotation keys of a service (internal to
- * libkreg; kreg_name_encode() is the public half). go-micro-registry.md §1.
+ * libkreg; kreg_name_encode() is the public half). docs/go-micro-wire.md, Name
+ * encoding.
  */
 #ifndef KREG_NAMES_H
 #define KREG_NAMES_H
@@ -23,7 +24,8 @@
 
 /*
  * Longest <enc> the API accepts: the name part of a key is at most 63
- * characters (k8s-api.md §2), and "selector-" takes 9 of them.
+ * characters (docs/kubernetes-api.md, Validation), and "selector-" takes 9 of
+ * them.
  */
 #define KREG__NAMES_ENC_MAX 54
 

@@ -1,6 +1,6 @@
 /*
  * registry: the kreg handle, register and deregister
- * (go-micro-registry.md §3.2, §4).
+ * (docs/go-micro-wire.md, Requests, Operations).
  */
 #include "registry.h"
 
@@ -13,7 +13,7 @@
 #include "names.h"
 #include "service.h"
 
-/* k8s-api.md §2: the total annotation size of a pod. */
+/* docs/kubernetes-api.md, Validation: the total annotation size of a pod. */
 #define ANNOTATION_BUDGET 262144
 
 int kreg_new(const struct kreg_options *opt, kreg **out, struct kreg_error *err)
@@ -194,8 +194,8 @@ static int pod_error(kreg *r, int rc, struct kreg_error *err)
 }
 
 /*
- * A service whose own annotation is over the budget (§6 item 11) is
- * refused without a request: no pod could take it.
+ * A service whose own annotation is over the budget (docs/go-micro-wire.md,
+ * Known problems item 11) is refused without a request: no pod could take it.
  */
 static int check_alone(kreg *r, const char *key, size_t value_len,
                        struct kreg_error *err)
@@ -251,8 +251,9 @@ static int map_too_big(const struct kreg__response *resp, int rc,
     return rc;
 }
 
-/* The Go plugin's PATCH body, byte for byte (go-micro-registry.md §2.4 F,
- * §3.2): json.Encoder output with HTML escaping and one trailing '\n'. */
+/* The Go plugin's PATCH body, byte for byte (docs/go-micro-wire.md,
+ * Examples (F), Requests): json.Encoder output with HTML escaping and one
+ * trailing '\n'. */
 static int patch_body(const char *enc, const char *json, size_t len, int wire,
                       struct kbuf *b)
 {
@@ -279,7 +280,7 @@ static int patch_body(const char *enc, const char *json, size_t len, int wire,
     return kr != KBUF_OK || rc != KREG_OK ? KREG_E_NOMEM : KREG_OK;
 }
 
-/* A PATCH answers the patched pod (go-micro-registry.md §3.3: the plugin
+/* A PATCH answers the patched pod (docs/go-micro-wire.md, Responses: the plugin
  * fails on an answer that does not decode); anything else is reported,
  * though the server may have applied the patch. */
 static int check_patched(kreg *r, const struct kreg__response *resp,

@@ -66,7 +66,7 @@ int kreg__query_copy(const struct kreg_query *q, size_t size,
 int kreg__pod_ready(const json_t *pod, char *why, size_t size);
 
 /* A pod serves traffic: phase Running and no deletionTimestamp
- * (go-micro-registry.md §4, §6 item 5). */
+ * (docs/go-micro-wire.md, Operations, Known problems item 5). */
 bool kreg__pod_usable(const json_t *pod);
 
 /* Borrowed annotation value of @p pod for @p key, or NULL. */

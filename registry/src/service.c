@@ -1,6 +1,6 @@
 /*
  * service: the go-micro service model: life cycle, metadata, lists,
- * merging and comparison (go-micro-registry.md §2.1). JSON is in
+ * merging and comparison (docs/go-micro-wire.md, Structs). JSON is in
  * service_decode.c and service_encode.c.
  */
 #include "service.h"

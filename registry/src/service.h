@@ -122,8 +122,8 @@ size_t kreg__service_utf8_len(const char *s, size_t n);
 
 /*
  * Append @p len bytes of @p s to @p b as a quoted JSON string, escaped as
- * Go's encoding/json does with HTML escaping on (go-micro-registry.md
- * §2.2); @p wire may carry KREG_WIRE_GO122_ESCAPES. Also right for the
+ * Go's encoding/json does with HTML escaping on (docs/go-micro-wire.md,
+ * Writing); @p wire may carry KREG_WIRE_GO122_ESCAPES. Also right for the
  * strings of a PATCH body, which Go's json.Encoder writes the same way.
  * @return KBUF_OK or a KBUF_E_* code (then @p b is released, as kbuf does).
  */

@@ -1,7 +1,7 @@
 /*
  * service_decode: kreg_service_decode(), go-micro service JSON read the way
  * Go's json.Unmarshal reads it into a registry.Service
- * (go-micro-registry.md §2.3). The JSON syntax is service_read.c's.
+ * (docs/go-micro-wire.md, Reading). The JSON syntax is service_read.c's.
  *
  * Go's decoding rules reproduced here (encoding/json decode.go, Go 1.19):
  *  - a member decodes *into* what is already there, so a repeated member

@@ -1,6 +1,6 @@
 /*
  * service_encode: kreg_service_encode(), the bytes Go's json.Marshal writes
- * for a go-micro registry.Service (go-micro-registry.md §2.1, §2.2).
+ * for a go-micro registry.Service (docs/go-micro-wire.md, Structs, Writing).
  *
  * Written by hand rather than with jansson's dumper: jansson escapes
  * differently (no \u003c for '<', raw U+2028, '/' handling, rejects

@@ -1,6 +1,7 @@
 /*
  * watch: pod events turned into go-micro create/update/delete results,
- * fixing the Go plugin's watcher (go-micro-registry.md §5, §6 item 4).
+ * fixing the Go plugin's watcher (docs/go-micro-wire.md, Watcher, Known
+ * problems item 4).
  *
  * The watcher keeps a view: for every usable pod (Running, not
  * terminating), the text of each matching service annotation. It lists,
@@ -380,7 +381,8 @@ static int unreadable(struct kreg_watch *w)
     return 1;
 }
 
-/* One event (k8s-api.md §7). Returns 1 to end the stream, else 0. */
+/* One event (docs/kubernetes-api.md, Watch). Returns 1 to end the stream, else
+ * 0. */
 static int handle_event(struct kreg_watch *w, json_t *ev)
 {
     const char *type = json_string_value(json_object_get(ev, "type"));

@@ -7,7 +7,7 @@
  * the cluster that kubeconfig names, in a fresh namespace per test that
  * the teardown deletes (e2e_setup_target). The e2e_*_as / e2e_add_pod /
  * e2e_read_pod / e2e_set_phase ... helpers work the same on both, through
- * plain API requests (k8s-api.md §4, "Keeping a pod unscheduled"): pods
+ * plain API requests (docs/kubernetes-api.md, Keeping a pod unscheduled): pods
  * are created gated (spec.schedulingGates) so that no scheduler or kubelet
  * touches them, their phase is set through the /status subresource, and a
  * terminating pod is held by a finalizer. Tests that need what only

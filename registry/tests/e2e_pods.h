@@ -1,10 +1,10 @@
 /*
  * e2e_pods: pods on the target of the libkreg end-to-end tests (through
  * e2e.h: include that one), created, changed and read through plain API
- * requests, the same on fakeapi and on a cluster (k8s-api.md §4, "Keeping
- * a pod unscheduled"): created gated so that no scheduler or kubelet
- * touches them, their phase set through /status, a terminating pod held by
- * a finalizer.
+ * requests, the same on fakeapi and on a cluster (docs/kubernetes-api.md,
+ * Keeping a pod unscheduled): created gated so that no scheduler or kubelet
+ * touches them, their phase set through /status, a terminating pod held by a
+ * finalizer.
  */
 #ifndef KREG_TESTS_E2E_PODS_H
 #define KREG_TESTS_E2E_PODS_H
@@ -56,7 +56,7 @@ static inline char *e2e_pod_body(const char *name, const char *meta, bool hold)
 }
 
 /* Set status.phase of pod @p name (a merge patch of .../status leaves the
- * conditions alone, k8s-api.md §4). */
+ * conditions alone, docs/kubernetes-api.md, Keeping a pod unscheduled). */
 static inline void e2e_set_phase(struct e2e *t, const char *name,
                                  const char *phase)
 {

@@ -47,8 +47,8 @@
 #define E2E_ENV_KUBECONFIG "KREG_E2E_KUBECONFIG"
 #define E2E_ENV_CONTEXT    "KREG_E2E_CONTEXT"
 
-/* k8s-api.md §4: the gate that keeps the scheduler away, and the finalizer
- * that keeps a deleted pod terminating. */
+/* docs/kubernetes-api.md, Keeping a pod unscheduled: the gate that keeps the
+ * scheduler away, and the finalizer that keeps a deleted pod terminating. */
 #define E2E_GATE      "kreg.io/hold"
 #define E2E_FINALIZER "kreg.io/e2e-hold"
 
@@ -428,9 +428,10 @@ static inline bool e2e_ns_gone(struct e2e *t, char **rv)
 }
 
 /*
- * Delete this test's namespace and wait until it is gone (k8s-api.md §13:
- * kube-controller-manager empties it first; fakeapi at once), so that a
- * run leaves nothing behind. Returns -1 when it is still there.
+ * Delete this test's namespace and wait until it is gone
+ * (docs/kubernetes-api.md, Namespaces: kube-controller-manager empties it
+ * first; fakeapi at once), so that a run leaves nothing behind. Returns -1 when
+ * it is still there.
  */
 static inline int e2e_ns_delete(struct e2e *t)
 {

@@ -1,12 +1,13 @@
 /*
  * Configuration loading (config.h): options, kubeconfig files and their
  * merging, in-cluster service accounts, token files and exec plugins
- * (k8s-api.md section 10). Fixtures come from $KREG_FIXTURES; every test
- * sets the environment it needs and gets a private temporary directory.
+ * (docs/kubernetes-api.md, Client configuration). Fixtures come from
+ * $KREG_FIXTURES; every test sets the environment it needs and gets a private
+ * temporary directory.
  *
- * Past 1,000 lines on purpose: one cmocka group per module (style.md), one
- * short test per kubeconfig, in-cluster or exec rule, sharing the fixture
- * and environment helpers at the top.
+ * Past 1,000 lines on purpose: one cmocka group per module
+ * (docs/conventions.md, Tests), one short test per kubeconfig, in-cluster or
+ * exec rule, sharing the fixture and environment helpers at the top.
  */
 #include <dirent.h>
 #include <errno.h>

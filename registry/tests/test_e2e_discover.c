@@ -1,8 +1,8 @@
 /*
  * kreg_get_service() and kreg_list_services() against fakeapi or a cluster
- * (e2e.h; go-micro-registry.md §4, §6 items 5 and 9): only Running,
- * non-terminating pods serve; nodes merge per version in pod-name order;
- * a service no pod carries is KREG_E_NOT_FOUND; names that encode alike
+ * (e2e.h; docs/go-micro-wire.md, Operations, Known problems items 5 and 9):
+ * only Running, non-terminating pods serve; nodes merge per version in pod-name
+ * order; a service no pod carries is KREG_E_NOT_FOUND; names that encode alike
  * do not leak into each other; lists longer than a page are followed.
  */
 #include "e2e.h"
@@ -141,8 +141,9 @@ static void test_e2e_get_skips_terminating_pods(void **state)
 }
 
 /*
- * §4 step 4: one entry per version; the first pod (by name) of a version
- * gives the service, later pods only add their nodes, in pod-name order.
+ * docs/go-micro-wire.md, Operations step 4: one entry per version; the first
+ * pod (by name) of a version gives the service, later pods only add their
+ * nodes, in pod-name order.
  */
 static void test_e2e_get_merges_nodes_per_version_in_pod_order(void **state)
 {
@@ -214,7 +215,8 @@ static void test_e2e_get_not_found_after_deregister(void **state)
     assert_null(l);
 }
 
-/* §4 step 2: pods carry the label but none serves: empty, not an error. */
+/* docs/go-micro-wire.md, Operations step 2: pods carry the label but none
+ * serves: empty, not an error. */
 static void test_e2e_get_empty_when_no_pod_is_usable(void **state)
 {
     struct e2e *t = *state;
@@ -348,8 +350,9 @@ static void test_e2e_get_and_list_ready_only_fetch_whole_pods(void **state)
     json_decref(log);
 }
 
-/* "foo/bar" and "foo:bar" share the keys of "foo_bar" (§1): each get
- * returns only the entries whose decoded name is the one asked for. */
+/* "foo/bar" and "foo:bar" share the keys of "foo_bar" (docs/go-micro-wire.md,
+ * Name encoding): each get returns only the entries whose decoded name is the
+ * one asked for. */
 static void test_e2e_get_keeps_names_that_encode_alike_apart(void **state)
 {
     struct e2e *t = *state;

@@ -3,8 +3,8 @@
  * server, 401, 403, a missing pod (the text names pod and namespace),
  * server errors after the retries, broken answers, and a malformed
  * annotation on some other pod, which discovery skips and reports
- * (go-micro-registry.md §6 items 7-9). Every code is the documented one
- * and every failed call hands back nothing to free.
+ * (docs/go-micro-wire.md, Known problems items 7-9). Every code is the
+ * documented one and every failed call hands back nothing to free.
  */
 #include "e2e.h"
 
@@ -154,7 +154,8 @@ static void test_e2e_errors_401_is_unauthorized(void **state)
     fakeapi_stop(srv);
 }
 
-/* §6 item 8: the code, the Status reason and its message, not "K8s: error". */
+/* docs/go-micro-wire.md, Known problems item 8: the code, the Status reason and
+ * its message, not "K8s: error". */
 static void
 test_e2e_errors_403_is_forbidden_with_reason_and_message(void **state)
 {

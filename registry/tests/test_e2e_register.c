@@ -1,8 +1,8 @@
 /*
  * kreg_register() and kreg_deregister() against fakeapi or a cluster
  * (e2e.h): the labels, annotation and PATCH body are the Go plugin's bytes
- * (fixtures/golden, go-micro-registry.md §2.4, §3.2), other metadata is
- * kept, re-registering is idempotent, failures leave the pod as it was,
+ * (fixtures/golden, docs/go-micro-wire.md, Examples, Requests), other metadata
+ * is kept, re-registering is idempotent, failures leave the pod as it was,
  * names and sizes the API server would refuse are refused before any
  * request, and one handle serves several threads at once.
  */
@@ -18,7 +18,8 @@
 
 /* ---- Helpers -----------------------------------------------------------*/
 
-/* §2.4 B built field by field: what Go registers for shop.cart. */
+/* docs/go-micro-wire.md, Examples (B) built field by field: what Go registers
+ * for shop.cart. */
 static struct kreg_service *service_b(void)
 {
     struct kreg_service *s =
@@ -422,10 +423,10 @@ static void test_e2e_register_accepts_longest_valid_name(void **state)
 
 /*
  * The budget: keys plus values of all annotations at most 262144 bytes
- * (k8s-api.md §2). Exactly at the limit the register goes through and the
- * server accepts it; one byte more and the server refuses the one PATCH
- * (422 Invalid, a FieldValueTooLong cause on metadata.annotations), which
- * kreg reports as KREG_E_TOO_BIG with the server's message; the pod stays
+ * (docs/kubernetes-api.md, Validation). Exactly at the limit the register goes
+ * through and the server accepts it; one byte more and the server refuses the
+ * one PATCH (422 Invalid, a FieldValueTooLong cause on metadata.annotations),
+ * which kreg reports as KREG_E_TOO_BIG with the server's message; the pod stays
  * as it was. No GET is made (fakeapi's log).
  */
 static void test_e2e_register_over_budget_is_too_big_in_one_patch(void **state)
@@ -534,9 +535,9 @@ static void test_e2e_register_is_one_patch(void **state)
 
 /*
  * The Go plugin's RBAC grants pods list, watch and patch, not get
- * (go-micro-registry.md §6 item 8): kreg registers, and still reports an
- * over-budget register as KREG_E_TOO_BIG, under a Role a Go service runs
- * with.
+ * (docs/go-micro-wire.md, Known problems item 8): kreg registers, and still
+ * reports an over-budget register as KREG_E_TOO_BIG, under a Role a Go service
+ * runs with.
  */
 static void test_e2e_register_needs_only_list_and_patch_rights(void **state)
 {

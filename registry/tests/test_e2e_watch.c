@@ -1,10 +1,10 @@
 /*
- * kreg_watch_*() against fakeapi or a cluster (e2e.h; go-micro-registry.md
- * §5, §6 item 4): a first register is a create (it reaches a selector watch
- * as ADDED), an update is reported only when the annotation text changed,
- * deregister, pod deletion and leaving Running are deletes; a cut stream
- * resumes without loss or repeats, and a 410 re-lists and reports exactly
- * the difference.
+ * kreg_watch_*() against fakeapi or a cluster (e2e.h; docs/go-micro-wire.md,
+ * Watcher, Known problems item 4): a first register is a create (it reaches a
+ * selector watch as ADDED), an update is reported only when the annotation text
+ * changed, deregister, pod deletion and leaving Running are deletes; a cut
+ * stream resumes without loss or repeats, and a 410 re-lists and reports
+ * exactly the difference.
  *
  * "Nothing was reported" is checked without sleeping: after the change
  * that must stay silent, a change that must be reported follows, and the
@@ -291,7 +291,8 @@ static void test_e2e_watch_one_service_ignores_the_others(void **state)
     seed_pods(t, 2);
     w = e2e_watch(t, "foo/bar");
     e2e_register_as(t, "pod-a", "other", "1", "10.0.0.1:80");
-    /* same keys as foo/bar (§1), another name: not ours */
+    /* same keys as foo/bar (docs/go-micro-wire.md, Name encoding), another
+     * name: not ours */
     e2e_register_as(t, "pod-a", "foo:bar", "1", "10.0.0.1:81");
     e2e_register_as(t, "pod-b", "foo/bar", "1", "10.0.0.2:80");
     e2e_expect(w, KREG_ACTION_CREATE, "pod-b", "10.0.0.2:80");
@@ -387,8 +388,9 @@ test_e2e_watch_relists_after_410_reporting_only_the_difference(void **state)
     assert_int_equal(lists_logged(t->srv), 2);
 }
 
-/* k8s-api.md §7: an HTTP 410 on the watch request means the same as the
- * ERROR event: re-list (and report nothing when nothing changed). */
+/* docs/kubernetes-api.md, Watch: an HTTP 410 on the watch request means the
+ * same as the ERROR event: re-list (and report nothing when nothing
+ * changed). */
 static void test_e2e_watch_relists_after_http_410(void **state)
 {
     struct e2e *t = *state;

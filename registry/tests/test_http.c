@@ -5,9 +5,10 @@
  * gives (plain-text errors, oversized bodies). Nothing here sleeps: waits
  * are on condition variables, with a generous guard against hangs.
  *
- * Past 1,000 lines on purpose: one cmocka group per module (style.md), and
- * the module's cases are many small, independent tests (retries, TLS,
- * streams) that share one fixture; splitting would duplicate the fixture.
+ * Past 1,000 lines on purpose: one cmocka group per module
+ * (docs/conventions.md, Tests), and the module's cases are many small,
+ * independent tests (retries, TLS, streams) that share one fixture; splitting
+ * would duplicate the fixture.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -802,8 +803,8 @@ static void client_with_rotated_token_file(struct st *s)
     spit(token, "s3cret\n");
 }
 
-/* The cached token is stale until the 401 drops it (k8s-api.md §10),
- * then the request goes through with the new one. */
+/* The cached token is stale until the 401 drops it (docs/kubernetes-api.md,
+ * Client configuration), then the request goes through with the new one. */
 static void test_http_401_refreshes_a_rotated_token_file(void **state)
 {
     struct st *s = *state;
@@ -1039,8 +1040,8 @@ static void test_http_new_rejects_a_malformed_server_url(void **state)
     assert_non_null(strstr(s->err.text, "server URL: "));
 }
 
-/* APF throttling answers plain text (k8s-api.md §6): the status line and
- * the text make the message. */
+/* APF throttling answers plain text (docs/kubernetes-api.md, Status errors):
+ * the status line and the text make the message. */
 static void test_http_plain_text_error_keeps_the_status_line(void **state)
 {
     struct st *s = *state;

@@ -1,7 +1,7 @@
 /*
  * kreg_register() and kreg_deregister() against a scripted API server
  * (script.h), for answers the fakeapi never gives: a PATCH must be
- * answered with the patched pod (go-micro-registry.md §3.3), anything
+ * answered with the patched pod (docs/go-micro-wire.md, Responses), anything
  * else is a protocol error that says so.
  */
 #include <stdio.h>

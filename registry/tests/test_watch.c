@@ -300,7 +300,8 @@ static void bad_line_is_reported_and_relisted(struct st *t, const char *bad,
     assert_int_equal(script_served(&t->srv, SCRIPT_WATCH), 2);
 }
 
-/* An ERROR event saying the resourceVersion is too old (k8s-api.md §7). */
+/* An ERROR event saying the resourceVersion is too old (docs/kubernetes-api.md,
+ * Watch). */
 #define GONE                                                                   \
     "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\",\"apiVersion\":"      \
     "\"v1\",\"status\":\"Failure\",\"message\":\"too old resource version: "   \
@@ -344,7 +345,8 @@ test_watch_event_without_pod_name_is_reported_and_relisted(void **state)
         "watch stream: MODIFIED event for a pod without a name");
 }
 
-/* k8s-api.md §7: an ERROR event carries a Status; only 410 is routine */
+/* docs/kubernetes-api.md, Watch: an ERROR event carries a Status; only 410 is
+ * routine */
 static void test_watch_error_event_is_reported_and_relisted(void **state)
 {
     bad_line_is_reported_and_relisted(

@@ -220,7 +220,8 @@ int cli_cmd_deregister(const struct cli_args *a)
 
 /* ---- get and list ---- */
 
-/* Skipped annotations are worth a warning, not a failure (§6 item 9). */
+/* Skipped annotations are worth a warning, not a failure
+ * (docs/go-micro-wire.md, Known problems item 9). */
 /* go-micro's GetService result as JSON: the services exactly as
  * kreg_service_encode() writes them, in an array. */
 static int print_services_json(const struct kreg_service_list *l)

@@ -112,7 +112,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-/* go-micro-registry.md §2.2: Go's escaping, HTML-safe, invalid UTF-8
+/* docs/go-micro-wire.md, Writing: Go's escaping, HTML-safe, invalid UTF-8
  * byte by byte as \ufffd. */
 int cli_out_json_string(struct kbuf *b, const char *s)
 {

@@ -1,6 +1,7 @@
 /*
  * kreg: the command-line tool of libkreg. Registers, finds and watches
- * go-micro services in the Kubernetes registry (go-micro-registry.md §4).
+ * go-micro services in the Kubernetes registry (docs/go-micro-wire.md,
+ * Operations).
  *
  *   kreg [OPTIONS] COMMAND [ARGS]   options may also follow the command
  *
