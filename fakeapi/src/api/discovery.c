@@ -1,8 +1,9 @@
 /*
  * discovery: what kubectl 1.32 and other clients read before they talk
- * about pods (k8s-api.md §9): version, legacy (non-aggregated) discovery,
- * the OpenAPI v2 document (openapi.c) kubectl < 1.24 validates against,
- * the minimal OpenAPI v3 document kubectl's --validate needs, health.
+ * about pods (docs/kubernetes-api.md, Discovery): version, legacy
+ * (non-aggregated) discovery, the OpenAPI v2 document (openapi.c) kubectl <
+ * 1.24 validates against, the minimal OpenAPI v3 document kubectl's --validate
+ * needs, health.
  */
 #include <string.h>
 
@@ -155,7 +156,7 @@ bool fakeapi__discovery(struct req *r, const char *path, struct resp *out)
     else if (strcmp(path, "/api") == 0 || strcmp(path, "/api/") == 0)
         api_versions(r, out);
     else if (strcmp(path, "/apis") == 0 || strcmp(path, "/apis/") == 0)
-        SEND(apis_json); /* must be 200 (k8s-api.md §9) */
+        SEND(apis_json); /* must be 200 (docs/kubernetes-api.md, Discovery) */
     else if (strcmp(path, "/api/v1") == 0 || strcmp(path, "/api/v1/") == 0)
         SEND(v1_json);
     else if (strcmp(path, "/openapi/v3") == 0)

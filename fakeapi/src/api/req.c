@@ -63,6 +63,13 @@ void fakeapi__resp_json(struct resp *out, int status, json_t *obj)
     }
 }
 
+void fakeapi__resp_text(struct resp *out, int status, char *text)
+{
+    out->status = status;
+    out->body = text;
+    out->len = strlen(text);
+}
+
 void fakeapi__resp_status(struct resp *out, json_t *status)
 {
     json_t *d = json_object_get(status, "details");

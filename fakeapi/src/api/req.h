@@ -87,6 +87,10 @@ const char *fakeapi__header(const struct req *r, const char *name);
 /* Answer @p obj serialized (a new reference is consumed). */
 void fakeapi__resp_json(struct resp *out, int status, json_t *obj);
 
+/* Answer @p text (consumed: JSON text from malloc() or json_dumps()),
+ * made before a write commits so that nothing is left to fail after. */
+void fakeapi__resp_text(struct resp *out, int status, char *text);
+
 /* Answer a Status (consumed): its code, Retry-After when it says so. */
 void fakeapi__resp_status(struct resp *out, json_t *status);
 

@@ -1,7 +1,7 @@
 /*
  * routes: map method + path to a handler, as the API server's router does
- * for the paths fakeapi serves (k8s-api.md §9; go-micro-registry.md §7 for
- * the trailing-slash list path).
+ * for the paths fakeapi serves (docs/kubernetes-api.md, Discovery;
+ * docs/go-micro-wire.md, Server requirements for the trailing-slash list path).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /*
  * names: the syntax checks of k8s.io/apimachinery/pkg/util/validation
  * (IsQualifiedName, IsValidLabelValue, IsDNS1123Subdomain, IsDNS1123Label),
- * with the same rule order and the same message text (k8s-api.md §2), as
- * kube-apiserver v1.37 words them: lengths of qualified names and label
- * values in bytes, the qualified-name rule as "a valid label key".
+ * with the same rule order and the same message text (docs/kubernetes-api.md,
+ * Validation), as kube-apiserver v1.37 words them: lengths of qualified names
+ * and label values in bytes, the qualified-name rule as "a valid label key".
  *
  * The regexes are anchored ("^...$", and Go's "$" only matches at the very
  * end), so each is a plain scan of the bytes here. Lengths are in bytes, as

@@ -1,6 +1,7 @@
 /*
  * names: Kubernetes name, label and annotation syntax checks, worded as
- * k8s.io/apimachinery/pkg/util/validation words them (k8s-api.md §2).
+ * k8s.io/apimachinery/pkg/util/validation words them (docs/kubernetes-api.md,
+ * Validation).
  *
  * Each check appends one message string per violated rule to @p msgs (a
  * jansson array; may be NULL to only count) and returns how many it added:

@@ -1,7 +1,7 @@
 /*
  * status: Kubernetes Status objects, the body of every error answer
- * (k8s-api.md section 6). A Status is a jansson object owned by whoever
- * holds it (new reference); the HTTP code is its "code" member.
+ * (docs/kubernetes-api.md, Status errors). A Status is a jansson object owned
+ * by whoever holds it (new reference); the HTTP code is its "code" member.
  */
 #ifndef FAKEAPI_STATUS_H
 #define FAKEAPI_STATUS_H

@@ -1,9 +1,9 @@
 /*
  * kubeconfig: write a kubeconfig that kubectl, client-go, the Python
- * client and libkreg use unchanged (k8s-api.md §10): the server URL, the
- * CA as certificate-authority-data when TLS is on, the bearer token when
- * one is set, and the context's namespace. The file is created 0600: it
- * may hold the token.
+ * client and libkreg use unchanged (docs/kubernetes-api.md, Client
+ * configuration): the server URL, the CA as certificate-authority-data when TLS
+ * is on, the bearer token when one is set, and the context's namespace. The
+ * file is created 0600: it may hold the token.
  */
 #include <fcntl.h>
 #include <stdio.h>

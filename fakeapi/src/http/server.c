@@ -239,8 +239,8 @@ static enum MHD_Result send_resp(struct req *r, struct resp *out)
     return ok;
 }
 
-/* Constant-time comparison of the bearer token (k8s-api.md §0: the
- * scheme is case-insensitive). */
+/* Constant-time comparison of the bearer token (docs/kubernetes-api.md, HTTP
+ * basics: the scheme is case-insensitive). */
 static bool authorized(const struct req *r)
 {
     const char *h = fakeapi__header(r, MHD_HTTP_HEADER_AUTHORIZATION);

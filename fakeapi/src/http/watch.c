@@ -124,7 +124,8 @@ void fakeapi__watch_deliver(struct watcher *w, struct event *ev)
         it.type = EV_DELETED;
         it.obj = ev->cur;
     } else if (mn) {
-        /* k8s-api.md §7: an object that starts matching is ADDED */
+        /* docs/kubernetes-api.md, Watch: an object that starts matching is
+         * ADDED */
         it.type = mo ? EV_MODIFIED : EV_ADDED;
         it.obj = ev->cur;
     } else if (mo) {

@@ -2,8 +2,8 @@
  * watch: one watch stream. A watcher filters store events (namespace,
  * label and field selectors), turns selector transitions into the event
  * types a real server sends (enter = ADDED, leave = DELETED with the old
- * content at the new resourceVersion; k8s-api.md §7), queues them in a
- * bounded queue and feeds them to a chunked HTTP response.
+ * content at the new resourceVersion; docs/kubernetes-api.md, Watch), queues
+ * them in a bounded queue and feeds them to a chunked HTTP response.
  *
  * The connection is suspended while the queue is empty and resumed when
  * an event arrives: no thread per watcher, no polling. A watcher whose

@@ -1,6 +1,7 @@
 /*
  * patch: Content-Type mapping, dispatch to the three formats, and the
- * Status objects a failed patch answers (k8s-api.md sections 5 and 6).
+ * Status objects a failed patch answers (docs/kubernetes-api.md, Patch and
+ * Status errors).
  */
 #include "patch/patch.h"
 

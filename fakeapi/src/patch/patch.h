@@ -1,5 +1,5 @@
 /*
- * patch: the PATCH engine of fakeapi (k8s-api.md section 5).
+ * patch: the PATCH engine of fakeapi (docs/kubernetes-api.md, Patch).
  *
  * Three patch formats, applied to a Pod as a Kubernetes 1.32 API server
  * applies them, with the Status it answers when they fail:

@@ -312,9 +312,10 @@ static int default_priority(json_t *spec)
     return FAKEAPI_OK;
 }
 
-/* k8s-api.md §4: status discarded on create and replaced by Pending, the
- * QoS class and, for a gated pod, PodScheduled=False SchedulingGated
- * (strategy.go PrepareForCreate, applySchedulingGatedCondition). */
+/* docs/kubernetes-api.md, Pod create: status discarded on create and replaced
+ * by Pending, the QoS class and, for a gated pod, PodScheduled=False
+ * SchedulingGated (strategy.go PrepareForCreate,
+ * applySchedulingGatedCondition). */
 static int fresh_status(json_t *pod, const json_t *spec, const char *now)
 {
     json_t *gates = json_object_get(spec, "schedulingGates");
@@ -407,7 +408,8 @@ void fakeapi__pod_prepare_update(json_t *new, const json_t *old)
 
     if (!json_is_object(new) || !json_is_object(old))
         return;
-    /* k8s-api.md §4: status reset to the stored one on update. */
+    /* docs/kubernetes-api.md, Pod update: status reset to the stored one on
+     * update. */
     copy_member(new, old, "status");
     keep_immutable_meta(new, old);
     spec = json_object_get(new, "spec");
@@ -468,8 +470,8 @@ void fakeapi__pod_prepare_status_update(json_t *new, const json_t *old)
 
     if (!json_is_object(new) || !json_is_object(old))
         return;
-    /* k8s-api.md §4 (/status): spec, deletionTimestamp and
-     * ownerReferences are reset; labels and annotations are applied. */
+    /* docs/kubernetes-api.md, The status subresource: spec, deletionTimestamp
+     * and ownerReferences are reset; labels and annotations are applied. */
     copy_member(new, old, "spec");
     keep_immutable_meta(new, old);
     meta = json_object_get(new, "metadata");

@@ -2,7 +2,7 @@
  * pod: what a Kubernetes 1.32 API server does to a Pod object besides
  * validating it (validate.h): the create-time status and defaults, the
  * field resets of main-resource and /status updates, and the server-side
- * Table that kubectl prints (k8s-api.md §4, §9 "Table printing").
+ * Table that kubectl prints (docs/kubernetes-api.md, Pods, Tables).
  *
  * Every function works on jansson trees; none takes a lock or keeps state.
  * Typical store use (validation may also run before the prepare step: it

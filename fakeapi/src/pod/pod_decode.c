@@ -1,7 +1,7 @@
 /*
  * pod_decode: the type checks the server's JSON decoder applies to a Pod
- * body (k8s-api.md §4: "Decode errors give 400 `Pod in version "v1" cannot
- * be handled as a Pod: ...`"). Declared in pod.h.
+ * body (docs/kubernetes-api.md, Pod create: "Decode errors give 400 `Pod in
+ * version "v1" cannot be handled as a Pod: ...`"). Declared in pod.h.
  *
  * The server decodes into Go structs with sigs.k8s.io/json (encoding/json
  * semantics): null leaves a field at its zero value, unknown fields are

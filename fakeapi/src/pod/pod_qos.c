@@ -1,5 +1,6 @@
-/* pod_qos: the QoS class the server stores in status.qosClass (k8s-api.md
- * §4, pkg/apis/core/helper/qos ComputePodQOS). Declared in pod.h. */
+/* pod_qos: the QoS class the server stores in status.qosClass
+ * (docs/kubernetes-api.md, Pod create, pkg/apis/core/helper/qos ComputePodQOS).
+ * Declared in pod.h. */
 #include "pod/pod.h"
 
 #include <stdio.h>

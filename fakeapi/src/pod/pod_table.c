@@ -1,9 +1,9 @@
 /*
- * pod_table: the server-side Table for pods (k8s-api.md §9 "Table
- * printing"): the column definitions of pkg/printers/internalversion
- * AddHandlers with the 1.32 API descriptions, and the cells printPod
- * computes. The server always generates the wide columns (priority 1);
- * kubectl hides them unless -o wide. Declared in pod.h.
+ * pod_table: the server-side Table for pods (docs/kubernetes-api.md, Tables):
+ * the column definitions of pkg/printers/internalversion AddHandlers with the
+ * 1.32 API descriptions, and the cells printPod computes. The server always
+ * generates the wide columns (priority 1); kubectl hides them unless -o wide.
+ * Declared in pod.h.
  */
 #include "pod/pod.h"
 
@@ -309,7 +309,8 @@ static void compute_status(struct pod_row *r)
         r->last_restart = side_last;
         scan_containers(r);
     }
-    /* k8s-api.md §8: a pod being deleted prints Terminating. */
+    /* docs/kubernetes-api.md, Delete: a pod being deleted prints
+     * Terminating. */
     if (dt && !json_is_null(dt) &&
         strcmp(str_at(status, "reason"), "NodeLost") == 0)
         set_reason(r, "Unknown");

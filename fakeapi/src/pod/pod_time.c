@@ -1,5 +1,6 @@
 /* pod_time: RFC 3339 timestamps as metav1.Time writes and reads them
- * (k8s-api.md §0: UTC, whole seconds). Declared in pod.h. */
+ * (docs/kubernetes-api.md, HTTP basics: UTC, whole seconds). Declared in
+ * pod.h. */
 #include "pod/pod.h"
 
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /*
  * quantity: Kubernetes resource quantities ("100m", "1Gi", "2.5e3"), parsed
  * the way k8s.io/apimachinery/pkg/api/resource ParseQuantity reads them, so
- * that the fake can compute a pod's QoS class (k8s-api.md §4) and reject a
- * malformed quantity with the server's decode error.
+ * that the fake can compute a pod's QoS class (docs/kubernetes-api.md, Pod
+ * create) and reject a malformed quantity with the server's decode error.
  *
  * A value is held as a sign plus a fixed-point magnitude: whole units and
  * nano units (1e-9). Like the real server, precision below one nano unit is

@@ -1,7 +1,7 @@
 /*
- * fieldsel: pod and namespace field selectors (k8s-api.md §3;
- * fields.ParseSelector and the Pod and Namespace field label conversions
- * of pkg/apis/core/v1/conversion.go).
+ * fieldsel: pod and namespace field selectors (docs/kubernetes-api.md, Field
+ * selectors; fields.ParseSelector and the Pod and Namespace field label
+ * conversions of pkg/apis/core/v1/conversion.go).
  */
 #include "select/selector.h"
 

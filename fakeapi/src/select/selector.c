@@ -1,8 +1,8 @@
 /*
- * selector: label selectors (k8s-api.md §1; labels.Parse, Requirement
- * .Matches of k8s.io/apimachinery pkg/labels/selector.go). The Go text
- * rules its messages need are in gotext.c; pod field selectors are in
- * fieldsel.c.
+ * selector: label selectors (docs/kubernetes-api.md, Label selectors;
+ * labels.Parse, Requirement .Matches of k8s.io/apimachinery
+ * pkg/labels/selector.go). The Go text rules its messages need are in gotext.c;
+ * pod field selectors are in fieldsel.c.
  */
 #include "select/selector.h"
 

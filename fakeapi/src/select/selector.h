@@ -1,9 +1,9 @@
 /*
  * selector: label selectors and pod field selectors, parsed, worded and
- * matched as a Kubernetes 1.32 API server does it (k8s-api.md §1 and §3;
- * k8s.io/apimachinery pkg/labels/selector.go and pkg/fields/selector.go,
- * kubernetes pkg/apis/core/v1/conversion.go and pkg/registry/core/pod
- * ToSelectableFields).
+ * matched as a Kubernetes 1.32 API server does it (docs/kubernetes-api.md,
+ * Label selectors and Field selectors; k8s.io/apimachinery
+ * pkg/labels/selector.go and pkg/fields/selector.go, kubernetes
+ * pkg/apis/core/v1/conversion.go and pkg/registry/core/pod ToSelectableFields).
  *
  * Both selector kinds are immutable after parsing: one may be matched from
  * several threads at once. The text handed to the parsers is the decoded

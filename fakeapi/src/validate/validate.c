@@ -9,7 +9,7 @@
 
 #include "base/names.h"
 
-/* k8s-api.md §2: TotalAnnotationSizeLimitB. */
+/* docs/kubernetes-api.md, Validation: TotalAnnotationSizeLimitB. */
 #define ANNOTATIONS_MAX_BYTES 262144
 /* Field paths here are short: "spec.initContainers[12].image". */
 #define FIELD_MAX 128
@@ -18,7 +18,7 @@
 
 /* apimachinery ValidateAnnotations: keys lower-cased before the
  * qualified-name check (the error shows the key as sent), then the total
- * size of keys and values (k8s-api.md §2). */
+ * size of keys and values (docs/kubernetes-api.md, Validation). */
 static void validate_annotations(struct fakeapi_field_errors *fe,
                                  const json_t *ann)
 {
@@ -336,7 +336,8 @@ static void validate_status(struct fakeapi_field_errors *fe, const json_t *old,
     if (nom && *nom && (!onom || strcmp(nom, onom) != 0))
         fakeapi__validate_name(fe, "status.nominatedNodeName", nom,
                                fakeapi__check_dns1123_subdomain);
-    /* k8s-api.md §4: a changed qosClass is 422 (immutable). */
+    /* docs/kubernetes-api.md, The status subresource: a changed qosClass is 422
+     * (immutable). */
     if (strcmp(qos ? qos : "", oqos ? oqos : "") != 0)
         fakeapi__validate_invalid(fe, "status.qosClass", qos ? qos : "",
                                   IMMUTABLE_MSG);

@@ -2,8 +2,8 @@
  * validate: the object rules a Kubernetes 1.32 API server applies to pods
  * and namespace names (pkg/apis/core/validation ValidatePodCreate,
  * ValidatePodUpdate, ValidatePodStatusUpdate; apimachinery ObjectMeta and
- * label rules; k8s-api.md §2, §4), plus the JSON type checks the decoder
- * applies before them.
+ * label rules; docs/kubernetes-api.md, Validation, Pods), plus the JSON type
+ * checks the decoder applies before them.
  *
  * Every check returns NULL when the object passes, or a new Status (the
  * caller frees it with json_decref()) worded as the server words it:

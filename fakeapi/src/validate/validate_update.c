@@ -1,10 +1,10 @@
 /*
- * validate_update: the spec rules of ValidatePodUpdate (1.32, k8s-api.md
- * §4): container count fixed, images may change, activeDeadlineSeconds
- * may only be set or lowered, tolerations only added, scheduling gates
- * only removed, nodeSelector only extended while the pod is gated; any
- * other spec change is 422 `spec: Forbidden: pod updates may not change
- * fields other than ...`. Declared in validate.h.
+ * validate_update: the spec rules of ValidatePodUpdate (1.32,
+ * docs/kubernetes-api.md, Pod update): container count fixed, images may
+ * change, activeDeadlineSeconds may only be set or lowered, tolerations only
+ * added, scheduling gates only removed, nodeSelector only extended while the
+ * pod is gated; any other spec change is 422 `spec: Forbidden: pod updates may
+ * not change fields other than ...`. Declared in validate.h.
  *
  * Specs are compared the way apiequality.Semantic.DeepEqual compares the
  * Go structs: a missing member equals null, false, 0, "", [] and {}.
