@@ -36,6 +36,7 @@ done
 names='(k8s-api|go-micro-registry|design|style)\.md'
 token="[A-Za-z0-9_./-]*$names"
 bad=0
+declare -A seen
 
 # Is @1, a path mentioned in file @2, a file of the repository?
 in_repo() {
@@ -65,6 +66,7 @@ while IFS= read -r hit; do
     done < <(grep -oE "$token" <<<"$text" || true)
     if [ -n "$offence" ]; then
         echo "$file:$line: $(sed 's/^[[:space:]]*//' <<<"$text")"
+        seen[$file:$line]=1
         bad=$((bad + 1))
     fi
 done < <(grep -nIE "$names" -- "${keep[@]}" 2>/dev/null || true)
@@ -72,7 +74,9 @@ done < <(grep -nIE "$names" -- "${keep[@]}" 2>/dev/null || true)
 while IFS= read -r hit; do
     file=${hit%%:*}
     rest=${hit#*:}
+    line=${rest%%:*}
     text=${rest#*:}
+    [ -n "${seen[$file:$line]:-}" ] && continue
     grep -q 'RFC' <<<"$text" && continue
     echo "$hit" | sed 's/:[[:space:]]*/: /2'
     bad=$((bad + 1))
