@@ -23,39 +23,6 @@ static bool str_eq(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* ---- UTF-8 ---------------------------------------------------------------*/
-
-/* Go's utf8.DecodeRune: the second byte's range depends on the first. */
-size_t kreg__service_utf8_len(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    size_t need;
-    size_t i;
-
-    if (u[0] < 0x80)
-        return 1;
-    if (u[0] < 0xC2 || u[0] > 0xF4)
-        return 0;
-    need = u[0] < 0xE0 ? 2 : u[0] < 0xF0 ? 3 : 4;
-    if (u[0] == 0xE0)
-        lo = 0xA0; /* overlong */
-    else if (u[0] == 0xED)
-        hi = 0x9F; /* UTF-16 surrogates */
-    else if (u[0] == 0xF0)
-        lo = 0x90; /* overlong */
-    else if (u[0] == 0xF4)
-        hi = 0x8F; /* above U+10FFFF */
-    if (n < need || u[1] < lo || u[1] > hi)
-        return 0;
-    for (i = 2; i < need; i++) {
-        if (u[i] < 0x80 || u[i] > 0xBF)
-            return 0;
-    }
-    return need;
-}
-
 /* ---- Metadata -------------------------------------------------------------*/
 
 void kreg__service_metadata_release(struct kreg_metadata *m)

@@ -109,15 +109,6 @@ int kreg__service_merge_nodes(struct kreg_service *dst,
 bool kreg__service_equal(const struct kreg_service *a,
                          const struct kreg_service *b);
 
-/* ---- UTF-8 (service.c) ---------------------------------------------------*/
-
-/*
- * Length (1-4) of the valid UTF-8 sequence at @p s (@p n > 0 bytes left),
- * or 0 if it is invalid there: Go's utf8.DecodeRune rules (no overlongs,
- * no surrogates, nothing above U+10FFFF).
- */
-size_t kreg__service_utf8_len(const char *s, size_t n);
-
 /* ---- Encoding pieces (service_encode.c) -----------------------------------*/
 
 /*

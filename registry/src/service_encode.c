@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "kutf8.h"
 
 /* Encoder state: the first failure sticks in rc and stops all output. */
 struct enc {
@@ -103,7 +104,7 @@ int kreg__service_encode_string(struct kbuf *b, const char *s, size_t len,
             i++;
             continue;
         }
-        n = u[i] < 0x80 ? 0 : kreg__service_utf8_len(s + i, len - i);
+        n = u[i] < 0x80 ? 0 : kutf8_decode(s + i, len - i, 0, NULL);
         if (n > 0 && !(n == 3 && u[i] == 0xE2 && u[i + 1] == 0x80 &&
                        (u[i + 2] == 0xA8 || u[i + 2] == 0xA9))) {
             i += n;

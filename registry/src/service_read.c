@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "kutf8.h"
 #include "service.h"
 
 /* State of an object or array being walked. */
@@ -248,30 +249,13 @@ int kreg__service_read_number(struct kreg__service_reader *p,
 
 /* ---- Strings --------------------------------------------------------------*/
 
+/* Append rune @p r (a scalar value: the callers never pass a lone
+ * surrogate) to the string being read. */
 static int add_rune(struct kreg__service_reader *p, unsigned long r)
 {
-    unsigned char u[4];
-    size_t n;
+    unsigned char u[KUTF8_MAX_LEN];
+    size_t n = kutf8_encode((uint32_t)r, u);
 
-    if (r < 0x80) {
-        u[0] = (unsigned char)r;
-        n = 1;
-    } else if (r < 0x800) {
-        u[0] = (unsigned char)(0xC0 | (r >> 6));
-        u[1] = (unsigned char)(0x80 | (r & 0x3F));
-        n = 2;
-    } else if (r < 0x10000) {
-        u[0] = (unsigned char)(0xE0 | (r >> 12));
-        u[1] = (unsigned char)(0x80 | ((r >> 6) & 0x3F));
-        u[2] = (unsigned char)(0x80 | (r & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (unsigned char)(0xF0 | (r >> 18));
-        u[1] = (unsigned char)(0x80 | ((r >> 12) & 0x3F));
-        u[2] = (unsigned char)(0x80 | ((r >> 6) & 0x3F));
-        u[3] = (unsigned char)(0x80 | (r & 0x3F));
-        n = 4;
-    }
     return kbuf_add(&p->str, u, n) == KBUF_OK ? KREG_OK
                                               : kreg__service_read_nomem(p);
 }
@@ -332,7 +316,7 @@ static int unescape_u(struct kreg__service_reader *p,
             *i += 6;
             return add_rune(p, 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00));
         }
-        r = 0xFFFD;
+        r = KUTF8_RUNE_ERROR;
     }
     return add_rune(p, r);
 }
@@ -407,8 +391,7 @@ int kreg__service_read_string(struct kreg__service_reader *p,
             break;
         if (p->s[i] >= 0x20 && p->s[i] != '\\') {
             n = p->s[i] < 0x80 ? 1
-                               : kreg__service_utf8_len((const char *)p->s + i,
-                                                        p->len - i);
+                               : kutf8_decode(p->s + i, p->len - i, 0, NULL);
             i += n;
             if (n > 0)
                 continue;
@@ -419,7 +402,7 @@ int kreg__service_read_string(struct kreg__service_reader *p,
         if (rc == KREG_OK && p->s[i] == '\\') {
             rc = unescape(p, at, &i);
         } else if (rc == KREG_OK) {
-            rc = add_rune(p, 0xFFFD);
+            rc = add_rune(p, KUTF8_RUNE_ERROR);
             i++;
         }
         start = i;

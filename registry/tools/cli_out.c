@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kutf8.h"
+
 #define TABLE_CAP ((size_t)64 << 20)
 
 /* Control bytes would break the one-line contract of stderr and tables. */
@@ -68,50 +70,6 @@ int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err)
     return cli_out_fail(CLI_EXIT_ERROR, "%s%s", text, http);
 }
 
-/*
- * Length of the valid UTF-8 sequence at @p s (at most @p n bytes), or 0
- * when it is invalid (overlong, surrogate, beyond U+10FFFF, truncated);
- * *@p cp gets the code point.
- */
-static size_t utf8_seq(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    size_t i;
-    uint32_t c;
-    uint32_t min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2;
-        c = s[0] & 0x1fu;
-        min = 0x80;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3;
-        c = s[0] & 0x0fu;
-        min = 0x800;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4;
-        c = s[0] & 0x07u;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3fu);
-    }
-    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-        return 0;
-    *cp = c;
-    return len;
-}
-
 /* docs/go-micro-wire.md, Writing: Go's escaping, HTML-safe, invalid UTF-8
  * byte by byte as \ufffd. */
 int cli_out_json_string(struct kbuf *b, const char *s)
@@ -122,7 +80,7 @@ int cli_out_json_string(struct kbuf *b, const char *s)
 
     while (rc == KBUF_OK && n > 0) {
         uint32_t cp = 0;
-        size_t len = utf8_seq(p, n, &cp);
+        size_t len = kutf8_decode(p, n, 0, &cp);
 
         if (len == 0) {
             rc = kbuf_adds(b, "\\ufffd");
