@@ -19,8 +19,8 @@ static size_t kutf8_ref_invalid(unsigned flags, uint32_t *rune)
     return (flags & KUTF8_REPLACE) ? 1 : 0;
 }
 
-static size_t kutf8_ref_decode(const unsigned char *s, size_t n,
-                               unsigned flags, uint32_t *rune)
+static size_t kutf8_ref_decode(const unsigned char *s, size_t n, unsigned flags,
+                               uint32_t *rune)
 {
     static const uint32_t min_of_len[5] = {0, 0, 0x80, 0x800, 0x10000};
     size_t len;

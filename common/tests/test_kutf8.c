@@ -18,7 +18,7 @@
 /* A case needs no flag to be valid, one of the ALLOW_ flags, or is never
  * valid. */
 #define ALWAYS 0u
-#define NEVER 0x100u
+#define NEVER  0x100u
 
 struct boundary {
     const char *what;
@@ -46,8 +46,8 @@ static const struct boundary boundaries[] = {
     {"two-byte lead, lead after", "\xc2\xc2", 2, NEVER, 0, 0},
     /* three bytes */
     {"overlong NUL in three", "\xe0\x80\x80", 3, KUTF8_ALLOW_OVERLONG, 0, 3},
-    {"overlong U+07FF in three", "\xe0\x9f\xbf", 3, KUTF8_ALLOW_OVERLONG,
-     0x7FF, 3},
+    {"overlong U+07FF in three", "\xe0\x9f\xbf", 3, KUTF8_ALLOW_OVERLONG, 0x7FF,
+     3},
     {"U+0800, the first of three", "\xe0\xa0\x80", 3, ALWAYS, 0x800, 3},
     {"U+D7FF, before the surrogates", "\xed\x9f\xbf", 3, ALWAYS, 0xD7FF, 3},
     {"U+D800, the first surrogate", "\xed\xa0\x80", 3, KUTF8_ALLOW_SURROGATES,
@@ -65,12 +65,11 @@ static const struct boundary boundaries[] = {
     {"three-byte lead, bad third", "\xe2\x82\x28", 3, NEVER, 0, 0},
     {"surrogate lead, bad third", "\xed\xa0\x28", 3, NEVER, 0, 0},
     /* four bytes */
-    {"overlong NUL in four", "\xf0\x80\x80\x80", 4, KUTF8_ALLOW_OVERLONG, 0,
-     4},
+    {"overlong NUL in four", "\xf0\x80\x80\x80", 4, KUTF8_ALLOW_OVERLONG, 0, 4},
     {"overlong U+FFFF in four", "\xf0\x8f\xbf\xbf", 4, KUTF8_ALLOW_OVERLONG,
      0xFFFF, 4},
-    {"overlong surrogate in four", "\xf0\x8d\xa0\x80", 4,
-     KUTF8_ALLOW_OVERLONG, 0xD800, 4},
+    {"overlong surrogate in four", "\xf0\x8d\xa0\x80", 4, KUTF8_ALLOW_OVERLONG,
+     0xD800, 4},
     {"U+10000, the first of four", "\xf0\x90\x80\x80", 4, ALWAYS, 0x10000, 4},
     {"U+10FFFF, the last rune", "\xf4\x8f\xbf\xbf", 4, ALWAYS, 0x10FFFF, 4},
     {"U+110000, one past the last", "\xf4\x90\x80\x80", 4,
@@ -104,17 +103,17 @@ static void check_boundary(const struct boundary *b, unsigned flags)
     snprintf(what, sizeof(what), "%s, flags 0x%x", b->what, flags);
     if (valid) {
         if (w != b->width || r != b->rune)
-            fail_msg("%s: got width %zu rune U+%04X, want %zu U+%04X", what,
-                     w, (unsigned)r, b->width, (unsigned)b->rune);
+            fail_msg("%s: got width %zu rune U+%04X, want %zu U+%04X", what, w,
+                     (unsigned)r, b->width, (unsigned)b->rune);
     } else if (w != ((flags & KUTF8_REPLACE) ? 1u : 0u) ||
                r != KUTF8_RUNE_ERROR) {
         fail_msg("%s: got width %zu rune U+%04X, want invalid", what, w,
                  (unsigned)r);
     }
     /* the reference agrees, and a NULL rune changes nothing */
-    assert_int_equal(kutf8_ref_decode((const unsigned char *)b->bytes, b->n,
-                                      flags, &ref),
-                     w);
+    assert_int_equal(
+        kutf8_ref_decode((const unsigned char *)b->bytes, b->n, flags, &ref),
+        w);
     assert_int_equal(ref, r);
     assert_int_equal(kutf8_decode(b->bytes, b->n, flags, NULL), w);
 }
@@ -168,8 +167,8 @@ static void test_kutf8_reads_one_sequence(void **state)
  */
 static void test_kutf8_until_nul_stops_at_the_nul(void **state)
 {
-    static const char *const cut[] = {"\xc2", "\xe2", "\xe2\x82", "\xf0",
-                                      "\xf0\x9f", "\xf0\x9f\x98"};
+    static const char *const cut[] = {"\xc2", "\xe2",     "\xe2\x82",
+                                      "\xf0", "\xf0\x9f", "\xf0\x9f\x98"};
     uint32_t r;
     size_t i;
     unsigned f;
@@ -210,8 +209,8 @@ static void compare(const unsigned char *s, size_t n, unsigned f)
     if (w1 != w2 || r1 != r2)
         fail_msg("%02x %02x %02x %02x (n %zu, flags 0x%x): kutf8 %zu U+%04X, "
                  "reference %zu U+%04X",
-                 s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0,
-                 n, f, w1, (unsigned)r1, w2, (unsigned)r2);
+                 s[0], n > 1 ? s[1] : 0, n > 2 ? s[2] : 0, n > 3 ? s[3] : 0, n,
+                 f, w1, (unsigned)r1, w2, (unsigned)r2);
 }
 
 static void test_kutf8_matches_the_reference_exhaustively(void **state)
