@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,51 +17,20 @@
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Read @p fd to EOF into @p b; returns 0 or an errno value. */
-static int read_all(int fd, struct kbuf *b)
-{
-    char chunk[8192];
-    ssize_t n;
-    int rc;
-
-    for (;;) {
-        n = read(fd, chunk, sizeof(chunk));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return errno;
-        if (n == 0)
-            return 0;
-        rc = kbuf_add(b, chunk, (size_t)n);
-        if (rc == KBUF_E_TOOBIG)
-            return EFBIG;
-        if (rc != KBUF_OK)
-            return ENOMEM;
-    }
-}
-
 int kreg__config_util_read_file(const char *path, size_t cap, char **data,
                                 size_t *len, int *errnum)
 {
     struct kbuf b;
-    int fd;
     int e;
 
     *data = NULL;
     *len = 0;
     *errnum = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        *errnum = errno;
-        return KREG_E_CONFIG;
-    }
     kbuf_init(&b, cap);
-    e = read_all(fd, &b);
-    close(fd);
+    e = kbuf_read_file(&b, path); /* b is released on an error */
     if (e == ENOMEM)
         return KREG_E_NOMEM;
     if (e != 0) {
-        kbuf_release(&b);
         *errnum = e;
         return KREG_E_CONFIG;
     }

@@ -6,9 +6,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Far above the 262144-byte annotation budget: the library says why. */
 #define INPUT_CAP  ((size_t)16 << 20)
@@ -20,51 +22,68 @@ static const char *input_name(const char *path)
     return strcmp(path, "-") == 0 ? "stdin" : path;
 }
 
-/* Open @p path for reading ("-" is stdin); NULL after reporting why. */
-static FILE *open_input(const char *path)
+/* Open @p path for reading ("-" is stdin, which nothing else reads); -1
+ * after reporting why. */
+static int open_input(const char *path)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    int fd = strcmp(path, "-") == 0
+                 ? STDIN_FILENO
+                 : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-    if (!f)
+    if (fd < 0)
         cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
-    return f;
+    return fd;
 }
 
-static void close_input(FILE *f)
+static void close_input(int fd)
 {
-    if (f != stdin)
-        fclose(f);
+    if (fd != STDIN_FILENO)
+        close(fd);
 }
 
-/* Read the rest of @p f (named @p path) into @p b. */
-static int read_rest(FILE *f, const char *path, struct kbuf *b)
+/* Read the rest of @p fd (named @p path) into @p b. */
+static int read_rest(int fd, const char *path, struct kbuf *b)
 {
-    char chunk[16384];
-    size_t n;
-    int rc = CLI_EXIT_OK;
+    int e = kbuf_read_fd(b, fd);
 
-    while (rc == CLI_EXIT_OK && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (kbuf_add(b, chunk, n) != KBUF_OK)
-            rc = cli_out_fail(CLI_EXIT_ERROR, "%s: larger than %zu bytes",
-                              input_name(path), INPUT_CAP);
-    }
-    if (rc == CLI_EXIT_OK && ferror(f))
-        rc = cli_out_fail(CLI_EXIT_ERROR, "%s: %s", input_name(path),
-                          strerror(errno));
-    return rc;
+    if (e == EFBIG)
+        return cli_out_fail(CLI_EXIT_ERROR, "%s: larger than %zu bytes",
+                            input_name(path), INPUT_CAP);
+    if (e == ENOMEM)
+        return cli_out_fail(CLI_EXIT_ERROR, "out of memory");
+    if (e != 0)
+        return cli_out_fail(CLI_EXIT_ERROR, "%s: %s", input_name(path),
+                            strerror(e));
+    return CLI_EXIT_OK;
 }
 
 /* Read all of @p path ("-" is stdin) into @p b. */
 static int read_input(const char *path, struct kbuf *b)
 {
-    FILE *f = open_input(path);
+    int fd = open_input(path);
     int rc;
 
-    if (!f)
+    if (fd < 0)
         return CLI_EXIT_ERROR;
-    rc = read_rest(f, path, b);
-    close_input(f);
+    rc = read_rest(fd, path, b);
+    close_input(fd);
     return rc;
+}
+
+/* The next byte of @p fd, or -1 at its end (errno 0) or on an error. */
+static int next_byte(int fd)
+{
+    unsigned char c;
+    ssize_t n;
+
+    do
+        n = read(fd, &c, 1);
+    while (n < 0 && errno == EINTR);
+    if (n == 1)
+        return c;
+    if (n == 0)
+        errno = 0;
+    return -1;
 }
 
 /* Decode the go-micro service JSON read from @p path; errors say what and
@@ -100,28 +119,28 @@ static int load_service(const char *path, struct kreg_service **out)
  */
 static int load_if_object(const char *path, struct kreg_service **out)
 {
-    FILE *f = open_input(path);
+    int fd = open_input(path);
     struct kbuf b;
     int rc = CLI_EXIT_OK;
     int c;
 
-    if (!f)
+    if (fd < 0)
         return CLI_EXIT_ERROR;
     do
-        c = getc(f);
+        c = next_byte(fd);
     while (c == ' ' || c == '\t' || c == '\r' || c == '\n');
     kbuf_init(&b, INPUT_CAP);
     if (c == '{') {
         rc = kbuf_addc(&b, '{') == KBUF_OK
-                 ? read_rest(f, path, &b)
+                 ? read_rest(fd, path, &b)
                  : cli_out_fail(CLI_EXIT_ERROR, "out of memory");
         if (rc == CLI_EXIT_OK)
             rc = decode_service(path, &b, out);
-    } else if (ferror(f)) {
+    } else if (c < 0 && errno != 0) {
         rc = cli_out_fail(CLI_EXIT_ERROR, "%s: %s", path, strerror(errno));
     }
     kbuf_release(&b);
-    close_input(f);
+    close_input(fd);
     return rc;
 }
 
