@@ -290,53 +290,146 @@ static int decode_metadata(struct kreg__service_reader *p,
     return rc;
 }
 
-/* ---- Values ---------------------------------------------------------------*/
+/* ---- Objects held through pointers ----------------------------------------*/
 
-static int value_slot(struct kreg__service_reader *p,
+/*
+ * The Go struct types the service holds through pointers (*Value,
+ * *Endpoint, *Node), as the generic decoders below see them. A slot is
+ * the address of one such pointer (a struct kreg_node ** as a void *, the
+ * way qsort hands out elements): only clear and fill know its type.
+ */
+struct obj_type {
+    /* Free the T in @p slot (none: nothing) and make the slot NULL. */
+    void (*clear)(void *slot);
+    /* The T in @p slot, a new zero one put there first if it is NULL;
+     * NULL when out of memory. */
+    void *(*fill)(void *slot);
+    /* One member of the T's object (kreg__service_read_object()). */
+    int (*member)(struct kreg__service_reader *p,
+                  const struct kreg__service_path *at, void *obj);
+    size_t slot_size; /* sizeof(T *) */
+};
+
+/* A *T: null frees it (the slot becomes NULL); an object decodes into it,
+ * allocated first if nil (Go's decode.go, indirect()). */
+static int decode_obj(struct kreg__service_reader *p,
                       const struct kreg__service_path *at,
-                      struct kreg_value **slot);
+                      const struct obj_type *t, void *slot)
+{
+    bool is_null;
+    void *obj;
+    int rc = null_or_object(p, at, &is_null);
 
-struct values_ctx {
-    struct kreg_value *v;
+    if (rc != KREG_OK)
+        return rc;
+    if (is_null) {
+        t->clear(slot);
+        return KREG_OK;
+    }
+    obj = t->fill(slot);
+    if (!obj)
+        return kreg__service_read_nomem(p);
+    return kreg__service_read_object(p, at, t->member, obj);
+}
+
+/*
+ * A []*T being decoded (Service.Endpoints, Service.Nodes, Value.Values):
+ * the owner's count and nil flag, and its array as a void * (items) that
+ * the caller stores back, whether or not decoding succeeds (it may have
+ * moved).
+ */
+struct obj_array {
+    const struct obj_type *type;
+    void *items;
+    size_t *count;
+    bool *is_null;
     size_t cap;
 };
 
-static int value_elem(struct kreg__service_reader *p,
-                      const struct kreg__service_path *at, size_t i, void *ctx)
+static void *obj_array_slot(const struct obj_array *a, size_t i)
 {
-    struct values_ctx *c = ctx;
-    struct kreg_value **items;
-
-    if (i == c->v->nvalues) {
-        items = grow(c->v->values, c->v->nvalues, &c->cap, sizeof(*items));
-        if (!items)
-            return kreg__service_read_nomem(p);
-        c->v->values = items;
-        c->v->values[c->v->nvalues++] = NULL;
-    }
-    return value_slot(p, at, &c->v->values[i]);
+    return (char *)a->items + i * a->type->slot_size;
 }
 
-/* Value.values: decoded into the existing elements, then cut to length. */
-static int decode_values(struct kreg__service_reader *p,
-                         const struct kreg__service_path *at,
-                         struct kreg_value *v)
+/* Element @p i: decoded into the one already there, else appended. */
+static int obj_array_elem(struct kreg__service_reader *p,
+                          const struct kreg__service_path *at, size_t i,
+                          void *ctx)
 {
-    struct values_ctx c = {v, v->nvalues};
+    struct obj_array *a = ctx;
+    void *items;
+
+    if (i == *a->count) {
+        items = grow(a->items, *a->count, &a->cap, a->type->slot_size);
+        if (!items)
+            return kreg__service_read_nomem(p);
+        a->items = items;
+        /* a nil T *: the library's structs are calloc()ed, so all-bits-zero
+         * is NULL throughout */
+        memset(obj_array_slot(a, i), 0, a->type->slot_size);
+        (*a->count)++;
+    }
+    return decode_obj(p, at, a->type, obj_array_slot(a, i));
+}
+
+/* null makes the slice nil; an array decodes into the existing elements,
+ * then the slice is cut to the new length (Go's decode.go, array()). */
+static int decode_obj_array(struct kreg__service_reader *p,
+                            const struct kreg__service_path *at,
+                            struct obj_array *a)
+{
     bool is_null;
     size_t n = 0;
     size_t i;
     int rc = null_or_array(p, at, &is_null);
 
     if (rc == KREG_OK && !is_null)
-        rc = kreg__service_read_array(p, at, value_elem, &c, &n);
+        rc = kreg__service_read_array(p, at, obj_array_elem, a, &n);
     if (rc != KREG_OK)
         return rc;
-    for (i = n; i < v->nvalues; i++)
-        kreg__service_value_free(v->values[i]);
-    v->nvalues = n;
-    v->values_null = is_null;
+    for (i = n; i < *a->count; i++)
+        a->type->clear(obj_array_slot(a, i));
+    *a->count = n;
+    *a->is_null = is_null;
     return KREG_OK;
+}
+
+/* ---- Values ---------------------------------------------------------------*/
+
+static int value_member(struct kreg__service_reader *p,
+                        const struct kreg__service_path *at, void *target);
+
+static void value_clear(void *slot)
+{
+    struct kreg_value **v = slot;
+
+    kreg__service_value_free(*v);
+    *v = NULL;
+}
+
+static void *value_fill(void *slot)
+{
+    struct kreg_value **v = slot;
+
+    if (!*v)
+        *v = kreg__service_value_new();
+    return *v;
+}
+
+static const struct obj_type value_type = {
+    value_clear, value_fill, value_member, sizeof(struct kreg_value *)};
+
+/* Value.values: decoded into the existing elements, then cut to length. */
+static int decode_values(struct kreg__service_reader *p,
+                         const struct kreg__service_path *at,
+                         struct kreg_value *v)
+{
+    struct obj_array a = {&value_type, v->values, &v->nvalues, &v->values_null,
+                          v->nvalues};
+    int rc = decode_obj_array(p, at, &a);
+
+    v->values = a.items;
+    return rc;
 }
 
 static int value_member(struct kreg__service_reader *p,
@@ -360,29 +453,6 @@ static int value_member(struct kreg__service_reader *p,
     return kreg__service_read_skip(p, at, NULL);
 }
 
-/* A *Value: null frees it; an object decodes into it (allocated if nil). */
-static int value_slot(struct kreg__service_reader *p,
-                      const struct kreg__service_path *at,
-                      struct kreg_value **slot)
-{
-    bool is_null;
-    int rc = null_or_object(p, at, &is_null);
-
-    if (rc != KREG_OK)
-        return rc;
-    if (is_null) {
-        kreg__service_value_free(*slot);
-        *slot = NULL;
-        return KREG_OK;
-    }
-    if (!*slot) {
-        *slot = kreg__service_value_new();
-        if (!*slot)
-            return kreg__service_read_nomem(p);
-    }
-    return kreg__service_read_object(p, at, value_member, *slot);
-}
-
 /* ---- Endpoints ------------------------------------------------------------*/
 
 static int endpoint_member(struct kreg__service_reader *p,
@@ -397,11 +467,11 @@ static int endpoint_member(struct kreg__service_reader *p,
     }
     if (kreg__service_read_key_is(p, "request")) {
         here.member = "request";
-        return value_slot(p, &here, &e->request);
+        return decode_obj(p, &here, &value_type, &e->request);
     }
     if (kreg__service_read_key_is(p, "response")) {
         here.member = "response";
-        return value_slot(p, &here, &e->response);
+        return decode_obj(p, &here, &value_type, &e->response);
     }
     if (kreg__service_read_key_is(p, "metadata")) {
         here.member = "metadata";
@@ -410,63 +480,37 @@ static int endpoint_member(struct kreg__service_reader *p,
     return kreg__service_read_skip(p, at, NULL);
 }
 
-struct endpoints_ctx {
-    struct kreg_service *s;
-    size_t cap;
-};
-
-static int endpoint_elem(struct kreg__service_reader *p,
-                         const struct kreg__service_path *at, size_t i,
-                         void *ctx)
+static void endpoint_clear(void *slot)
 {
-    struct endpoints_ctx *c = ctx;
-    struct kreg_endpoint **items;
-    struct kreg_endpoint **slot;
-    bool is_null;
-    int rc;
+    struct kreg_endpoint **e = slot;
 
-    if (i == c->s->nendpoints) {
-        items =
-            grow(c->s->endpoints, c->s->nendpoints, &c->cap, sizeof(*items));
-        if (!items)
-            return kreg__service_read_nomem(p);
-        c->s->endpoints = items;
-        c->s->endpoints[c->s->nendpoints++] = NULL;
-    }
-    slot = &c->s->endpoints[i];
-    rc = null_or_object(p, at, &is_null);
-    if (rc != KREG_OK || is_null) {
-        kreg__service_endpoint_free(is_null ? *slot : NULL);
-        *slot = is_null ? NULL : *slot;
-        return rc;
-    }
-    if (!*slot) {
-        *slot = kreg__service_endpoint_new();
-        if (!*slot)
-            return kreg__service_read_nomem(p);
-    }
-    return kreg__service_read_object(p, at, endpoint_member, *slot);
+    kreg__service_endpoint_free(*e);
+    *e = NULL;
 }
+
+static void *endpoint_fill(void *slot)
+{
+    struct kreg_endpoint **e = slot;
+
+    if (!*e)
+        *e = kreg__service_endpoint_new();
+    return *e;
+}
+
+static const struct obj_type endpoint_type = {endpoint_clear, endpoint_fill,
+                                              endpoint_member,
+                                              sizeof(struct kreg_endpoint *)};
 
 static int decode_endpoints(struct kreg__service_reader *p,
                             const struct kreg__service_path *at,
                             struct kreg_service *s)
 {
-    struct endpoints_ctx c = {s, s->nendpoints};
-    bool is_null;
-    size_t n = 0;
-    size_t i;
-    int rc = null_or_array(p, at, &is_null);
+    struct obj_array a = {&endpoint_type, s->endpoints, &s->nendpoints,
+                          &s->endpoints_null, s->nendpoints};
+    int rc = decode_obj_array(p, at, &a);
 
-    if (rc == KREG_OK && !is_null)
-        rc = kreg__service_read_array(p, at, endpoint_elem, &c, &n);
-    if (rc != KREG_OK)
-        return rc;
-    for (i = n; i < s->nendpoints; i++)
-        kreg__service_endpoint_free(s->endpoints[i]);
-    s->nendpoints = n;
-    s->endpoints_null = is_null;
-    return KREG_OK;
+    s->endpoints = a.items;
+    return rc;
 }
 
 /* ---- Nodes ----------------------------------------------------------------*/
@@ -496,61 +540,36 @@ static int node_member(struct kreg__service_reader *p,
     return kreg__service_read_skip(p, at, NULL);
 }
 
-struct nodes_ctx {
-    struct kreg_service *s;
-    size_t cap;
-};
-
-static int node_elem(struct kreg__service_reader *p,
-                     const struct kreg__service_path *at, size_t i, void *ctx)
+static void node_clear(void *slot)
 {
-    struct nodes_ctx *c = ctx;
-    struct kreg_node **items;
-    struct kreg_node **slot;
-    bool is_null;
-    int rc;
+    struct kreg_node **n = slot;
 
-    if (i == c->s->nnodes) {
-        items = grow(c->s->nodes, c->s->nnodes, &c->cap, sizeof(*items));
-        if (!items)
-            return kreg__service_read_nomem(p);
-        c->s->nodes = items;
-        c->s->nodes[c->s->nnodes++] = NULL;
-    }
-    slot = &c->s->nodes[i];
-    rc = null_or_object(p, at, &is_null);
-    if (rc != KREG_OK || is_null) {
-        kreg__service_node_free(is_null ? *slot : NULL);
-        *slot = is_null ? NULL : *slot;
-        return rc;
-    }
-    if (!*slot) {
-        *slot = kreg__service_node_new();
-        if (!*slot)
-            return kreg__service_read_nomem(p);
-    }
-    return kreg__service_read_object(p, at, node_member, *slot);
+    kreg__service_node_free(*n);
+    *n = NULL;
 }
+
+static void *node_fill(void *slot)
+{
+    struct kreg_node **n = slot;
+
+    if (!*n)
+        *n = kreg__service_node_new();
+    return *n;
+}
+
+static const struct obj_type node_type = {node_clear, node_fill, node_member,
+                                          sizeof(struct kreg_node *)};
 
 static int decode_nodes(struct kreg__service_reader *p,
                         const struct kreg__service_path *at,
                         struct kreg_service *s)
 {
-    struct nodes_ctx c = {s, s->nnodes};
-    bool is_null;
-    size_t n = 0;
-    size_t i;
-    int rc = null_or_array(p, at, &is_null);
+    struct obj_array a = {&node_type, s->nodes, &s->nnodes, &s->nodes_null,
+                          s->nnodes};
+    int rc = decode_obj_array(p, at, &a);
 
-    if (rc == KREG_OK && !is_null)
-        rc = kreg__service_read_array(p, at, node_elem, &c, &n);
-    if (rc != KREG_OK)
-        return rc;
-    for (i = n; i < s->nnodes; i++)
-        kreg__service_node_free(s->nodes[i]);
-    s->nnodes = n;
-    s->nodes_null = is_null;
-    return KREG_OK;
+    s->nodes = a.items;
+    return rc;
 }
 
 /* ---- Service --------------------------------------------------------------*/
