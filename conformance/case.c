@@ -87,8 +87,7 @@ void case_check(struct kcase *c, bool ok, const char *file, int line,
     if (ok)
         return;
     va_start(ap, fmt);
-    if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-        msg[0] = '\0';
+    util_vmsg(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     if (c->s->im->ops->log && c->s->im->ops->log(c->s->im, log, sizeof(log))) {
         n = strlen(msg);

@@ -11,6 +11,7 @@
 #include "impl.h"
 #include "kbuf.h"
 #include "kreg.h"
+#include "util.h"
 
 /* Per-request limits: bounded, and short back-off so that an unreachable
  * server fails fast (the suite's "API down" case). */
@@ -35,9 +36,8 @@ struct inproc {
 static void set_msg(char *msg, size_t size, int rc,
                     const struct kreg_error *err)
 {
-    if (msg && size)
-        snprintf(msg, size, "%s%s%s", kreg_strerror(rc),
-                 err->text[0] ? ": " : "", err->text);
+    util_msg(msg, size, "%s%s%s", kreg_strerror(rc), err->text[0] ? ": " : "",
+             err->text);
 }
 
 /* A key naming every field of @p t (NULL differs from ""). */
@@ -98,7 +98,7 @@ static kreg *handle_for(struct inproc *ip, const struct impl_target *t,
     size_t i;
 
     if (!key) {
-        snprintf(msg, msg_size, "out of memory");
+        util_msg(msg, msg_size, "out of memory");
         return NULL;
     }
     for (i = 0; i < ip->nhandles; i++)
@@ -108,7 +108,7 @@ static kreg *handle_for(struct inproc *ip, const struct impl_target *t,
         }
     grown = realloc(ip->handles, (ip->nhandles + 1) * sizeof(*grown));
     if (!grown) {
-        snprintf(msg, msg_size, "out of memory");
+        util_msg(msg, msg_size, "out of memory");
         goto out;
     }
     ip->handles = grown;
@@ -175,7 +175,7 @@ static char *list_json(const struct kreg_service_list *l, char *msg,
     for (i = 0; i < l->count && rc == KBUF_OK; i++) {
         if (kreg_service_encode(l->items[i], KREG_WIRE_V2, &one, NULL, &err) !=
             KREG_OK) {
-            snprintf(msg, msg_size, "encode: %s", err.text);
+            util_msg(msg, msg_size, "encode: %s", err.text);
             kbuf_release(&b);
             return NULL;
         }
@@ -187,7 +187,7 @@ static char *list_json(const struct kreg_service_list *l, char *msg,
     if (rc == KBUF_OK)
         rc = kbuf_addc(&b, ']');
     if (rc != KBUF_OK) {
-        snprintf(msg, msg_size, "out of memory");
+        util_msg(msg, msg_size, "out of memory");
         return NULL;
     }
     return kbuf_detach(&b, NULL);
@@ -250,7 +250,7 @@ static int op_watch(struct impl *im, const struct impl_target *t,
         return IMPL_ERROR;
     grown = realloc(ip->watches, (ip->nwatches + 1) * sizeof(*grown));
     if (!grown) {
-        snprintf(msg, msg_size, "out of memory");
+        util_msg(msg, msg_size, "out of memory");
         return IMPL_ERROR;
     }
     ip->watches = grown;
@@ -287,7 +287,7 @@ static int op_watch_next(struct impl *im, int id, int timeout_ms,
 
     memset(ev, 0, sizeof(*ev));
     if (id < 1 || (size_t)id > ip->nwatches) {
-        snprintf(msg, msg_size, "no watch %d", id);
+        util_msg(msg, msg_size, "no watch %d", id);
         return IMPL_ERROR;
     }
     rc = kreg_watch_next(ip->watches[id - 1], timeout_ms, &res, &err);

@@ -5,7 +5,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "kbuf.h"
+#include "kutf8.h"
 
 #define FILE_MAX (64u << 20)
 
@@ -34,15 +34,20 @@ void util_pause_ms(unsigned ms)
         continue;
 }
 
+void util_vmsg(char *msg, size_t size, const char *fmt, va_list ap)
+{
+    if (!msg || size == 0)
+        return;
+    if (vsnprintf(msg, size, fmt, ap) < 0)
+        msg[0] = '\0';
+}
+
 void util_msg(char *msg, size_t size, const char *fmt, ...)
 {
     va_list ap;
 
-    if (!msg || size == 0)
-        return;
     va_start(ap, fmt);
-    if (vsnprintf(msg, size, fmt, ap) < 0)
-        msg[0] = '\0';
+    util_vmsg(msg, size, fmt, ap);
     va_end(ap);
 }
 
@@ -52,8 +57,7 @@ void util_log(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    if (vsnprintf(line, sizeof(line), fmt, ap) < 0)
-        line[0] = '\0';
+    util_vmsg(line, sizeof(line), fmt, ap);
     va_end(ap);
     fprintf(stderr, "kreg-conformance: %s\n", line);
 }
@@ -78,53 +82,11 @@ int util_write_all(int fd, const void *p, size_t len)
 char *util_read_file(const char *path, size_t *len)
 {
     struct kbuf b;
-    char chunk[65536];
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    bool ok = true;
 
-    if (!f)
-        return NULL;
     kbuf_init(&b, FILE_MAX);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (kbuf_add(&b, chunk, n) != KBUF_OK) {
-            ok = false;
-            break;
-        }
-    if (ferror(f))
-        ok = false;
-    fclose(f);
-    if (!ok) {
-        kbuf_release(&b);
-        return NULL;
-    }
+    if (kbuf_read_file(&b, path) != 0)
+        return NULL; /* released */
     return kbuf_detach(&b, len);
-}
-
-/* Length of the valid UTF-8 sequence at @p s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    size_t i;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    for (i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    /* overlong forms, surrogates, beyond U+10FFFF */
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) ||
-        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
 }
 
 void util_sanitize(char *s)
@@ -135,7 +97,8 @@ void util_sanitize(char *s)
     while (*p) {
         if (p[0] == ']' && p[1] == ']' && p[2] == '>')
             p[2] = '?';
-        n = utf8_len(p);
+        /* Go's rules: no overlongs, surrogates or runes past U+10FFFF */
+        n = kutf8_decode(p, KUTF8_UNTIL_NUL, 0, NULL);
         if (n == 0 || (*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f) {
             *p = '?';
             n = 1;

@@ -5,6 +5,7 @@
 #ifndef KREG_CONFORMANCE_UTIL_H
 #define KREG_CONFORMANCE_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,9 +16,14 @@ int64_t util_now_ms(void);
  * condition that has no event to wait on (a real cluster's deletions). */
 void util_pause_ms(unsigned ms);
 
-/* snprintf into @p msg (truncating; a NULL or empty buffer is a no-op). */
+/* snprintf into @p msg (truncating; a NULL or empty buffer is a no-op; a
+ * formatting error leaves ""): the suite's one way to fill a message. */
 void util_msg(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* util_msg() with a va_list. */
+void util_vmsg(char *msg, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* A line on stderr prefixed "kreg-conformance: ". */
 void util_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
