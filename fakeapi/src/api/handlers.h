@@ -39,7 +39,8 @@ void fakeapi__pods_list(struct req *r, const char *ns, bool watch,
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                      struct resp *out);
 
-/* The form of an answer, from the Accept header (k8s-api.md §0, §9). */
+/* The form of an answer, from the Accept header (docs/kubernetes-api.md, HTTP
+ * basics, Tables). */
 enum fakeapi_form {
     FAKEAPI_FORM_JSON,         /* the object or list itself */
     FAKEAPI_FORM_TABLE,        /* meta.k8s.io Table */
@@ -84,17 +85,21 @@ void fakeapi__send_partial_list(struct resp *out, const char *version,
                                 long long remaining);
 
 /*
- * Delete @p cur (write lock held) as podStrategy does (k8s-api.md §8):
- * the grace period is @p explicit_grace or the pod's own, forced to 0 for
- * unbound or finished pods; 0 writes deletionTimestamp (MODIFIED) and then
- * removes the object (DELETED); a grace period only marks it terminating.
- * Returns the answer body (new reference), or NULL when out of memory.
+ * Stage in @p b the deletion of @p cur (write lock held) as podStrategy
+ * does (docs/kubernetes-api.md, Delete): the grace period is @p explicit_grace
+ * or the pod's own, forced to 0 for unbound or finished pods; 0 writes
+ * deletionTimestamp (MODIFIED) and then removes the object (DELETED); a
+ * grace period only marks it terminating. Nothing is stored before @p b
+ * commits. Returns the answer body (new reference), or NULL when out of
+ * memory (@p b has failed, or the answer could not be made).
  */
-json_t *fakeapi__pod_remove(struct api *srv, struct fakeapi_obj *cur,
+json_t *fakeapi__pod_remove(struct store_batch *b, struct fakeapi_obj *cur,
                             const int64_t *explicit_grace);
 
-/* Create namespace @p name if missing (write lock held); 0 or -1. */
-int fakeapi__ns_ensure(struct api *srv, const char *name);
+/* Stage namespace @p name in @p b unless it exists once @p b commits
+ * (write lock held); 0, or -1: @p b has failed. */
+int fakeapi__ns_ensure(struct api *srv, struct store_batch *b,
+                       const char *name);
 
 /* The namespaces every server starts with; 0 or -1. */
 int fakeapi__init_namespaces(struct api *srv);
@@ -132,11 +137,15 @@ int fakeapi__seed(struct api *srv, const char *json, size_t len,
  * Delete one pod of a deletecollection (write lock held), as store.go
  * DeleteCollection does: a Delete with the request's gracePeriodSeconds
  * (the pod's own grace period without it), nothing stored on dryRun=All.
+ * The deletion is staged in @p b: the collection commits whole or not at
+ * all.
  * @param r    the deletecollection request (borrowed).
- * @param cur  the listed pod (borrowed; may be released by the call).
+ * @param b    the collection's write.
+ * @param cur  the listed pod (borrowed, unchanged until @p b commits).
  * @return the pod as listed, before the deletion, without kind and
  *         apiVersion (a new reference), or NULL when out of memory.
  */
-json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur);
+json_t *fakeapi__pod_delete_listed(struct req *r, struct store_batch *b,
+                                   struct fakeapi_obj *cur);
 
 #endif

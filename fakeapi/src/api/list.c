@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "api/handlers.h"
+#include "base/jsondump.h"
 #include "base/status.h"
 #include "knum.h"
 #include "pod/pod.h"
@@ -698,16 +699,50 @@ void fakeapi__pods_watch_named(struct req *r, const char *ns, const char *name,
     listopts_release(&o);
 }
 
+/* The PodList of a deletecollection: each listed pod staged for deletion
+ * in @p b, as it was listed; its text (new), or NULL when out of memory
+ * (write lock held). */
+static char *delete_listed(struct req *r, struct store_batch *b,
+                           const struct objvec *ov, const char *rv)
+{
+    struct store *st = r->api->store;
+    json_t *items = json_array();
+    json_t *list;
+    char *text;
+    size_t i;
+
+    for (i = 0; items && i < ov->n; i++) {
+        struct fakeapi_obj *cur =
+            fakeapi__store_pod(st, ov->v[i]->ns, ov->v[i]->name);
+
+        if (cur && json_array_append_new(
+                       items, fakeapi__pod_delete_listed(r, b, cur)) != 0) {
+            json_decref(items);
+            items = NULL;
+        }
+    }
+    list = items ? json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", "PodList",
+                             "apiVersion", "v1", "metadata",
+                             "resourceVersion", rv, "items", items)
+                 : NULL;
+    text = fakeapi__jsondump_text(list, JSON_COMPACT);
+    json_decref(list);
+    return text;
+}
+
+/* store.go DeleteCollection: the list as read, then a Delete each; here
+ * in one write, committed only when the answer is made, so that a failure
+ * deletes nothing (a 500). */
 void fakeapi__pods_delete_collection(struct req *r, const char *ns,
                                      struct resp *out)
 {
     struct store *st = r->api->store;
     struct listopts o;
     json_t *status = parse_listopts(r, ns, false, &o);
+    struct store_batch b;
     struct objvec ov;
     bool more;
-    json_t *items;
-    size_t i;
+    char *text = NULL;
     char rv[24];
 
     if (status) {
@@ -716,26 +751,23 @@ void fakeapi__pods_delete_collection(struct req *r, const char *ns,
         return;
     }
     fakeapi__objvec_init(&ov);
-    items = json_array();
     fakeapi__store_wrlock(st);
+    fakeapi__store_batch_init(&b, st);
     if (fakeapi__store_needs_sort(st))
         fakeapi__store_sort(st);
-    /* store.go DeleteCollection: the list as read, then a Delete each */
     snprintf(rv, sizeof(rv), "%llu", (unsigned long long)fakeapi__store_rv(st));
-    if (fakeapi__store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0) {
-        for (i = 0; i < ov.n; i++) {
-            struct fakeapi_obj *cur =
-                fakeapi__store_pod(st, ov.v[i]->ns, ov.v[i]->name);
-
-            if (cur)
-                json_array_append_new(items,
-                                      fakeapi__pod_delete_listed(r, cur));
-        }
+    if (fakeapi__store_list(st, ns, o.ls, o.fs, NULL, 0, &ov, &more) == 0)
+        text = delete_listed(r, &b, &ov, rv);
+    if (text && fakeapi__store_batch_commit(&b) == 0) {
+        fakeapi__resp_text(out, 200, text);
+    } else {
+        fakeapi__store_batch_release(&b);
+        free(text);
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
     }
-    fakeapi__resp_json(out, 200,
-                       json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", "PodList",
-                                 "apiVersion", "v1", "metadata",
-                                 "resourceVersion", rv, "items", items));
     fakeapi__store_unlock(st);
     fakeapi__objvec_release(&ov);
     listopts_release(&o);

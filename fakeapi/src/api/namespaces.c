@@ -30,7 +30,8 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /* A copy of string map @p m with its keys in order: Go's encoding/json
- * writes a map's keys sorted, whatever order they were sent in. */
+ * writes a map's keys sorted, whatever order they were sent in. NULL when
+ * out of memory. */
 static json_t *sorted_map(const json_t *m)
 {
     size_t n = json_object_size(m);
@@ -47,103 +48,143 @@ static json_t *sorted_map(const json_t *m)
     }
     json_object_foreach((json_t *)(uintptr_t)m, k, v) keys[i++] = k;
     qsort(keys, n, sizeof(*keys), key_cmp);
-    for (i = 0; i < n; i++)
-        json_object_set(out, keys[i], json_object_get(m, keys[i]));
+    for (i = 0; out && i < n; i++) {
+        if (json_object_set(out, keys[i], json_object_get(m, keys[i])) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
     free(keys);
     return out;
 }
 
-/* @p meta's members in ObjectMeta's field order (types.go), as the
- * server writes them. */
-static void meta_order(json_t *meta)
+/* ObjectMeta's field order (types.go), as the server writes it. */
+static const char *const meta_fields[] = {"name",
+                                          "generateName",
+                                          "namespace",
+                                          "selfLink",
+                                          "uid",
+                                          "resourceVersion",
+                                          "generation",
+                                          "creationTimestamp",
+                                          "deletionTimestamp",
+                                          "deletionGracePeriodSeconds",
+                                          "labels",
+                                          "annotations",
+                                          "ownerReferences",
+                                          "finalizers"};
+
+/* A copy of @p meta with its members in ObjectMeta's order (others after,
+ * as they were), or NULL when out of memory. */
+static json_t *meta_ordered(const json_t *meta)
 {
-    static const char *const order[] = {"name",
-                                        "generateName",
-                                        "namespace",
-                                        "selfLink",
-                                        "uid",
-                                        "resourceVersion",
-                                        "generation",
-                                        "creationTimestamp",
-                                        "deletionTimestamp",
-                                        "deletionGracePeriodSeconds",
-                                        "labels",
-                                        "annotations",
-                                        "ownerReferences",
-                                        "finalizers"};
+    json_t *out = json_object();
+    const char *k;
+    json_t *v;
     size_t i;
 
-    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        json_t *v = json_incref(json_object_get(meta, order[i]));
-
-        if (v) {
-            json_object_del(meta, order[i]);
-            json_object_set_new(meta, order[i], v);
+    for (i = 0; out && i < sizeof(meta_fields) / sizeof(meta_fields[0]);
+         i++) {
+        v = json_object_get(meta, meta_fields[i]);
+        if (v && json_object_set(out, meta_fields[i], v) != 0) {
+            json_decref(out);
+            out = NULL;
         }
     }
+    json_object_foreach((json_t *)(uintptr_t)meta, k, v)
+    {
+        if (out && !json_object_get(out, k) &&
+            json_object_set(out, k, v) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
 }
 
-/* A new Namespace @p name; @p from (optional, not modified) gives the
- * labels, annotations and generateName a create keeps. */
-static json_t *ns_object(struct api *srv, const char *name, const json_t *from)
+/* The labels of a new namespace: those of @p fm (a create's metadata,
+ * optional) and the NamespaceDefaultLabelName strategy label, keys
+ * sorted; NULL when out of memory. */
+static json_t *ns_labels(const json_t *fm, const char *name)
+{
+    const json_t *given = json_object_get(fm, "labels");
+    json_t *labels =
+        json_is_object(given) ? json_deep_copy(given) : json_object();
+    json_t *sorted;
+
+    if (!labels || json_object_set_new(labels, "kubernetes.io/metadata.name",
+                                       json_string(name)) != 0) {
+        json_decref(labels);
+        return NULL;
+    }
+    sorted = sorted_map(labels);
+    json_decref(labels);
+    return sorted;
+}
+
+/* A new Namespace @p name at resourceVersion @p rv (0: none, a dry run);
+ * @p from (optional, not modified) gives the labels, annotations and
+ * generateName a create keeps. NULL when out of memory. Members are set
+ * in ObjectMeta's order. */
+static json_t *ns_object(struct api *srv, const char *name, const json_t *from,
+                         uint64_t rv)
 {
     const json_t *fm = json_object_get(from, "metadata");
-    json_t *labels = json_deep_copy(json_object_get(fm, "labels"));
     const json_t *ann = json_object_get(fm, "annotations");
     const json_t *gen = json_object_get(fm, "generateName");
+    json_t *meta = json_object();
     char uid[37];
     char now[32];
-    char rv[24];
-    json_t *o;
-    json_t *meta;
+    char rvs[24];
+    int rc = meta ? 0 : -1;
 
     fakeapi__store_uuid(srv->store, uid);
     fakeapi__now(now);
-    snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(srv->store));
-    if (!json_is_object(labels)) {
-        json_decref(labels);
-        labels = json_object();
+    snprintf(rvs, sizeof(rvs), "%llu", (unsigned long long)rv);
+    if (rc == 0)
+        rc = json_object_set_new(meta, "name", json_string(name));
+    if (rc == 0 && json_is_string(gen) && *json_string_value(gen))
+        rc = json_object_set(meta, "generateName", (json_t *)(uintptr_t)gen);
+    if (rc == 0)
+        rc = json_object_set_new(meta, "uid", json_string(uid));
+    if (rc == 0 && rv)
+        rc = json_object_set_new(meta, "resourceVersion", json_string(rvs));
+    if (rc == 0)
+        rc = json_object_set_new(meta, "creationTimestamp", json_string(now));
+    if (rc == 0)
+        rc = json_object_set_new(meta, "labels", ns_labels(fm, name));
+    if (rc == 0 && json_is_object(ann) && json_object_size(ann) > 0)
+        rc = json_object_set_new(meta, "annotations", sorted_map(ann));
+    if (rc != 0) {
+        json_decref(meta);
+        return NULL;
     }
-    /* the NamespaceDefaultLabelName strategy label */
-    json_object_set_new(labels, "kubernetes.io/metadata.name",
-                        json_string(name));
-    o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:o}, s:{s:[s]}, "
-                  "s:{s:s}}",
-                  "kind", "Namespace", "apiVersion", "v1", "metadata", "name",
-                  name, "uid", uid, "resourceVersion", rv, "creationTimestamp",
-                  now, "labels", sorted_map(labels), "spec", "finalizers",
-                  "kubernetes", "status", "phase", "Active");
-    json_decref(labels);
-    meta = json_object_get(o, "metadata");
-    if (json_is_string(gen) && *json_string_value(gen))
-        json_object_set(meta, "generateName", (json_t *)(uintptr_t)gen);
-    if (json_is_object(ann) && json_object_size(ann) > 0)
-        json_object_set_new(meta, "annotations", sorted_map(ann));
-    meta_order(meta);
-    return o;
+    return json_pack("{s:s, s:s, s:o, s:{s:[s]}, s:{s:s}}", "kind",
+                     "Namespace", "apiVersion", "v1", "metadata", meta, "spec",
+                     "finalizers", "kubernetes", "status", "phase", "Active");
 }
 
-int fakeapi__ns_ensure(struct api *srv, const char *name)
+int fakeapi__ns_ensure(struct api *srv, struct store_batch *b,
+                       const char *name)
 {
-    json_t *o;
-
-    if (fakeapi__store_ns(srv->store, name))
+    if (fakeapi__store_batch_has_ns(b, name))
         return 0;
-    o = ns_object(srv, name, NULL);
-    return o ? fakeapi__store_put_ns(srv->store, o) : -1;
+    return fakeapi__store_batch_put_ns(
+        b, fakeapi__obj_new(ns_object(srv, name, NULL,
+                                      fakeapi__store_batch_next_rv(b))));
 }
 
 int fakeapi__init_namespaces(struct api *srv)
 {
     static const char *const initial[] = {"default", "kube-system",
                                           "kube-public", "kube-node-lease"};
+    struct store_batch b;
     size_t i;
 
+    fakeapi__store_batch_init(&b, srv->store);
     for (i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
-        if (fakeapi__ns_ensure(srv, initial[i]) != 0)
-            return -1;
-    return 0;
+        fakeapi__ns_ensure(srv, &b, initial[i]);
+    return fakeapi__store_batch_commit(&b);
 }
 
 json_t *fakeapi__ns_required(struct api *srv, const char *ns)
@@ -431,6 +472,10 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
         return NULL;
     }
     body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    if (!body && fakeapi__json_oom(&jerr)) {
+        *status = oom_status();
+        return NULL;
+    }
     if (!json_is_object(body)) {
         *status = fakeapi__status_bad_request(
             "Namespace in version \"v1\" cannot be handled as a Namespace: "
@@ -509,51 +554,99 @@ void fakeapi__ns_create(struct req *r, struct resp *out)
     } else if (fakeapi__store_ns(st, name)) {
         fakeapi__resp_status(out, fakeapi__status_exists("namespaces", name));
     } else {
-        o = ns_object(r->api, name, body);
-        if (o && dry && strcmp(dry, "All") == 0) {
-            /* a dry run answers what would be stored, with no version */
-            json_object_del(json_object_get(o, "metadata"), "resourceVersion");
+        bool dry_run = dry && strcmp(dry, "All") == 0;
+
+        /* a dry run answers what would be stored, with no version */
+        o = ns_object(r->api, name, body,
+                      dry_run ? 0 : fakeapi__store_next_rv(st));
+        if (o && dry_run)
             fakeapi__resp_json(out, 201, o);
-        } else if (o && fakeapi__store_put_ns(st, json_incref(o)) == 0) {
-            fakeapi__resp_json(out, 201, o);
-        } else {
-            json_decref(o);
-            fakeapi__resp_status(
-                out, fakeapi__status_new(500, "InternalError",
-                                         "Internal error occurred: out of "
-                                         "memory"));
-        }
+        else if (o && fakeapi__store_put_ns(st, o) == 0)
+            fakeapi__resp_obj(out, 201, fakeapi__store_ns(st, name)->obj);
+        else
+            fakeapi__resp_status(out, oom_status());
     }
     fakeapi__store_unlock(st);
     json_decref(body);
 }
 
-/* Delete every pod of @p n (write lock held), one DELETED event each. */
-static void delete_pods(struct api *srv, struct nsent *n)
+/* Stage the deletion of every pod of @p n in @p b, one DELETED event each
+ * (last in key order first); 0 or -1. */
+static int delete_pods(struct store_batch *b, const struct nsent *n)
 {
+    size_t i;
     char rv[24];
 
-    while (n->pods.n > 0) {
-        struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
-        json_t *last = fakeapi__obj_tree(o);
+    for (i = n->pods.n; i-- > 0;) {
+        json_t *last = fakeapi__obj_tree(n->pods.v[i]->obj);
 
-        if (!last)
-            return;
         snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)fakeapi__store_next_rv(srv->store));
-        json_object_set_new(json_object_get(last, "metadata"),
-                            "resourceVersion", json_string(rv));
-        if (fakeapi__store_delete_pod(srv->store, last) != 0)
-            return;
+                 (unsigned long long)fakeapi__store_batch_next_rv(b));
+        if (!last || json_object_set_new(json_object_get(last, "metadata"),
+                                         "resourceVersion",
+                                         json_string(rv)) != 0) {
+            json_decref(last);
+            last = NULL;
+        }
+        if (fakeapi__store_batch_delete(b, fakeapi__obj_new(last)) != 0)
+            return -1;
     }
+    return 0;
+}
+
+/* Namespace @p n marked Terminating at the next version of @p b (a new
+ * tree), or NULL when out of memory. */
+static json_t *terminating(const struct nsent *n, const struct store_batch *b)
+{
+    json_t *o = fakeapi__obj_tree(n->obj);
+    json_t *meta = json_object_get(o, "metadata");
+    char now[32];
+    char rv[24];
+    int rc = json_is_object(meta) ? 0 : -1;
+
+    fakeapi__now(now);
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_batch_next_rv(b));
+    if (rc == 0)
+        rc = json_object_set_new(meta, "resourceVersion", json_string(rv));
+    if (rc == 0)
+        rc = json_object_set_new(meta, "deletionTimestamp", json_string(now));
+    if (rc == 0) /* a member replaced keeps its place */
+        rc = json_object_set_new(o, "metadata", meta_ordered(meta));
+    if (rc == 0)
+        rc = json_object_set_new(json_object_get(o, "status"), "phase",
+                                 json_string("Terminating"));
+    if (rc != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/*
+ * namespace/storage: a delete with the kubernetes finalizer is an update
+ * to Terminating, and the namespace controller deletes the content: here
+ * both in one write (write lock held), so that a failure leaves the
+ * namespace and its pods as they were. 0 or -1.
+ */
+static int start_termination(struct api *srv, struct nsent *n)
+{
+    struct store_batch b;
+
+    fakeapi__store_batch_init(&b, srv->store);
+    fakeapi__store_batch_put_ns(&b, fakeapi__obj_new(terminating(n, &b)));
+    delete_pods(&b, n);
+    if (fakeapi__store_batch_commit(&b) != 0)
+        return -1;
+    n->finalize_at_ms = fakeapi__mono_ms() + NS_FINALIZE_MS;
+    return 0;
 }
 
 void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
 {
     struct store *st = r->api->store;
     struct nsent *n;
-    json_t *o;
-    char now[32];
+    bool wake;
 
     if (strcmp(ns, "default") == 0 || strcmp(ns, "kube-system") == 0 ||
         strcmp(ns, "kube-public") == 0) {
@@ -569,44 +662,28 @@ void fakeapi__ns_delete(struct req *r, const char *ns, struct resp *out)
     }
     fakeapi__store_wrlock(st);
     n = fakeapi__store_ns(st, ns);
-    if (!n) {
-        fakeapi__store_unlock(st);
+    if (!n)
         fakeapi__resp_status(out, fakeapi__status_not_found("namespaces", ns));
-        return;
-    }
-    o = fakeapi__obj_tree(n->obj);
-    if (o && !n->finalize_at_ms) {
-        /* namespace/storage: a delete with the kubernetes finalizer is an
-         * update to Terminating; the controller finishes it */
-        json_t *meta = json_object_get(o, "metadata");
-        char rv[24];
-
-        fakeapi__now(now);
-        snprintf(rv, sizeof(rv), "%llu",
-                 (unsigned long long)fakeapi__store_next_rv(st));
-        json_object_set_new(meta, "resourceVersion", json_string(rv));
-        json_object_set_new(meta, "deletionTimestamp", json_string(now));
-        meta_order(meta);
-        json_object_set_new(json_object_get(o, "status"), "phase",
-                            json_string("Terminating"));
-        if (fakeapi__store_put_ns(st, json_incref(o)) != 0) {
-            json_decref(o);
-            o = NULL;
-        } else {
-            delete_pods(r->api, n);
-            n->finalize_at_ms = fakeapi__mono_ms() + NS_FINALIZE_MS;
-        }
-    }
+    else if (!n->finalize_at_ms && start_termination(r->api, n) != 0)
+        fakeapi__resp_status(out, oom_status());
+    else /* the answer is the object as stored: nothing left to fail */
+        fakeapi__resp_obj(out, 200, n->obj);
+    wake = n && n->finalize_at_ms;
     fakeapi__store_unlock(st);
-    if (!o) {
-        fakeapi__resp_status(
-            out, fakeapi__status_new(500, "InternalError",
-                                     "Internal error occurred: out of "
-                                     "memory"));
-        return;
-    }
-    r->api->wake(r->api->wake_ctx); /* the ticker finishes the deletion */
-    fakeapi__resp_json(out, 200, o);
+    if (wake)
+        r->api->wake(r->api->wake_ctx); /* the ticker finishes it */
+}
+
+/* Remove namespace @p n and whatever pods it still holds, in one write;
+ * 0 or -1. */
+static int finalize(struct store *st, const struct nsent *n)
+{
+    struct store_batch b;
+
+    fakeapi__store_batch_init(&b, st);
+    delete_pods(&b, n);
+    fakeapi__store_batch_delete_ns(&b, n->obj->name);
+    return fakeapi__store_batch_commit(&b);
 }
 
 uint64_t fakeapi__ns_finalize(struct api *srv, uint64_t now)
@@ -618,15 +695,16 @@ uint64_t fakeapi__ns_finalize(struct api *srv, uint64_t now)
     fakeapi__store_wrlock(st);
     for (i = 0; i < fakeapi__store_ns_count(st);) {
         struct nsent *n = fakeapi__store_ns_at(st, i);
+        uint64_t due = n->finalize_at_ms;
 
-        if (n->finalize_at_ms && n->finalize_at_ms <= now) {
-            delete_pods(srv, n);
-            /* n is freed: fakeapi__store_ns_at(st, i) is the next one now */
-            fakeapi__store_delete_ns(st, n->obj->name);
+        /* on success n is freed: fakeapi__store_ns_at(st, i) is the next
+         * one now; a failure (out of memory) is tried again later */
+        if (due && due <= now && finalize(st, n) == 0)
             continue;
-        }
-        if (n->finalize_at_ms && n->finalize_at_ms < next)
-            next = n->finalize_at_ms;
+        if (due && due <= now)
+            due = now + NS_FINALIZE_MS;
+        if (due && due < next)
+            next = due;
         i++;
     }
     fakeapi__store_unlock(st);

@@ -11,6 +11,7 @@
 #include "api/handlers.h"
 #include "base/clock.h"
 #include "base/gotext.h"
+#include "base/jsondump.h"
 #include "base/status.h"
 #include "knum.h"
 #include "patch/patch.h"
@@ -73,6 +74,10 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
         return NULL;
     }
     o = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    if (!o && fakeapi__json_oom(&jerr)) {
+        *status = oom_status();
+        return NULL;
+    }
     if (!json_is_object(o)) {
         *status = fakeapi__status_bad_request(
             "Pod in version \"v1\" cannot be handled as a Pod: %s",
@@ -437,19 +442,26 @@ static void finish_deletion(struct api *srv, json_t *obj, const json_t *old,
                             struct resp *out)
 {
     json_t *last = json_deep_copy(old);
+    /* the answer is made first: nothing may fail once the pod is gone */
+    char *text = fakeapi__pod_order(obj) == FAKEAPI_OK
+                     ? fakeapi__jsondump_text(obj, JSON_COMPACT)
+                     : NULL;
     char rv[24];
 
+    json_decref(obj);
     snprintf(rv, sizeof(rv), "%llu",
              (unsigned long long)fakeapi__store_next_rv(srv->store));
-    if (last)
-        json_object_set_new(meta_of(last), "resourceVersion", json_string(rv));
-    if (!last || fakeapi__store_delete_pod(srv->store, last) != 0) {
-        json_decref(obj);
+    if (!text || !last ||
+        json_object_set_new(meta_of(last), "resourceVersion",
+                            json_string(rv)) != 0 ||
+        fakeapi__store_delete_pod(srv->store, json_incref(last)) != 0) {
+        json_decref(last);
+        free(text);
         fakeapi__resp_status(out, oom_status());
         return;
     }
-    fakeapi__pod_order(obj);
-    fakeapi__resp_json(out, 200, obj);
+    json_decref(last);
+    fakeapi__resp_text(out, 200, text);
 }
 
 static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
@@ -767,8 +779,9 @@ static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
 /* Mark @p obj (a copy of the stored pod) as deleted with @p grace, as
  * BeforeDelete does: the first deletion sets deletionTimestamp and moves
  * the generation (strategy.go updatePodGeneration); a later one only
- * shortens the grace period. False when the deletion changes nothing. */
-static bool mark_deleted(json_t *obj, int64_t grace, const char *now)
+ * shortens the grace period. 1, 0 when the deletion changes nothing, or
+ * -1 when out of memory. */
+static int mark_deleted(json_t *obj, int64_t grace, const char *now)
 {
     json_t *meta = meta_of(obj);
     json_t *old = json_object_get(meta, "deletionGracePeriodSeconds");
@@ -776,33 +789,52 @@ static bool mark_deleted(json_t *obj, int64_t grace, const char *now)
 
     if (json_object_get(meta, "deletionTimestamp")) {
         if (!json_is_integer(old) || json_integer_value(old) <= grace)
-            return false;
-    } else {
-        json_object_set_new(meta, "deletionTimestamp", json_string(now));
-        json_object_set_new(meta, "generation", json_integer(gen + 1));
+            return 0;
+    } else if (json_object_set_new(meta, "deletionTimestamp",
+                                   json_string(now)) != 0 ||
+               json_object_set_new(meta, "generation",
+                                   json_integer(gen + 1)) != 0) {
+        return -1;
     }
-    json_object_set_new(meta, "deletionGracePeriodSeconds",
-                        json_integer(grace));
-    return true;
+    return json_object_set_new(meta, "deletionGracePeriodSeconds",
+                               json_integer(grace)) == 0
+               ? 1
+               : -1;
+}
+
+/* Give @p obj (borrowed) the next resourceVersion of @p b and stage a
+ * snapshot of it: its new state, or with @p gone its removal. 0, or -1:
+ * @p b has failed. */
+static int stage(struct store_batch *b, json_t *obj, bool gone)
+{
+    json_t *meta = json_object_get(obj, "metadata");
+    struct fakeapi_obj *o = NULL;
+    char rv[24];
+
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_batch_next_rv(b));
+    if (json_object_set_new(meta, "resourceVersion", json_string(rv)) == 0 &&
+        (gone || fakeapi__pod_order(obj) == FAKEAPI_OK))
+        o = fakeapi__obj_new(json_incref(obj));
+    return gone ? fakeapi__store_batch_delete(b, o)
+                : fakeapi__store_batch_put(b, o, false);
 }
 
 /*
- * Delete @p cur (write lock held): grace 0 writes deletionTimestamp
- * (MODIFIED) and then removes the object (DELETED); a grace period only
- * marks it terminating, and a shorter one than the pending one replaces
- * it. Returns the answer body (new reference).
+ * Stage the deletion of @p cur in @p b (write lock held): grace 0 writes
+ * deletionTimestamp (MODIFIED) and then removes the object (DELETED); a
+ * grace period only marks it terminating, and a shorter one than the
+ * pending one replaces it. Returns the answer body (new reference).
  */
-json_t *fakeapi__pod_remove(struct api *srv, struct fakeapi_obj *cur,
+json_t *fakeapi__pod_remove(struct store_batch *b, struct fakeapi_obj *cur,
                             const int64_t *explicit_grace)
 {
     json_t *obj = fakeapi__obj_tree(cur);
     json_t *meta;
-    struct fakeapi_obj *stored;
     int64_t grace;
     bool held;
-    bool changed;
+    int changed;
     char now[32];
-    char rv[24];
 
     if (!obj)
         return NULL;
@@ -811,21 +843,17 @@ json_t *fakeapi__pod_remove(struct api *srv, struct fakeapi_obj *cur,
     held = json_array_size(json_object_get(meta, "finalizers")) > 0;
     fakeapi__now(now);
     changed = mark_deleted(obj, grace, now);
+    if (changed < 0) {
+        json_decref(obj);
+        return NULL;
+    }
     grace =
         json_integer_value(json_object_get(meta, "deletionGracePeriodSeconds"));
     if (!changed && (held || grace > 0))
         return obj; /* already terminating: answer the object again */
-    if (changed && commit(srv, json_incref(obj), &stored) != 0) {
-        json_decref(obj);
-        return NULL;
-    }
     /* finalizers keep the object until an update removes the last one */
-    if (grace > 0 || held)
-        return obj;
-    snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(srv->store));
-    json_object_set_new(meta, "resourceVersion", json_string(rv));
-    if (fakeapi__store_delete_pod(srv->store, json_incref(obj)) != 0) {
+    if ((changed && stage(b, obj, false) != 0) ||
+        (grace == 0 && !held && stage(b, obj, true) != 0)) {
         json_decref(obj);
         return NULL;
     }
@@ -843,8 +871,11 @@ static json_t *would_remove(const struct fakeapi_obj *cur,
     if (!obj)
         return NULL;
     fakeapi__now(now);
-    mark_deleted(obj, grace_for(obj, explicit_grace), now);
-    fakeapi__pod_order(obj);
+    if (mark_deleted(obj, grace_for(obj, explicit_grace), now) < 0 ||
+        fakeapi__pod_order(obj) != FAKEAPI_OK) {
+        json_decref(obj);
+        return NULL;
+    }
     return obj;
 }
 
@@ -852,7 +883,7 @@ static json_t *would_remove(const struct fakeapi_obj *cur,
  * AndFinalizers): the answer shows it; the garbage collector, which has
  * no dependents of a pod to wait for, removes it at once, so the fake
  * never stores it. */
-static void add_policy_finalizer(json_t *obj, const char *policy)
+static int add_policy_finalizer(json_t *obj, const char *policy)
 {
     const char *f = !policy                             ? NULL
                     : strcmp(policy, "Orphan") == 0     ? "orphan"
@@ -862,14 +893,16 @@ static void add_policy_finalizer(json_t *obj, const char *policy)
     json_t *list;
 
     if (!f)
-        return;
+        return 0;
     list = json_object_get(meta, "finalizers");
     if (!json_is_array(list)) {
         list = json_array();
-        json_object_set_new(meta, "finalizers", list);
+        if (json_object_set_new(meta, "finalizers", list) != 0)
+            return -1;
     }
-    json_array_append_new(list, json_string(f));
-    fakeapi__pod_order(obj);
+    if (json_array_append_new(list, json_string(f)) != 0)
+        return -1;
+    return fakeapi__pod_order(obj) == FAKEAPI_OK ? 0 : -1;
 }
 
 static json_t *check_preconditions(const struct fakeapi_obj *cur,
@@ -899,6 +932,32 @@ static json_t *check_preconditions(const struct fakeapi_obj *cur,
     return st;
 }
 
+/* Delete @p cur (write lock held) and answer: the answer is made before
+ * the deletion commits, so that an answer which cannot be made leaves the
+ * pod as it was (a 500). */
+static void remove_one(struct req *r, struct fakeapi_obj *cur,
+                       const struct delopts *d, struct resp *out)
+{
+    const int64_t *grace = d->has_grace ? &d->grace : NULL;
+    struct store_batch b;
+    json_t *res;
+    char *text = NULL;
+
+    fakeapi__store_batch_init(&b, r->api->store);
+    res = dry_run(r) ? would_remove(cur, grace)
+                     : fakeapi__pod_remove(&b, cur, grace);
+    if (res && add_policy_finalizer(res, d->policy) == 0)
+        text = fakeapi__jsondump_text(res, JSON_COMPACT);
+    json_decref(res);
+    if (text && fakeapi__store_batch_commit(&b) == 0) {
+        fakeapi__resp_text(out, 200, text);
+    } else {
+        fakeapi__store_batch_release(&b);
+        free(text);
+        fakeapi__resp_status(out, oom_status());
+    }
+}
+
 void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
                          struct resp *out)
 {
@@ -921,37 +980,35 @@ void fakeapi__pod_delete(struct req *r, const char *ns, const char *name,
         snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
         status = check_preconditions(cur, &d, currv);
     }
-    if (status || !cur) { /* a NULL Status: out of memory, a 500 */
+    if (status || !cur) /* a NULL Status: out of memory, a 500 */
         fakeapi__resp_status(out, status);
-    } else {
-        const int64_t *grace = d.has_grace ? &d.grace : NULL;
-        json_t *res = dry_run(r) ? would_remove(cur, grace)
-                                 : fakeapi__pod_remove(r->api, cur, grace);
-
-        if (res) {
-            add_policy_finalizer(res, d.policy);
-            fakeapi__resp_json(out, 200, res);
-        } else {
-            fakeapi__resp_status(out, oom_status());
-        }
-    }
+    else
+        remove_one(r, cur, &d, out);
     fakeapi__store_unlock(st);
     json_decref(d.body);
 }
 
-json_t *fakeapi__pod_delete_listed(struct req *r, struct fakeapi_obj *cur)
+json_t *fakeapi__pod_delete_listed(struct req *r, struct store_batch *b,
+                                   struct fakeapi_obj *cur)
 {
     json_t *item = fakeapi__obj_tree(cur);
     const char *g = fakeapi__arg(r, "gracePeriodSeconds");
     int64_t grace;
+    json_t *res;
 
     if (!item)
         return NULL;
     /* a list's items carry no kind or apiVersion */
     json_object_del(item, "kind");
     json_object_del(item, "apiVersion");
-    if (!dry_run(r))
-        json_decref(fakeapi__pod_remove(
-            r->api, cur, g && knum_i64(g, &grace) ? &grace : NULL));
+    if (dry_run(r))
+        return item;
+    res = fakeapi__pod_remove(b, cur,
+                              g && knum_i64(g, &grace) ? &grace : NULL);
+    if (!res) {
+        json_decref(item);
+        return NULL;
+    }
+    json_decref(res);
     return item;
 }

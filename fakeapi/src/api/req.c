@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/jsondump.h"
 #include "base/status.h"
 #include "select/selector.h"
 #include "store/obj.h"
@@ -49,7 +50,7 @@ void fakeapi__resp_raw(struct resp *out, int status, const char *ctype,
 void fakeapi__resp_json(struct resp *out, int status, json_t *obj)
 {
     out->status = status;
-    out->body = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    out->body = fakeapi__jsondump_text(obj, JSON_COMPACT);
     out->len = out->body ? strlen(out->body) : 0;
     json_decref(obj);
     if (!out->body) {

@@ -66,6 +66,19 @@ int fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err)
 
 /* ---- state ---- */
 
+/* status.phase and metadata.resourceVersion of @p pod; 0 or -1. */
+static int set_phase_rv(json_t *pod, const char *phase, const char *rv)
+{
+    if (!json_is_object(json_object_get(pod, "status")) &&
+        json_object_set_new(pod, "status", json_object()) != 0)
+        return -1;
+    if (json_object_set_new(json_object_get(pod, "status"), "phase",
+                            json_string(phase)) != 0)
+        return -1;
+    return json_object_set_new(json_object_get(pod, "metadata"),
+                               "resourceVersion", json_string(rv));
+}
+
 int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
                       const char *phase, struct fakeapi_error *err)
 {
@@ -84,14 +97,12 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
         rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
     } else {
         obj = fakeapi__obj_tree(cur);
-        if (!json_is_object(json_object_get(obj, "status")))
-            json_object_set_new(obj, "status", json_object());
-        json_object_set_new(json_object_get(obj, "status"), "phase",
-                            json_string(phase));
         snprintf(rv, sizeof(rv), "%llu",
                  (unsigned long long)fakeapi__store_next_rv(srv->api.store));
-        json_object_set_new(json_object_get(obj, "metadata"), "resourceVersion",
-                            json_string(rv));
+        if (obj && set_phase_rv(obj, phase, rv) != 0) {
+            json_decref(obj);
+            obj = NULL;
+        }
         if (fakeapi__store_put_pod(srv->api.store, obj, false, NULL) != 0)
             rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
     }
@@ -119,12 +130,15 @@ int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
 int fakeapi_create_namespace(fakeapi *srv, const char *ns,
                              struct fakeapi_error *err)
 {
+    struct store_batch b;
     int rc;
 
     if (!ns || !*ns || strlen(ns) > 63)
         return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
     fakeapi__store_wrlock(srv->api.store);
-    rc = fakeapi__ns_ensure(&srv->api, ns);
+    fakeapi__store_batch_init(&b, srv->api.store);
+    fakeapi__ns_ensure(&srv->api, &b, ns);
+    rc = fakeapi__store_batch_commit(&b);
     fakeapi__store_unlock(srv->api.store);
     return rc == 0 ? FAKEAPI_OK
                    : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
@@ -186,32 +200,45 @@ static bool is_initial_ns(const char *ns)
            strcmp(ns, "kube-public") == 0 || strcmp(ns, "kube-node-lease") == 0;
 }
 
+/* Stage the removal of every pod of @p n, and of @p n unless it is one
+ * the server starts with (write lock held). */
+static void stage_clear(struct store_batch *b, const struct nsent *n)
+{
+    size_t i;
+    char rv[24];
+
+    for (i = n->pods.n; i-- > 0;) {
+        json_t *last = fakeapi__obj_tree(n->pods.v[i]->obj);
+
+        snprintf(rv, sizeof(rv), "%llu",
+                 (unsigned long long)fakeapi__store_batch_next_rv(b));
+        if (last && json_object_set_new(json_object_get(last, "metadata"),
+                                        "resourceVersion",
+                                        json_string(rv)) != 0) {
+            json_decref(last);
+            last = NULL;
+        }
+        fakeapi__store_batch_delete(b, fakeapi__obj_new(last));
+    }
+    if (!is_initial_ns(n->obj->name))
+        fakeapi__store_batch_delete_ns(b, n->obj->name);
+}
+
 void fakeapi_reset(fakeapi *srv)
 {
     struct store *st = srv->api.store;
+    struct store_batch b;
     size_t i;
 
     fakeapi_close_watches(srv);
     fakeapi__faults_clear(srv);
     fakeapi__reqlog_clear(srv->log);
     fakeapi__store_wrlock(st);
+    /* one write per namespace: out of memory, a namespace stays whole */
     for (i = fakeapi__store_ns_count(st); i-- > 0;) {
-        struct nsent *n = fakeapi__store_ns_at(st, i);
-
-        while (n->pods.n > 0) {
-            struct fakeapi_obj *o = n->pods.v[n->pods.n - 1]->obj;
-            json_t *last = fakeapi__obj_tree(o);
-            char rv[24];
-
-            snprintf(rv, sizeof(rv), "%llu",
-                     (unsigned long long)fakeapi__store_next_rv(st));
-            json_object_set_new(json_object_get(last, "metadata"),
-                                "resourceVersion", json_string(rv));
-            if (fakeapi__store_delete_pod(st, last) != 0)
-                break;
-        }
-        if (!is_initial_ns(n->obj->name))
-            fakeapi__store_delete_ns(st, n->obj->name);
+        fakeapi__store_batch_init(&b, st);
+        stage_clear(&b, fakeapi__store_ns_at(st, i));
+        fakeapi__store_batch_commit(&b);
     }
     fakeapi__store_compact(st);
     fakeapi__store_unlock(st);

@@ -106,4 +106,15 @@ json_t *fakeapi__merge_patch(const json_t *target, const json_t *patch);
 bool fakeapi__json_syntax_error(const char *doc, size_t len, char *msg,
                                 size_t size);
 
+/*
+ * Whether jansson failing on a text fakeapi__json_syntax_error() accepted
+ * means that memory ran out: it says so, says nothing (an allocation
+ * before the first token failed), or reports a syntax error the text
+ * cannot have (a string it could not copy is an "invalid token", a key
+ * "string or '}' expected": jansson's load.c, lex_scan_string). Its
+ * refusals where it is stricter than Go (a lone surrogate escape, bad
+ * UTF-8, a NUL in a key, a number out of range) are the text's.
+ */
+bool fakeapi__json_oom(const json_error_t *err);
+
 #endif

@@ -485,7 +485,7 @@ static int parse(struct patch_ctx *c, const char *text, size_t len,
     *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (*out)
         return FAKEAPI_OK;
-    if (json_error_code(&err) == json_error_out_of_memory)
+    if (fakeapi__json_oom(&err))
         return fakeapi__patch_fail(c, NULL);
     /* Left to jansson: a NUL in an object key, a real out of range. */
     kbuf_init(&msg, PATCH_MSG_CAP);
@@ -556,5 +556,20 @@ const char *fakeapi__patch_syntax_kind(const json_t *v)
     case JSON_NULL:
     default:
         return "null";
+    }
+}
+
+bool fakeapi__json_oom(const json_error_t *err)
+{
+    if (err->text[0] == '\0') /* no error was set (nor its code) */
+        return true;
+    switch (json_error_code(err)) {
+    case json_error_out_of_memory:
+        return true;
+    case json_error_invalid_syntax: /* the grammar was checked: a token it
+                                       could not build */
+        return strncmp(err->text, "invalid Unicode", 15) != 0;
+    default:
+        return false;
     }
 }

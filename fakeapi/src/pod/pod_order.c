@@ -212,6 +212,20 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* Rebuild the map @p obj with its keys in byte order. */
+/* json_copy(@p obj), or NULL: jansson's shallow copy of an object drops
+ * a member it cannot insert and still succeeds (value.c,
+ * json_object_copy). */
+static json_t *whole_copy(json_t *obj)
+{
+    json_t *c = json_copy(obj);
+
+    if (c && json_object_size(c) != json_object_size(obj)) {
+        json_decref(c);
+        c = NULL;
+    }
+    return c;
+}
+
 static int sort_keys(json_t *obj)
 {
     size_t n = json_object_size(obj);
@@ -225,7 +239,7 @@ static int sort_keys(json_t *obj)
     if (n < 2)
         return 0; /* qsort takes no NULL array */
     keys = calloc(n, sizeof(*keys));
-    rest = json_copy(obj);
+    rest = whole_copy(obj);
     if (!keys || !rest) {
         free(keys);
         json_decref(rest);
@@ -263,7 +277,7 @@ static int reorder_value(json_t *v, const struct order *o)
  * jansson keeps insertion order, so clear and insert again. */
 static int reorder(json_t *obj, const struct order *o)
 {
-    json_t *rest = json_copy(obj);
+    json_t *rest = whole_copy(obj);
     const char *k;
     json_t *v;
     size_t i;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/jsondump.h"
 #include "kbuf.h"
 #include "knum.h"
 
@@ -106,15 +107,13 @@ static int build_arena(struct fakeapi_obj *o, const json_t *json)
     return 0;
 }
 
-static int dump_to(const char *buf, size_t size, void *data)
-{
-    return kbuf_add(data, buf, size) == KBUF_OK ? 0 : -1;
-}
-
 /* Append the compact JSON of @p v (any value) to @p b; 0 or -1. */
 static int dump_value(struct kbuf *b, const json_t *v)
 {
-    return json_dump_callback(v, dump_to, b, JSON_COMPACT | JSON_ENCODE_ANY);
+    return fakeapi__jsondump_add(b, v, JSON_COMPACT | JSON_ENCODE_ANY) ==
+                   KBUF_OK
+               ? 0
+               : -1;
 }
 
 /*
@@ -193,9 +192,24 @@ struct fakeapi_obj *fakeapi__obj_new(json_t *json)
     return o;
 }
 
+/*
+ * The tree must give back the very bytes it was parsed from: jansson's
+ * lexer drops a byte when its token buffer cannot grow (load.c, lex_save
+ * ignores strbuffer_append_byte's failure), so a parse under memory
+ * pressure can succeed with a wrong string, and a write would store it.
+ */
 json_t *fakeapi__obj_tree(const struct fakeapi_obj *o)
 {
-    return json_loadb(o->bytes, o->len, 0, NULL);
+    json_t *t = json_loadb(o->bytes, o->len, 0, NULL);
+    char *check = t ? malloc(o->len) : NULL;
+    size_t n = check ? json_dumpb(t, check, o->len, JSON_COMPACT) : 0;
+
+    if (n != o->len || memcmp(check, o->bytes, n) != 0) {
+        json_decref(t);
+        t = NULL;
+    }
+    free(check);
+    return t;
 }
 
 struct fakeapi_obj *fakeapi__obj_ref(struct fakeapi_obj *o)

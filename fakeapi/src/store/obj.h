@@ -44,7 +44,7 @@ struct fakeapi_obj {
 struct fakeapi_obj *fakeapi__obj_new(json_t *json);
 
 /* A private, mutable copy of the full object (new reference), or NULL
- * when out of memory. */
+ * when out of memory (checked to dump back to the snapshot's bytes). */
 json_t *fakeapi__obj_tree(const struct fakeapi_obj *o);
 
 /* Append @p o as a meta.k8s.io/@p version PartialObjectMetadata (kind,
