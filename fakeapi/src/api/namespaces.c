@@ -471,7 +471,8 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
             "Namespace", gomsg, kbuf_str(&r->body), kbuf_len(&r->body));
         return NULL;
     }
-    body = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    body = fakeapi__json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0,
+                               &jerr);
     if (!body && fakeapi__json_oom(&jerr)) {
         *status = oom_status();
         return NULL;

@@ -73,7 +73,7 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
                                               kbuf_len(&r->body));
         return NULL;
     }
-    o = json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
+    o = fakeapi__json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
     if (!o && fakeapi__json_oom(&jerr)) {
         *status = oom_status();
         return NULL;
@@ -110,23 +110,29 @@ static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
 }
 
 /* Set kind/apiVersion and put every member where the server writes it
- * (Go field order, pod_order.c). */
-static void set_type_meta(json_t *o)
+ * (Go field order, pod_order.c); 0, or -1 when out of memory. */
+static int set_type_meta(json_t *o)
 {
-    json_object_set_new(o, "kind", json_string("Pod"));
-    json_object_set_new(o, "apiVersion", json_string("v1"));
-    fakeapi__pod_order(o);
+    if (json_object_set_new(o, "kind", json_string("Pod")) != 0 ||
+        json_object_set_new(o, "apiVersion", json_string("v1")) != 0)
+        return -1;
+    return fakeapi__pod_order(o) == FAKEAPI_OK ? 0 : -1;
 }
 
-/* Give @p obj the next resourceVersion and store it (write lock held). */
+/* Give @p obj (consumed) the next resourceVersion and store it (write
+ * lock held); 0, or -1 with nothing stored. */
 static int commit(struct api *srv, json_t *obj, struct fakeapi_obj **out)
 {
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
              (unsigned long long)fakeapi__store_next_rv(srv->store));
-    json_object_set_new(meta_of(obj), "resourceVersion", json_string(rv));
-    fakeapi__pod_order(obj);
+    if (json_object_set_new(meta_of(obj), "resourceVersion",
+                            json_string(rv)) != 0 ||
+        fakeapi__pod_order(obj) != FAKEAPI_OK) {
+        json_decref(obj);
+        obj = NULL; /* the store refuses it */
+    }
     return fakeapi__store_put_pod(srv->store, obj, false, out);
 }
 
@@ -168,10 +174,11 @@ static json_t *generate_name(struct api *srv, const char *ns, json_t *obj)
     for (i = 0; i < 8; i++) {
         memcpy(name, base, blen);
         fakeapi__store_random_suffix(srv->store, name + blen, 5);
-        if (!fakeapi__store_pod(srv->store, ns, name)) {
-            json_object_set_new(meta_of(obj), "name", json_string(name));
-            return NULL;
-        }
+        if (!fakeapi__store_pod(srv->store, ns, name))
+            return json_object_set_new(meta_of(obj), "name",
+                                       json_string(name)) == 0
+                       ? NULL
+                       : oom_status();
     }
     return fakeapi__status_new(409, "AlreadyExists",
                                "pods \"%s\" already exists, the server was "
@@ -196,19 +203,22 @@ static json_t *prepare_new(struct api *srv, const char *ns, json_t *obj)
                                    "objects to be created");
     fakeapi__now(now);
     fakeapi__store_uuid(srv->store, uid);
-    json_object_set_new(meta, "namespace", json_string(ns));
-    json_object_set_new(meta, "uid", json_string(uid));
-    json_object_set_new(meta, "creationTimestamp", json_string(now));
+    if (json_object_set_new(meta, "namespace", json_string(ns)) != 0 ||
+        json_object_set_new(meta, "uid", json_string(uid)) != 0 ||
+        json_object_set_new(meta, "creationTimestamp", json_string(now)) != 0)
+        return oom_status();
     json_object_del(meta, "deletionTimestamp");
     json_object_del(meta, "deletionGracePeriodSeconds");
     json_object_del(meta, "generation");
     json_object_del(meta, "selfLink");
-    fakeapi__pod_prepare_create(obj, now);
+    /* a spec or metadata that is no object is validation's to refuse */
+    if (fakeapi__pod_prepare_create(obj, now) == FAKEAPI_E_NOMEM)
+        return oom_status();
     fakeapi__store_random_suffix(srv->store, suffix, 5);
     suffix[5] = '\0';
-    if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK)
+    if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK ||
+        set_type_meta(obj) != 0)
         return oom_status();
-    set_type_meta(obj);
     return NULL;
 }
 
@@ -496,14 +506,15 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
         json_decref(old);
         return;
     }
-    if (status_sub)
-        fakeapi__pod_prepare_status_update(obj, old);
+    if ((status_sub ? fakeapi__pod_prepare_status_update(obj, old)
+                    : fakeapi__pod_prepare_update(obj, old)) != FAKEAPI_OK ||
+        set_type_meta(obj) != 0 ||
+        json_object_set_new(meta_of(obj), "resourceVersion",
+                            json_string(currv)) != 0)
+        bad = oom_status();
     else
-        fakeapi__pod_prepare_update(obj, old);
-    set_type_meta(obj);
-    json_object_set_new(meta_of(obj), "resourceVersion", json_string(currv));
-    bad = status_sub ? fakeapi__validate_pod_status_update(old, obj)
-                     : fakeapi__validate_pod_update(old, obj);
+        bad = status_sub ? fakeapi__validate_pod_status_update(old, obj)
+                         : fakeapi__validate_pod_update(old, obj);
     if (bad) {
         fakeapi__resp_status(out, bad);
         json_decref(obj);
@@ -609,8 +620,9 @@ static json_t *decode_patched(json_t *obj)
 
         json_object_foreach(m, k, v)
         {
-            if (json_is_null(v))
-                json_object_set_new(m, k, json_string(""));
+            if (json_is_null(v) &&
+                json_object_set_new(m, k, json_string("")) != 0)
+                return oom_status();
         }
     }
     return st;

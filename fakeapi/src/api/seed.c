@@ -210,8 +210,8 @@ static json_t *one_value(struct seeder *sd, const char *p, size_t len,
                          size_t *i)
 {
     json_error_t jerr;
-    json_t *v = json_loadb(p + *i, len - *i,
-                           JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
+    json_t *v = fakeapi__json_loadb(
+        p + *i, len - *i, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY, &jerr);
 
     if (!v && (json_error_code(&jerr) == json_error_out_of_memory ||
                (sd->well_formed && fakeapi__json_oom(&jerr)))) {

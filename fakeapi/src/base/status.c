@@ -205,17 +205,28 @@ void fakeapi__field_error(struct fakeapi_field_errors *fe, const char *type,
 {
     struct kbuf body;
     va_list ap;
+    int rc;
 
     kbuf_init(&body, 1 << 20);
     va_start(ap, fmt);
-    kbuf_vaddf(&body, fmt, ap);
+    rc = kbuf_vaddf(&body, fmt, ap);
     va_end(ap);
-    /* a cause that failed to pack would be lost, and with it the error */
-    json_array_append_new(
-        fe->causes, json_pack("{s:s, s:o, s:o}", "reason", type, "message",
-                              go_string(kbuf_str(&body), kbuf_len(&body)),
-                              "field", go_string(field, strlen(field))));
+    /* a cause that failed to pack would be lost, and with it the error:
+     * the answer is then out of memory */
+    if (rc != KBUF_OK ||
+        json_array_append_new(
+            fe->causes,
+            json_pack("{s:s, s:o, s:o}", "reason", type, "message",
+                      go_string(kbuf_str(&body), kbuf_len(&body)), "field",
+                      go_string(field, strlen(field)))) != 0)
+        fakeapi__field_errors_nomem(fe);
     kbuf_release(&body);
+}
+
+void fakeapi__field_errors_nomem(struct fakeapi_field_errors *fe)
+{
+    json_decref(fe->causes);
+    fe->causes = NULL;
 }
 
 json_t *fakeapi__status_invalid(const char *kind, const char *name,

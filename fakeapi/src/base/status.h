@@ -52,12 +52,17 @@ json_t *fakeapi__status_bad_request(const char *fmt, ...)
  * 422 Invalid Status by fakeapi__status_invalid().
  */
 struct fakeapi_field_errors {
-    json_t *causes; /* array of {"reason","message","field"} */
+    json_t *causes; /* array of {"reason","message","field"}; NULL once
+                       out of memory (the answer is then a 500) */
 };
 
 void fakeapi__field_errors_init(struct fakeapi_field_errors *fe);
 void fakeapi__field_errors_release(struct fakeapi_field_errors *fe);
 size_t fakeapi__field_errors_count(const struct fakeapi_field_errors *fe);
+
+/* A check ran out of memory: the list is dropped, and its answer is out
+ * of memory rather than a verdict on the object. */
+void fakeapi__field_errors_nomem(struct fakeapi_field_errors *fe);
 
 /*
  * Add one error. @p type is the cause reason: FieldValueInvalid,

@@ -117,4 +117,23 @@ bool fakeapi__json_syntax_error(const char *doc, size_t len, char *msg,
  */
 bool fakeapi__json_oom(const json_error_t *err);
 
+/*
+ * json_loadb(), but never a tree that lost bytes on the way: jansson's
+ * lexer drops a byte of a long key or string when its buffer cannot grow
+ * (load.c, lex_save ignores the failure), and the parse succeeds. The
+ * decoded bytes of every key and string are counted in the text (Go's
+ * scanner, above) and in the tree; fewer in the tree is a key given twice
+ * or a lost byte, and a second parse tells which. NULL with @p err saying
+ * "out of memory" (fakeapi__json_oom()) when bytes were lost. A text with
+ * a syntax error or that needs Go's rewrite (bad UTF-8, surrogate escapes)
+ * is not counted.
+ */
+json_t *fakeapi__json_loadb(const char *doc, size_t len, size_t flags,
+                            json_error_t *err);
+
+/* The counts fakeapi__json_loadb() compares: false when the text cannot
+ * be counted. */
+bool fakeapi__json_text_bytes(const char *doc, size_t len, size_t *bytes);
+size_t fakeapi__json_tree_text_bytes(const json_t *v);
+
 #endif

@@ -28,6 +28,7 @@ struct scan {
     size_t depth;
     unsigned char stack[FAKEAPI_PATCH_MAX_DEPTH + 1];
     bool rewrite; /* the text needs the Go-compatible rewrite */
+    size_t text;  /* bytes of every key and string, decoded */
     char msg[96]; /* the Go error text once failed */
 };
 
@@ -146,6 +147,19 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return len;
 }
 
+/* The value of 4 hex digits (checked by the caller). */
+static unsigned hex4(const unsigned char *p)
+{
+    unsigned v = 0;
+    int k;
+
+    for (k = 0; k < 4; k++)
+        v = v * 16 + (unsigned)(is_digit(p[k])  ? p[k] - '0'
+                                : p[k] >= 'a' ? p[k] - 'a' + 10
+                                              : p[k] - 'A' + 10);
+    return v;
+}
+
 static enum scan_state scan_escape(struct scan *s)
 {
     int c = peek(s);
@@ -153,6 +167,7 @@ static enum scan_state scan_escape(struct scan *s)
 
     if (s->i < s->n && c != 0 && strchr("bfnrt\\/\"", c)) {
         s->i++;
+        s->text++;
         return S_END;
     }
     if (c != 'u' || s->i >= s->n)
@@ -164,6 +179,8 @@ static enum scan_state scan_escape(struct scan *s)
             return fail(s, c, "in \\u hexadecimal character escape");
         s->i++;
     }
+    c = (int)hex4(s->p + s->i - 4);
+    s->text += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
     /* \uD800-\uDFFF: let the rewrite pair them or replace them. */
     c = s->p[s->i - 4];
     if ((c == 'd' || c == 'D') && !is_digit(s->p[s->i - 3]))
@@ -199,6 +216,7 @@ static enum scan_state scan_string(struct scan *s)
             len = 1;
         }
         s->i += len;
+        s->text += len;
     }
     return fail_eof(s);
 }
@@ -482,7 +500,8 @@ static int parse(struct patch_ctx *c, const char *text, size_t len,
     struct kbuf msg;
     int rc;
 
-    *out = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
+    *out = fakeapi__json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+                               &err);
     if (*out)
         return FAKEAPI_OK;
     if (fakeapi__json_oom(&err))
@@ -572,4 +591,71 @@ bool fakeapi__json_oom(const json_error_t *err)
     default:
         return false;
     }
+}
+
+bool fakeapi__json_text_bytes(const char *doc, size_t len, size_t *bytes)
+{
+    struct scan s;
+
+    memset(&s, 0, sizeof(s));
+    s.p = (const unsigned char *)doc;
+    s.n = len;
+    if (!scan_all(&s) || s.rewrite)
+        return false;
+    *bytes = s.text;
+    return true;
+}
+
+size_t fakeapi__json_tree_text_bytes(const json_t *v)
+{
+    const char *k;
+    json_t *m;
+    size_t i;
+    size_t n = 0;
+
+    if (json_is_string(v))
+        return json_string_length(v);
+    json_object_foreach((json_t *)(uintptr_t)v, k, m)
+        n += strlen(k) + fakeapi__json_tree_text_bytes(m);
+    json_array_foreach(v, i, m)
+        n += fakeapi__json_tree_text_bytes(m);
+    return n;
+}
+
+/* Make @p err say that memory ran out (fakeapi__json_oom() reads it). */
+static void set_oom(json_error_t *err)
+{
+    snprintf(err->text, sizeof(err->text), "out of memory");
+    err->text[JSON_ERROR_TEXT_LENGTH - 1] = (char)json_error_out_of_memory;
+}
+
+json_t *fakeapi__json_loadb(const char *doc, size_t len, size_t flags,
+                            json_error_t *err)
+{
+    json_t *t = json_loadb(doc, len, flags, err);
+    size_t span = flags & JSON_DISABLE_EOF_CHECK ? (size_t)err->position : len;
+    size_t want;
+    size_t got;
+    json_t *again;
+
+    if (!t || !fakeapi__json_text_bytes(doc, span, &want))
+        return t;
+    got = fakeapi__json_tree_text_bytes(t);
+    if (got == want)
+        return t;
+    /* fewer bytes: a key given twice (the last one wins, every time), or
+     * a byte lost; a second parse tells them apart */
+    again = json_loadb(doc, len, flags, err);
+    if (again && fakeapi__json_tree_text_bytes(again) == want) {
+        json_decref(t);
+        return again;
+    }
+    if (again && fakeapi__json_tree_text_bytes(again) == got) {
+        json_decref(again);
+        return t;
+    }
+    json_decref(again);
+    json_decref(t);
+    set_oom(err);
+    return NULL;
 }

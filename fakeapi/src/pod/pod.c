@@ -365,8 +365,9 @@ int fakeapi__pod_prepare_create(json_t *pod, const char *now)
     return fresh_status(pod, spec, now);
 }
 
-/* rest.BeforeUpdate and the strategies: what an update cannot change. */
-static void keep_immutable_meta(json_t *new, const json_t *old)
+/* rest.BeforeUpdate and the strategies: what an update cannot change.
+ * 0 or -1. */
+static int keep_immutable_meta(json_t *new, const json_t *old)
 {
     static const char *const keys[] = {
         "name",
@@ -379,17 +380,20 @@ static void keep_immutable_meta(json_t *new, const json_t *old)
     };
     const json_t *ometa = json_object_get(old, "metadata");
     json_t *meta = obj_child(new, "metadata");
+    const json_t *given = json_object_get(new, "metadata");
     size_t i;
 
-    if (!meta)
-        return;
+    if (!meta) /* not an object (validation's), or none could be made */
+        return given && !json_is_null(given) ? 0 : -1;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        copy_member(meta, ometa, keys[i]);
+        if (copy_member(meta, ometa, keys[i]) != 0)
+            return -1;
+    return 0;
 }
 
 /* strategy.go updatePodGeneration: a changed spec moves the generation
- * one past the stored one. */
-static void bump_generation(json_t *new, const json_t *old)
+ * one past the stored one. 0 or -1. */
+static int bump_generation(json_t *new, const json_t *old)
 {
     const json_t *ometa = json_object_get(old, "metadata");
     json_int_t gen = json_integer_value(json_object_get(ometa, "generation"));
@@ -397,56 +401,60 @@ static void bump_generation(json_t *new, const json_t *old)
 
     if (!json_is_object(meta) ||
         json_equal(json_object_get(new, "spec"), json_object_get(old, "spec")))
-        return;
-    json_object_set_new(meta, "generation", json_integer(gen + 1));
+        return 0;
+    return json_object_set_new(meta, "generation", json_integer(gen + 1));
 }
 
-void fakeapi__pod_prepare_update(json_t *new, const json_t *old)
+int fakeapi__pod_prepare_update(json_t *new, const json_t *old)
 {
     const json_t *ospec = json_object_get(old, "spec");
     json_t *spec;
 
     if (!json_is_object(new) || !json_is_object(old))
-        return;
+        return FAKEAPI_E_INVALID;
     /* docs/kubernetes-api.md, Pod update: status reset to the stored one on
      * update. */
-    copy_member(new, old, "status");
-    keep_immutable_meta(new, old);
+    if (copy_member(new, old, "status") != 0 ||
+        keep_immutable_meta(new, old) != 0)
+        return FAKEAPI_E_NOMEM;
     spec = json_object_get(new, "spec");
     if (!json_is_object(spec))
-        return;
+        return FAKEAPI_OK;
     /* Decoding defaults the spec again; DefaultTolerationSeconds runs on
      * updates too; Priority admission keeps the stored values. */
     if (default_spec(spec, false) != FAKEAPI_OK ||
         default_tolerations(spec) != FAKEAPI_OK)
-        return;
-    if (!json_object_get(spec, "priority"))
-        copy_member(spec, ospec, "priority");
-    if (!json_object_get(spec, "preemptionPolicy"))
-        copy_member(spec, ospec, "preemptionPolicy");
-    bump_generation(new, old);
+        return FAKEAPI_E_NOMEM;
+    if (!json_object_get(spec, "priority") &&
+        copy_member(spec, ospec, "priority") != 0)
+        return FAKEAPI_E_NOMEM;
+    if (!json_object_get(spec, "preemptionPolicy") &&
+        copy_member(spec, ospec, "preemptionPolicy") != 0)
+        return FAKEAPI_E_NOMEM;
+    return bump_generation(new, old) == 0 ? FAKEAPI_OK : FAKEAPI_E_NOMEM;
 }
 
 /* Convert_v1_PodStatus_To_core_PodStatus and back: the single-IP field is
  * authoritative and becomes the list's first entry; an empty single-IP
- * field is read from the list. */
-static void normalize_ips(json_t *status, const char *one, const char *many)
+ * field is read from the list. 0 or -1. */
+static int normalize_ips(json_t *status, const char *one, const char *many)
 {
     const char *ip = json_string_value(json_object_get(status, one));
     json_t *list = json_object_get(status, many);
     const char *first =
         json_string_value(json_object_get(json_array_get(list, 0), "ip"));
 
-    if (ip && *ip && (!first || strcmp(first, ip) != 0)) {
-        json_object_set_new(status, many, json_pack("[{s:s}]", "ip", ip));
-        return;
-    }
+    if (ip && *ip && (!first || strcmp(first, ip) != 0))
+        return json_object_set_new(status, many,
+                                   json_pack("[{s:s}]", "ip", ip));
     if ((!ip || !*ip) && first && *first)
-        json_object_set_new(status, one, json_string(first));
+        return json_object_set_new(status, one, json_string(first));
+    return 0;
 }
 
-/* metav1.Time without omitempty: a condition's unset times are null. */
-static void null_condition_times(json_t *conditions)
+/* metav1.Time without omitempty: a condition's unset times are null.
+ * 0 or -1. */
+static int null_condition_times(json_t *conditions)
 {
     static const char *const keys[] = {"lastProbeTime", "lastTransitionTime"};
     json_t *c;
@@ -456,35 +464,46 @@ static void null_condition_times(json_t *conditions)
     json_array_foreach(conditions, i, c)
     {
         for (k = 0; json_is_object(c) && k < 2; k++) {
-            if (!json_object_get(c, keys[k]))
-                json_object_set_new(c, keys[k], json_null());
+            if (!json_object_get(c, keys[k]) &&
+                json_object_set_new(c, keys[k], json_null()) != 0)
+                return -1;
         }
     }
+    return 0;
 }
 
-void fakeapi__pod_prepare_status_update(json_t *new, const json_t *old)
+int fakeapi__pod_prepare_status_update(json_t *new, const json_t *old)
 {
     const json_t *ostatus = json_object_get(old, "status");
     json_t *status;
     json_t *meta;
 
     if (!json_is_object(new) || !json_is_object(old))
-        return;
+        return FAKEAPI_E_INVALID;
     /* docs/kubernetes-api.md, The status subresource: spec, deletionTimestamp
      * and ownerReferences are reset; labels and annotations are applied. */
-    copy_member(new, old, "spec");
-    keep_immutable_meta(new, old);
+    if (copy_member(new, old, "spec") != 0 ||
+        keep_immutable_meta(new, old) != 0)
+        return FAKEAPI_E_NOMEM;
     meta = json_object_get(new, "metadata");
-    if (meta)
-        copy_member(meta, json_object_get(old, "metadata"), "ownerReferences");
+    if (meta && copy_member(meta, json_object_get(old, "metadata"),
+                            "ownerReferences") != 0)
+        return FAKEAPI_E_NOMEM;
     status = obj_child(new, "status");
-    if (!status)
-        return;
-    if (!is_set_str(status, "qosClass") && json_object_get(ostatus, "qosClass"))
-        copy_member(status, ostatus, "qosClass");
-    null_condition_times(json_object_get(status, "conditions"));
-    normalize_ips(status, "podIP", "podIPs");
-    normalize_ips(status, "hostIP", "hostIPs");
+    if (!status) /* not an object (validation's), or none could be made */
+        return json_object_get(new, "status") &&
+                       !json_is_null(json_object_get(new, "status"))
+                   ? FAKEAPI_OK
+                   : FAKEAPI_E_NOMEM;
+    if (!is_set_str(status, "qosClass") &&
+        json_object_get(ostatus, "qosClass") &&
+        copy_member(status, ostatus, "qosClass") != 0)
+        return FAKEAPI_E_NOMEM;
+    if (null_condition_times(json_object_get(status, "conditions")) != 0 ||
+        normalize_ips(status, "podIP", "podIPs") != 0 ||
+        normalize_ips(status, "hostIP", "hostIPs") != 0)
+        return FAKEAPI_E_NOMEM;
+    return FAKEAPI_OK;
 }
 
 /* jansson's iteration API takes a mutable object even to read it; this

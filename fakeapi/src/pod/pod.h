@@ -52,9 +52,10 @@ int fakeapi__pod_prepare_create(json_t *pod, const char *now);
  * create is applied, so that a PUT of a GET result changes nothing.
  * @param new  the decoded request body (or patched object), changed.
  * @param old  the stored pod (not modified).
- * Out of memory leaves @p new partly prepared; validation then fails it.
+ * @return FAKEAPI_OK, FAKEAPI_E_INVALID if either is not an object, or
+ *         FAKEAPI_E_NOMEM (@p new is then partly prepared: drop it).
  */
-void fakeapi__pod_prepare_update(json_t *new, const json_t *old);
+int fakeapi__pod_prepare_update(json_t *new, const json_t *old);
 
 /**
  * Prepare a .../status update: spec, ownerReferences, deletionTimestamp
@@ -64,8 +65,9 @@ void fakeapi__pod_prepare_update(json_t *new, const json_t *old);
  * status.podIPs[0] are made consistent as v1 conversion does.
  * @param new  the decoded request body (or patched object), changed.
  * @param old  the stored pod (not modified).
+ * @return as fakeapi__pod_prepare_update().
  */
-void fakeapi__pod_prepare_status_update(json_t *new, const json_t *old);
+int fakeapi__pod_prepare_status_update(json_t *new, const json_t *old);
 
 /**
  * Tell whether two pods are the same object for a no-op check: equal

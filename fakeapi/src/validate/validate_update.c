@@ -290,57 +290,69 @@ static void validate_node_selector(struct fakeapi_field_errors *fe,
     }
 }
 
-/* Put @p old's member @p key into @p munged (or remove it). */
-static void munge(json_t *munged, const json_t *old, const char *key)
+/* Put @p old's member @p key into @p munged (or remove it); 0 or -1. */
+static int munge(json_t *munged, const json_t *old, const char *key)
 {
     const json_t *v = json_object_get(old, key);
 
     if (v)
-        json_object_set_new(munged, key, json_deep_copy(v));
-    else
-        json_object_del(munged, key);
+        return json_object_set_new(munged, key,
+                                   json_deep_copy(v));
+    json_object_del(munged, key);
+    return 0;
 }
 
-/* Reset the images of @p list to those of @p olds. */
-static void munge_images(json_t *list, const json_t *olds)
+/* Reset the images of @p list to those of @p olds; 0 or -1. */
+static int munge_images(json_t *list, const json_t *olds)
 {
     json_t *c;
     size_t i;
 
     json_array_foreach(list, i, c)
     {
-        if (json_is_object(c))
-            munge(c, json_array_get(olds, i), "image");
+        if (json_is_object(c) &&
+            munge(c, json_array_get(olds, i), "image") != 0)
+            return -1;
     }
+    return 0;
 }
 
-/* The updatable fields of @p ns set back to @p os's values. */
+/* The updatable fields of @p ns set back to @p os's values, or NULL when
+ * out of memory. */
 static json_t *munged_spec(struct fakeapi_field_errors *fe, const json_t *ns,
                            const json_t *os)
 {
     json_t *m = json_deep_copy(ns);
     const json_t *otg = json_object_get(os, "terminationGracePeriodSeconds");
     const json_t *ntg;
+    int rc = m ? 0 : -1;
 
-    if (!m)
-        return NULL;
-    munge_images(json_object_get(m, "containers"),
-                 json_object_get(os, "containers"));
-    munge_images(json_object_get(m, "initContainers"),
-                 json_object_get(os, "initContainers"));
-    munge(m, os, "activeDeadlineSeconds");
-    munge(m, os, "schedulingGates");
-    munge(m, os, "tolerations");
+    if (rc == 0)
+        rc = munge_images(json_object_get(m, "containers"),
+                          json_object_get(os, "containers"));
+    if (rc == 0)
+        rc = munge_images(json_object_get(m, "initContainers"),
+                          json_object_get(os, "initContainers"));
+    if (rc == 0)
+        rc = munge(m, os, "activeDeadlineSeconds");
+    if (rc == 0)
+        rc = munge(m, os, "schedulingGates");
+    if (rc == 0)
+        rc = munge(m, os, "tolerations");
     ntg = json_object_get(m, "terminationGracePeriodSeconds");
-    if (json_integer_value(otg) < 0 && json_is_integer(ntg) &&
+    if (rc == 0 && json_integer_value(otg) < 0 && json_is_integer(ntg) &&
         json_integer_value(ntg) == 1)
-        munge(m, os, "terminationGracePeriodSeconds");
-    if (json_array_size(json_object_get(os, "schedulingGates")) > 0 &&
+        rc = munge(m, os, "terminationGracePeriodSeconds");
+    if (rc == 0 && json_array_size(json_object_get(os, "schedulingGates")) > 0 &&
         !sem_equal(json_object_get(m, "nodeSelector"),
                    json_object_get(os, "nodeSelector"))) {
         validate_node_selector(fe, json_object_get(m, "nodeSelector"),
                                json_object_get(os, "nodeSelector"));
-        munge(m, os, "nodeSelector");
+        rc = munge(m, os, "nodeSelector");
+    }
+    if (rc != 0) {
+        json_decref(m);
+        return NULL;
     }
     return m;
 }
@@ -403,7 +415,11 @@ void fakeapi__validate_spec_update(struct fakeapi_field_errors *fe,
     if (sem_equal(ns, os))
         return;
     m = munged_spec(fe, ns, os);
-    if (m && sem_equal(m, os)) {
+    if (!m) {
+        fakeapi__field_errors_nomem(fe);
+        return;
+    }
+    if (sem_equal(m, os)) {
         json_decref(m);
         return;
     }
