@@ -95,11 +95,13 @@ keep_object(struct kreg__service_reader *p, const struct kreg__service_path *at,
     return kreg__service_read_object(p, &here, fn, obj);
 }
 
-/* metadata.annotations: only micro.mu/service-* with string values. */
-static int annotation(struct kreg__service_reader *p,
-                      const struct kreg__service_path *at, void *target)
+/* Member @p prefix... of a string map into @p target (a jansson object,
+ * or NULL to make it on the first kept member as @p parent's @p member);
+ * other members are checked for syntax and skipped. */
+static int keep_prefixed(struct kreg__service_reader *p,
+                         const struct kreg__service_path *at, json_t *target,
+                         const char *prefix, json_t *parent, const char *member)
 {
-    static const char prefix[] = KREG__NAMES_ANNOTATION_PREFIX;
     const char *k = kbuf_str(&p->str);
     size_t n = kbuf_len(&p->str);
     struct kreg__service_path here = {at, NULL, NULL, 0};
@@ -108,9 +110,15 @@ static int annotation(struct kreg__service_reader *p,
     json_t *v;
     int rc;
 
-    if (n < sizeof(prefix) - 1 || memcmp(k, prefix, sizeof(prefix) - 1) != 0 ||
+    if (n < strlen(prefix) || memcmp(k, prefix, strlen(prefix)) != 0 ||
         memchr(k, '\0', n))
         return kreg__service_read_skip(p, at, NULL);
+    if (!target) {
+        target = json_object_get(parent, member);
+        if (!target && (!(target = json_object()) ||
+                        json_object_set_new(parent, member, target) != 0))
+            return kreg__service_read_nomem(p);
+    }
     /* the value is read into p->str next: keep the key apart */
     if (n >= sizeof(small))
         name = malloc(n + 1);
@@ -127,6 +135,44 @@ static int annotation(struct kreg__service_reader *p,
     return rc;
 }
 
+/* metadata.annotations: only micro.mu/service-* with string values. */
+static int annotation(struct kreg__service_reader *p,
+                      const struct kreg__service_path *at, void *target)
+{
+    return keep_prefixed(p, at, target, KREG__NAMES_ANNOTATION_PREFIX, NULL,
+                         NULL);
+}
+
+/* metadata.labels: only micro.mu/selector-* with string values (a cache
+ * tells a service no pod carries from one no pod runs, as get does), made
+ * on the first one: most pods carry none. @p target is the metadata. */
+static int selector_label(struct kreg__service_reader *p,
+                          const struct kreg__service_path *at, void *target)
+{
+    return keep_prefixed(p, at, NULL, KREG__NAMES_SELECTOR_PREFIX, target,
+                         "labels");
+}
+
+/* metadata.labels into the metadata object @p meta (see selector_label);
+ * null is no labels. */
+static int labels(struct kreg__service_reader *p,
+                  const struct kreg__service_path *at, json_t *meta)
+{
+    struct kreg__service_path here = {at, "labels", NULL, 0};
+    enum kreg__service_kind k;
+    bool is_null;
+    int rc = null_here(p, &here, &is_null);
+
+    if (rc != KREG_OK || is_null)
+        return rc;
+    rc = kreg__service_read_kind(p, &here, &k);
+    if (rc != KREG_OK)
+        return rc;
+    if (k != KREG__SERVICE_K_OBJECT)
+        return kreg__service_read_fail_type(p, &here, "object", k);
+    return kreg__service_read_object(p, &here, selector_label, meta);
+}
+
 static int pod_metadata(struct kreg__service_reader *p,
                         const struct kreg__service_path *at, void *target)
 {
@@ -137,6 +183,8 @@ static int pod_metadata(struct kreg__service_reader *p,
         return keep_string(p, at, target, "name");
     if (key_is(p, "annotations"))
         return keep_object(p, at, target, "annotations", annotation);
+    if (key_is(p, "labels"))
+        return labels(p, at, target);
     if (!key_is(p, "deletionTimestamp"))
         return kreg__service_read_skip(p, at, NULL);
     rc = null_here(p, at, &is_null);

@@ -22,12 +22,15 @@
  * (items without status), into *@p out, a new object holding:
  *   {"metadata": {"resourceVersion": s, "continue": s},
  *    "items": [{"metadata": {"name": s, "deletionTimestamp": s|null,
+ *                            "labels": {"micro.mu/selector-...": s},
  *                            "annotations": {"micro.mu/service-...": s}},
  *               "status": {"phase": s,
  *                          "conditions": [{"type": s, "status": s}]}},
  *              ...]}
  * Members absent from the answer are absent here; annotations other than
- * micro.mu/service-* are left out. status.conditions is kept leniently
+ * micro.mu/service-* are left out, and labels other than
+ * micro.mu/selector-* (labels is absent when a pod has none of those).
+ * status.conditions is kept leniently
  * (kreg__pod_ready judges it): a value that is not an array is kept as
  * false, an element that is not an object as null, a type or status that
  * is not a string as true. Returns KREG_OK, or KREG_E_PROTOCOL

@@ -126,6 +126,46 @@ static void test_podlist_reads_partial_object_metadata(void **state)
     json_decref(l);
 }
 
+/* Selector labels are kept (a cache tells "not found" from "no running
+ * instance" by them), any other label is not, and a pod with none has no
+ * labels member; the labels' strings are read as Go does, and a labels
+ * value that is not an object is refused with its path. */
+static void test_podlist_keeps_selector_labels_only(void **state)
+{
+    const char *text =
+        "{\"items\":[{\"metadata\":{\"name\":\"a\",\"labels\":"
+        "{\"app\":\"x\",\"micro.mu/type\":\"service\","
+        "\"micro.mu/selector-greeter\":\"service\","
+        "\"micro.mu/selector-b\":\"\\u0073ervice\"}}},"
+        "{\"metadata\":{\"name\":\"b\",\"labels\":{\"app\":\"y\"}}},"
+        "{\"metadata\":{\"name\":\"c\",\"labels\":null}}]}";
+    struct kreg_error err = {0};
+    json_t *l = parse(text, &err);
+    json_t *items;
+    json_t *labels;
+
+    (void)state;
+    assert_non_null(l);
+    items = json_object_get(l, "items");
+    labels = json_object_get(
+        json_object_get(json_array_get(items, 0), "metadata"), "labels");
+    assert_int_equal(json_object_size(labels), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(labels, "micro.mu/selector-greeter")),
+        "service");
+    assert_string_equal(
+        json_string_value(json_object_get(labels, "micro.mu/selector-b")),
+        "service");
+    assert_null(json_object_get(
+        json_object_get(json_array_get(items, 1), "metadata"), "labels"));
+    assert_null(json_object_get(
+        json_object_get(json_array_get(items, 2), "metadata"), "labels"));
+    json_decref(l);
+    assert_null(parse("{\"items\":[{\"metadata\":{\"labels\":[]}}]}", &err));
+    assert_string_equal(err.text, "pod list: items[0].metadata.labels: "
+                                  "expected object, got array");
+}
+
 static void test_podlist_empty_items(void **state)
 {
     json_t *l = parse(" {\"kind\":\"PodList\",\"items\":[]} ", NULL);
@@ -301,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_podlist_keeps_what_the_registry_reads),
         cmocka_unit_test(test_podlist_reads_strings_as_go_does),
         cmocka_unit_test(test_podlist_reads_partial_object_metadata),
+        cmocka_unit_test(test_podlist_keeps_selector_labels_only),
         cmocka_unit_test(test_podlist_empty_items),
         cmocka_unit_test(test_podlist_null_items_are_none),
         cmocka_unit_test(test_podlist_refuses_malformed_text),
