@@ -15,7 +15,13 @@
  * it cannot read may have hidden a change: it is reported, and the
  * watcher re-lists (after a backoff, so a server that keeps sending
  * garbage is not hammered).
+ *
+ * A fed watcher (watch.h, for a cache) hands the same differences to its
+ * feed instead of queueing results, reports its first list too, and adds
+ * to each pod's entry the selector labels it carries in any phase.
  */
+#include "watch.h"
+
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -58,6 +64,8 @@ struct kreg_watch {
     bool progressed;    /* the current stream brought an event or bookmark */
     int fatal;          /* a non-retryable error ended the watch */
     struct kreg_error fatal_err;
+    bool fed;                     /* results go to the feed, not the queue */
+    struct kreg__watch_feed feed; /* when fed */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -80,11 +88,18 @@ void kreg_result_free(struct kreg_result *res)
 }
 
 static void emit(struct kreg_watch *w, enum kreg_action action, const char *pod,
-                 const char *text)
+                 const char *key, const char *text)
 {
-    struct kreg_result *res = calloc(1, sizeof(*res));
-    struct qitem *it = calloc(1, sizeof(*it));
+    struct kreg_result *res;
+    struct qitem *it;
 
+    if (w->fed) {
+        if (w->feed.change(w->feed.ctx, action, pod, key, text) != 0)
+            w->oom = true; /* the feed lost a change: the watch must end */
+        return;
+    }
+    res = calloc(1, sizeof(*res));
+    it = calloc(1, sizeof(*it));
     if (!res || !it ||
         kreg_service_decode(text, strlen(text), &res->service, NULL) !=
             KREG_OK ||
@@ -160,6 +175,30 @@ static enum verdict judge(const struct kreg_watch *w, const char *k,
     return v;
 }
 
+/* A fed watcher's entry also holds the pod's selector labels (value
+ * "service", as kreg_get_service() selects them), whatever its phase.
+ * 0, or -1 when out of memory. */
+static int add_labels(const struct kreg_watch *w, const json_t *pod, json_t *e)
+{
+    json_t *labels =
+        json_object_get(json_object_get(pod, "metadata"), "labels");
+    const char *k;
+    json_t *v;
+    int rc = 0;
+
+    if (!w->fed)
+        return 0;
+    json_object_foreach(labels, k, v)
+    {
+        if (strncmp(k, KREG__NAMES_SELECTOR_PREFIX,
+                    strlen(KREG__NAMES_SELECTOR_PREFIX)) == 0 &&
+            json_is_string(v) &&
+            strcmp(json_string_value(v), KREG__NAMES_SERVICE_VALUE) == 0)
+            rc |= json_object_set(e, k, v);
+    }
+    return rc;
+}
+
 /*
  * The entry a pod contributes to the view (new reference; maybe empty),
  * and in *@p skips the service annotations it has that cannot be used
@@ -180,7 +219,7 @@ static json_t *entry_of(const struct kreg_watch *w, const json_t *pod,
     int ready = 1;
 
     *skips = json_object();
-    if (!e || !*skips)
+    if (!e || !*skips || add_labels(w, pod, e) != 0)
         rc = -1;
     if (rc == 0 && w->q.ready_only && kreg__pod_usable(pod))
         ready = kreg__pod_ready(pod, why, sizeof(why));
@@ -256,14 +295,14 @@ static void diff(struct kreg_watch *w, const char *pod, json_t *old,
         json_t *was = json_object_get(old, k);
 
         if (!was)
-            emit(w, KREG_ACTION_CREATE, pod, json_string_value(v));
+            emit(w, KREG_ACTION_CREATE, pod, k, json_string_value(v));
         else if (!json_equal(was, v))
-            emit(w, KREG_ACTION_UPDATE, pod, json_string_value(v));
+            emit(w, KREG_ACTION_UPDATE, pod, k, json_string_value(v));
     }
     json_object_foreach(old, k, v)
     {
         if (!json_object_get(cur, k))
-            emit(w, KREG_ACTION_DELETE, pod, json_string_value(v));
+            emit(w, KREG_ACTION_DELETE, pod, k, json_string_value(v));
     }
 }
 
@@ -292,6 +331,13 @@ static void update_pod(struct kreg_watch *w, const char *name, json_t *cur,
 
 /* ---- list and re-list ---- */
 
+/* A fed watcher's view is the server's as of now (kreg__watch_feed). */
+static void synced(const struct kreg_watch *w)
+{
+    if (w->fed && !w->oom)
+        w->feed.synced(w->feed.ctx);
+}
+
 static void set_rv(struct kreg_watch *w, const char *rv)
 {
     char *copy;
@@ -319,8 +365,9 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     size_t i;
     int rc;
 
-    rc = kreg__list_pods_ex(w->r, w->selector, true, w->q.ready_only, &pods,
-                            &rv, err);
+    /* fed: every phase, for the selector labels of pods that do not serve */
+    rc = kreg__list_pods_ex(w->r, w->selector, !w->fed,
+                            w->q.ready_only || w->fed, &pods, &rv, err);
     if (rc != KREG_OK)
         return rc;
     /* all of the list first: a pod missing from it for want of memory
@@ -359,6 +406,7 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     set_rv(w, rv);
     free(rv);
     w->relist = false;
+    synced(w);
     return KREG_OK;
 }
 
@@ -414,6 +462,7 @@ static int handle_event(struct kreg_watch *w, json_t *ev)
     if (strcmp(type, "BOOKMARK") == 0) {
         w->progressed = true;
         set_rv(w, rv);
+        synced(w);
         return 0;
     }
     if (strcmp(type, "ADDED") != 0 && strcmp(type, "MODIFIED") != 0 &&
@@ -438,8 +487,11 @@ static int handle_event(struct kreg_watch *w, json_t *ev)
     } else
         e = NULL;
     update_pod(w, pod, e, skips, true);
+    if (w->oom)
+        return 1; /* a change is lost: end the stream, and the watch */
     w->progressed = true;
     set_rv(w, rv);
+    synced(w);
     return 0;
 }
 
@@ -591,6 +643,8 @@ static void *watch_main(void *arg)
         if (!retryable(rc)) {
             w->fatal = rc;
             w->fatal_err = err;
+            if (w->fed)
+                w->feed.ended(w->feed.ctx, rc, &err);
             break;
         }
         /* a 410 on the request is the ERROR event's routine re-list */
@@ -683,6 +737,20 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     return KREG_OK;
 }
 
+/* After the first list (@p rc its outcome): start the thread, or free
+ * @p w when anything failed. */
+static int watch_start(struct kreg_watch *w, int rc, struct kreg_error *err)
+{
+    if (rc == KREG_OK && w->oom)
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    if (rc == KREG_OK && pthread_create(&w->th, NULL, watch_main, w) != 0)
+        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL,
+                         "cannot start the watch thread");
+    if (rc != KREG_OK)
+        watch_free_parts(w);
+    return rc;
+}
+
 int kreg_watch_new_q(kreg *r, const char *name, const struct kreg_query *q,
                      size_t q_size, kreg_watch **out, struct kreg_error *err)
 {
@@ -696,17 +764,33 @@ int kreg_watch_new_q(kreg *r, const char *name, const struct kreg_query *q,
     /* the current state is listed and not reported, as go-micro does */
     if (rc == KREG_OK)
         rc = relist(w, false, err);
-    if (rc == KREG_OK && w->oom)
-        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
-    if (rc == KREG_OK && pthread_create(&w->th, NULL, watch_main, w) != 0)
-        rc = kreg__error(err, KREG_E_NOMEM, 0, NULL,
-                         "cannot start the watch thread");
-    if (rc != KREG_OK) {
-        watch_free_parts(w);
-        return rc;
-    }
-    *out = w;
-    return KREG_OK;
+    rc = watch_start(w, rc, err);
+    if (rc == KREG_OK)
+        *out = w;
+    return rc;
+}
+
+int kreg__watch_new_feed(kreg *r, const struct kreg_query *q, size_t q_size,
+                         const struct kreg__watch_feed *feed, kreg_watch **out,
+                         struct kreg_error *err)
+{
+    struct kreg_watch *w = calloc(1, sizeof(*w));
+    int rc;
+
+    *out = NULL;
+    if (!w)
+        return kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    w->fed = true;
+    w->feed = *feed;
+    rc = watch_init(w, r, NULL, q, q_size, err);
+    /* unlike kreg_watch_new(), the listed state is reported: it is the
+     * feed's first state */
+    if (rc == KREG_OK)
+        rc = relist(w, true, err);
+    rc = watch_start(w, rc, err);
+    if (rc == KREG_OK)
+        *out = w;
+    return rc;
 }
 
 int kreg_watch_new_ex(kreg *r, const char *name, const struct kreg_query *q,
