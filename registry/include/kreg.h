@@ -481,6 +481,135 @@ KREG_API void kreg_watch_free(kreg_watch *w);
 /** Free a result; NULL is a no-op. */
 KREG_API void kreg_result_free(struct kreg_result *res);
 
+/* ---- Cache (0.4) -------------------------------------------------------*/
+
+/*
+ * A view of every service of the namespace kept current by one watch, for
+ * lookups that do not ask the API server: kreg_cache_get() answers from
+ * memory what kreg_get_service_q() answers on a settled cluster (the same
+ * list, the same KREG_E_NOT_FOUND, the same kreg_query.ready_only rule).
+ *
+ * Threads: kreg_cache_new() lists on the calling thread, so the view is
+ * complete when it returns; then the library's watcher (the one behind
+ * kreg_watch_new_q(), resumed after a cut, re-listing after a 410 and
+ * applying the difference) keeps it current on a thread of its own, and
+ * a second thread times the staleness callback when one is set. Reads
+ * never wait for them: each service key has an immutable, reference-
+ * counted snapshot that the watcher swaps atomically; kreg_cache_get()
+ * takes no lock and allocates nothing.
+ *
+ * The view follows the pods labelled micro.mu/type=service (kreg and
+ * go-micro set it with every service's selector label): a pod that
+ * carries a selector label without it is found by kreg_get_service() and
+ * not by the cache.
+ */
+
+/** An opaque watch-backed view of the services; thread-safe. */
+typedef struct kreg_cache kreg_cache;
+
+/** Cache options; zero-initialise, set what you need. */
+struct kreg_cache_options {
+    /** The view counts as stale when no list, event or bookmark has
+     *  arrived for this long (a stream down or held silent); 0 for the
+     *  default 150000. kube-apiserver sends a bookmark about every minute
+     *  (apiserver cacher.go, defaultBookmarkFrequency), fakeapi every
+     *  30 s: a quiet cluster is not stale. */
+    unsigned stale_ms;
+    /** Called when the view becomes stale (@p stale true; @p age_ms is
+     *  the time since the last list, event or bookmark), at once when
+     *  the watch ended for good, and when it is current again (@p stale
+     *  false). Runs on the cache's timer thread; must not block for long,
+     *  nor free the cache. Optional: without it no timer thread runs. */
+    void (*on_stale)(void *ctx, bool stale, uint64_t age_ms);
+    /** Called after the answer for @p name (borrowed for the call) may
+     *  have changed, or with @p name NULL when a change cannot be tied to
+     *  a name (a pod gained or lost a selector label without serving
+     *  it): a kreg_cache_get() made in or after the call sees the new
+     *  answer. Not called for the first list. Runs on the watch thread;
+     *  must not block for long, nor free the cache. Optional. */
+    void (*on_change)(void *ctx, const char *name);
+    void *ctx; /**< passed to on_stale and on_change */
+    /** kreg_cache_get() fails with KREG_E_TIMEOUT while the view is stale
+     *  (see stale_ms), rather than answer from it. Off by default: a
+     *  stale view still answers, as go-micro's cache does, and
+     *  kreg_cache_age_ms() tells how old it is. */
+    bool stale_fails;
+};
+
+/** The @p o_size to pass to kreg_cache_new(). */
+#define KREG_CACHE_OPTIONS_SIZE sizeof(struct kreg_cache_options)
+
+/**
+ * Start a cache: list every service of @p r's namespace, then watch.
+ * @param r       registry handle (borrowed: free the cache first).
+ * @param q       query options as for kreg_watch_new_q() (copied; may be
+ *                NULL): ready_only decides which pods serve; on_skip
+ *                reports each annotation the view leaves out (once, and
+ *                again when its text changes), on_problem what the watch
+ *                rides out; watch_timeout_s as there.
+ * @param q_size  KREG_QUERY_SIZE.
+ * @param o       cache options (copied; may be NULL).
+ * @param o_size  KREG_CACHE_OPTIONS_SIZE, the size of *@p o as the program
+ *                was built; members past it count as 0.
+ * @param out     on success a new cache: kreg_cache_free(); else NULL.
+ * @return KREG_OK, KREG_E_INVALID (a size, or an unknown member set), or
+ *         what the first list met (a transport or HTTP code, KREG_E_NOMEM).
+ */
+KREG_API KREG_NODISCARD int kreg_cache_new(kreg *r, const struct kreg_query *q,
+                                           size_t q_size,
+                                           const struct kreg_cache_options *o,
+                                           size_t o_size, kreg_cache **out,
+                                           struct kreg_error *err);
+
+/** Stop the watch, wait for the cache's threads and free the cache; no
+ *  callback runs after it returns. Lists handed out stay valid until
+ *  kreg_cache_list_free(). NULL is a no-op. No other call on @p c may be
+ *  running. */
+KREG_API void kreg_cache_free(kreg_cache *c);
+
+/**
+ * Find a service in the cache, as kreg_get_service_q() with the cache's
+ * query would find it on the server: Running, non-terminating pods with
+ * its label (and Ready with ready_only), nodes merged per version in
+ * pod-name order. Never waits for the watch; allocates nothing.
+ * @param c     the cache.
+ * @param name  service name, NUL-terminated.
+ * @param out   on KREG_OK, a new reference to an immutable list, shared
+ *              with other readers: read it, never modify it, and drop it
+ *              with kreg_cache_list_free() (not kreg_service_list_free();
+ *              kreg_service_list_dup() makes an own copy). Valid until
+ *              then, whatever the watch does; else NULL.
+ * @param err   optional; filled on failure.
+ * @return KREG_OK (the list may be empty: pods carry the label but none
+ *         serves), KREG_E_NOT_FOUND (no pod carries the label),
+ *         KREG_E_NAME (a name that cannot be encoded, as
+ *         kreg_get_service()), KREG_E_INVALID (a NULL argument),
+ *         KREG_E_TIMEOUT (stale, with kreg_cache_options.stale_fails), or
+ *         the error that ended the watch for good (KREG_E_FORBIDDEN,
+ *         KREG_E_NOMEM, ...): the view can no longer be kept current, so
+ *         it no longer answers.
+ * Thread-safety: may be called concurrently on one cache.
+ */
+KREG_API KREG_NODISCARD int kreg_cache_get(kreg_cache *c, const char *name,
+                                           const struct kreg_service_list **out,
+                                           struct kreg_error *err);
+
+/** Drop a list kreg_cache_get() handed out; NULL is a no-op. Any thread,
+ *  also after kreg_cache_free(). */
+KREG_API void kreg_cache_list_free(const struct kreg_service_list *l);
+
+/**
+ * How old the view is: milliseconds since the last list, event or bookmark
+ * the watch brought (each proves the view was the server's then).
+ * Thread-safety: may be called concurrently.
+ */
+KREG_API uint64_t kreg_cache_age_ms(const kreg_cache *c);
+
+/** Deep copy of a list (each service as kreg_service_dup()): a new list,
+ *  kreg_service_list_free(); NULL if out of memory (or @p l NULL). */
+KREG_API struct kreg_service_list *
+kreg_service_list_dup(const struct kreg_service_list *l);
+
 #ifdef __cplusplus
 }
 #endif

@@ -518,6 +518,34 @@ void kreg_service_list_free(struct kreg_service_list *l)
     free(l);
 }
 
+struct kreg_service_list *
+kreg_service_list_dup(const struct kreg_service_list *l)
+{
+    struct kreg_service_list *c;
+    size_t i;
+
+    if (!l)
+        return NULL;
+    c = kreg__service_list_new();
+    if (!c || l->count == 0)
+        return c;
+    c->items = calloc(l->count, sizeof(*c->items));
+    if (!c->items) {
+        free(c);
+        return NULL;
+    }
+    for (i = 0; i < l->count; i++) {
+        /* a NULL element stays NULL, as kreg_service_dup() gives it */
+        c->items[i] = kreg_service_dup(l->items[i]);
+        c->count = i + 1;
+        if (l->items[i] && !c->items[i]) {
+            kreg_service_list_free(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
 int kreg__service_list_append(struct kreg_service_list *l,
                               struct kreg_service *s)
 {
