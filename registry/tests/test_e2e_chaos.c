@@ -7,13 +7,23 @@
  * server's state, and no change was reported twice (a create of something
  * present, an update to the same text, a delete of something absent).
  *
+ * The same chaos against a kreg_cache: at the end its answer for every
+ * name equals kreg_get_service() on the settled server, and no change the
+ * watcher handed it contradicted its view (a create of something there, an
+ * update of something absent or to the same text, a delete of something
+ * absent: none lost, none doubled).
+ *
  * Bounded and deterministic in outcome: fixed seeds, fixed counts, and the
  * end is detected by a sentinel change every watcher must report, waited
- * for with kreg_watch_next (no sleeps).
+ * for with kreg_watch_next (no sleeps); the cache is waited for with its
+ * on_change.
  */
 #include "e2e.h"
 
 #include <pthread.h>
+
+#include "cache.h"
+#include "e2e_cache.h"
 
 #define PODS     6
 #define WRITERS  2
@@ -43,13 +53,14 @@ static unsigned next_rand(unsigned *s)
     return (*s >> 16) & 0x7fff;
 }
 
-/* One random change; sometimes cut the streams or compact the history. */
+/* What a writer did. */
 struct tally {
     unsigned failed;      /* operations the server refused (none expected) */
     unsigned cuts;        /* watch streams cut */
     unsigned compactions; /* history compactions (each forces a 410) */
 };
 
+/* One random change; sometimes cut the streams or compact the history. */
 static void one_op(struct chaos *c, unsigned *seed, int writer, struct tally *t)
 {
     size_t p = next_rand(seed) % PODS;
@@ -212,34 +223,32 @@ static size_t drain(size_t i, kreg_watch *w, json_t *view, const json_t *want)
     return n;
 }
 
-static void test_e2e_chaos_watchers_converge_without_repeats(void **state)
+/* A server with the chaos's pods, and a handle per pod. */
+static void chaos_start(struct chaos *c)
 {
-    struct chaos c;
-    struct writer w[WRITERS];
-    kreg_watch *watches[WATCHERS];
-    json_t *views[WATCHERS];
-    json_t *want;
-    kreg *r0;
-    unsigned cuts = 0;
-    unsigned compactions = 0;
-    size_t seen[WATCHERS];
     size_t i;
 
-    (void)state;
-    memset(&c, 0, sizeof(c));
-    c.seed = 20261124u;
-    assert_int_equal(fakeapi_start(NULL, &c.srv, NULL), FAKEAPI_OK);
+    memset(c, 0, sizeof(*c));
+    c->seed = 20261124u;
+    assert_int_equal(fakeapi_start(NULL, &c->srv, NULL), FAKEAPI_OK);
     for (i = 0; i < PODS; i++) {
-        e2e_seed(c.srv, pod_name(i), "Running", NULL);
-        c.handles[i] = e2e_handle(c.srv, pod_name(i));
+        e2e_seed(c->srv, pod_name(i), "Running", NULL);
+        c->handles[i] = e2e_handle(c->srv, pod_name(i));
     }
-    r0 = e2e_handle(c.srv, "c-0");
-    for (i = 0; i < WATCHERS; i++) {
-        assert_int_equal(kreg_watch_new(r0, NULL, &watches[i], NULL), KREG_OK);
-        views[i] = json_object();
-    }
+}
+
+/* Run the writers to their end, check that the chaos really happened,
+ * then make the sentinel change every watcher must report after all
+ * others (the pod must be Running for it to count). */
+static void chaos_run(struct chaos *c)
+{
+    struct writer w[WRITERS];
+    unsigned cuts = 0;
+    unsigned compactions = 0;
+    size_t i;
+
     for (i = 0; i < WRITERS; i++) {
-        w[i].c = &c;
+        w[i].c = c;
         w[i].id = (int)i;
         memset(&w[i].t, 0, sizeof(w[i].t));
         assert_int_equal(pthread_create(&w[i].th, NULL, writer_main, &w[i]), 0);
@@ -250,14 +259,40 @@ static void test_e2e_chaos_watchers_converge_without_repeats(void **state)
         cuts += w[i].t.cuts;
         compactions += w[i].t.compactions;
     }
-    /* the chaos really happened */
     assert_true(cuts >= 10);
     assert_true(compactions >= 2);
-    /* the sentinel: a change every watcher must report after all others
-     * (the pod must be Running for it to count) */
-    assert_int_equal(fakeapi_set_phase(c.srv, E2E_NS, "c-0", "Running", NULL),
+    assert_int_equal(fakeapi_set_phase(c->srv, E2E_NS, "c-0", "Running", NULL),
                      FAKEAPI_OK);
-    e2e_register_on(c.srv, "c-0", "sentinel", "1", "10.9.9.9:1");
+    e2e_register_on(c->srv, "c-0", "sentinel", "1", "10.9.9.9:1");
+}
+
+static void chaos_stop(struct chaos *c)
+{
+    size_t i;
+
+    for (i = 0; i < PODS; i++)
+        kreg_free(c->handles[i]);
+    fakeapi_stop(c->srv);
+}
+
+static void test_e2e_chaos_watchers_converge_without_repeats(void **state)
+{
+    struct chaos c;
+    kreg_watch *watches[WATCHERS];
+    json_t *views[WATCHERS];
+    json_t *want;
+    kreg *r0;
+    size_t seen[WATCHERS];
+    size_t i;
+
+    (void)state;
+    chaos_start(&c);
+    r0 = e2e_handle(c.srv, "c-0");
+    for (i = 0; i < WATCHERS; i++) {
+        assert_int_equal(kreg_watch_new(r0, NULL, &watches[i], NULL), KREG_OK);
+        views[i] = json_object();
+    }
+    chaos_run(&c);
     want = server_view(c.srv);
     for (i = 0; i < WATCHERS; i++) {
         seen[i] = drain(i, watches[i], views[i], want);
@@ -267,15 +302,52 @@ static void test_e2e_chaos_watchers_converge_without_repeats(void **state)
     }
     json_decref(want);
     kreg_free(r0);
-    for (i = 0; i < PODS; i++)
-        kreg_free(c.handles[i]);
-    fakeapi_stop(c.srv);
+    chaos_stop(&c);
+}
+
+static void
+test_e2e_chaos_cache_converges_without_lost_or_doubled_changes(void **state)
+{
+    static const char *const names[] = {"svc-0", "svc-1",  "svc-2",    "svc-3",
+                                        "svc-4", "nosuch", "sentinel", NULL};
+    struct kreg_cache_options o;
+    struct e2e_seen s;
+    unsigned long changes;
+    unsigned long anomalies;
+    unsigned long publishes;
+    struct chaos c;
+    kreg_cache *cache = NULL;
+    kreg *r0;
+
+    (void)state;
+    chaos_start(&c);
+    e2e_seen_init(&s);
+    memset(&o, 0, sizeof(o));
+    o.on_change = e2e_seen_change;
+    o.ctx = &s;
+    r0 = e2e_handle(c.srv, "c-0");
+    assert_int_equal(
+        kreg_cache_new(r0, NULL, 0, &o, KREG_CACHE_OPTIONS_SIZE, &cache, NULL),
+        KREG_OK);
+    chaos_run(&c);
+    /* the server is settled: the cache must come to answer as it does */
+    e2e_wait_same(&s, r0, cache, names, false);
+    kreg__cache_counts_read(cache, &changes, &anomalies, &publishes);
+    assert_int_equal(anomalies, 0);
+    assert_true(changes >= 100); /* thousands of changes, hundreds seen */
+    assert_true(publishes >= 10);
+    kreg_cache_free(cache);
+    kreg_free(r0);
+    e2e_seen_release(&s);
+    chaos_stop(&c);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_e2e_chaos_watchers_converge_without_repeats),
+        cmocka_unit_test(
+            test_e2e_chaos_cache_converges_without_lost_or_doubled_changes),
     };
     return cmocka_run_group_tests_name("e2e_chaos", tests, NULL, NULL);
 }
