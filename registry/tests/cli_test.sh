@@ -207,6 +207,10 @@ echo '{"name":"lonely","version":"1","nodes":[{"id":"l1","address":"10.0.0.9:1"}
 watched1='{"name":"watched","version":"1.0","metadata":null,"endpoints":null,"nodes":[{"id":"w1","address":"10.0.0.5:80","metadata":null}]}'
 watched2='{"name":"watched","version":"2.0","metadata":null,"endpoints":null,"nodes":[{"id":"w1","address":"10.0.0.5:80","metadata":null}]}'
 echo "$watched1" >"$work/watched1.json"
+cached1='{"name":"cached","version":"1","metadata":null,"endpoints":null,"nodes":[{"id":"c1","address":"10.0.0.6:80","metadata":null}]}'
+cached2='{"name":"cached","version":"2","metadata":null,"endpoints":null,"nodes":[{"id":"c1","address":"10.0.0.6:80","metadata":null}]}'
+echo "$cached1" >"$work/cached1.json"
+echo "$cached2" >"$work/cached2.json"
 echo "$watched2" >"$work/watched2.json"
 echo '{"name":"greeter","nodes":[{"id":"x","port":"80"}]}' >"$work/badtype.json"
 printf '{"name":"greeter",\n "nodes":[}\n' >"$work/badsyntax.json"
@@ -401,6 +405,71 @@ else
     not_ok "watch NAME: got: $out"
 fi
 expect "watch on a missing kubeconfig" 1 --kubeconfig "$work/nope.yaml" watch
+
+# ---- get --watch ----
+
+expect "--count without --watch" 2 --kubeconfig "$kc" get cached --count 2
+err_has "--count without --watch says so" 'get: --count needs --watch'
+expect "--watch on list" 2 --kubeconfig "$kc" list --watch
+expect "--count 0" 2 --kubeconfig "$kc" get cached -w --count 0
+"${vg[@]}" "$kreg_bin" --kubeconfig "$kc" get cached --watch -o json \
+    >"$work/getw.out" 2>"$work/getw.err" &
+getw=$!
+watch_pids+=("$getw")
+"${vg[@]}" "$kreg_bin" -w --count 2 -o json --kubeconfig "$kc" get cached \
+    >"$work/getc.out" 2>"$work/getc.err" &
+getc=$!
+watch_pids+=("$getc")
+# the first answer (no such service yet) is printed once the cache is
+# listed: a change after it is a change to the cache
+if wait_for "$work/getw.out" '^\[\]$' && wait_for "$work/getc.out" '^\[\]$'; then
+    ok "get --watch: the first answer"
+else
+    not_ok "get --watch: no first answer: $(cat "$work"/get?.err)"
+fi
+expect "register while get --watch" 0 --kubeconfig "$kc" --pod svc-a \
+    register "$work/cached1.json"
+wait_for "$work/getw.out" '"version":"1"' || true
+rc=0
+wait "$getc" || rc=$?
+if [ "$rc" -eq 0 ]; then ok "get --watch --count 2: exits 0 after two answers"; else not_ok "get --watch --count 2: exit $rc"; fi
+if [ "$(cat "$work/getc.out")" = "$(printf '[]\n[%s]' "$cached1")" ]; then
+    ok "get --watch --count 2: the answer before and after the register"
+else
+    not_ok "get --watch --count 2: got: $(cat "$work/getc.out")"
+fi
+expect "re-register while get --watch" 0 --kubeconfig "$kc" --pod svc-a \
+    register "$work/cached2.json"
+wait_for "$work/getw.out" '"version":"2"' || true
+# a change of another service on the same pod is no news
+expect "register another service beside it" 0 --kubeconfig "$kc" \
+    --pod svc-a register "$work/lonely.json"
+expect "deregister while get --watch" 0 --kubeconfig "$kc" --pod svc-a \
+    deregister cached
+# the fourth answer: none again (bounded: 30 s, for valgrind)
+for _ in $(seq 1 600); do
+    [ "$(grep -c . "$work/getw.out")" -ge 4 ] && break
+    sleep 0.05
+done
+kill -TERM "$getw"
+rc=0
+wait "$getw" || rc=$?
+watch_pids=()
+if [ "$rc" -eq 0 ]; then ok "get --watch: SIGTERM exits 0"; else not_ok "get --watch: exit $rc"; fi
+vg_check "get --watch"
+want=$(printf '%s\n' "[]" "[$cached1]" "[$cached2]" "[]")
+if [ "$(cat "$work/getw.out")" = "$want" ]; then
+    ok "get --watch: one JSON array per answer, printed when it changed"
+else
+    not_ok "get --watch: got: $(cat "$work/getw.out")"
+fi
+if [ "$(grep -c 'warning: service "cached" not found' "$work/getw.err")" -eq 2 ]; then
+    ok "get --watch: no instance is a warning"
+else
+    not_ok "get --watch: stderr: $(cat "$work/getw.err")"
+fi
+expect "deregister the other service" 0 --kubeconfig "$kc" --pod svc-a \
+    deregister lonely
 
 # ---- deregister ----
 

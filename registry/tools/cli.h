@@ -4,6 +4,8 @@
  *  - kreg.c     main, argument parsing, help texts
  *  - cli_cmd.c  the commands register, deregister, get and list
  *  - cli_watch.c  the watch command and its signal thread
+ *  - cli_cache.c  get --watch: the answer again on each change, from a
+ *                 kreg_cache
  *  - cli_out.c  output: error lines, Go-style JSON strings, tables
  *
  * Exit codes (the issue's contract): 0 success, 1 error, 2 usage error,
@@ -15,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kbuf.h"
@@ -39,7 +42,9 @@ enum cli_format {
 struct cli_args {
     struct kreg_options opt;
     enum cli_format format;
-    bool ready; /* --ready: kreg_query.ready_only */
+    bool ready;     /* --ready: kreg_query.ready_only */
+    bool watch;     /* get --watch: print again on each change */
+    uint64_t count; /* get --watch --count N: stop after N answers; 0: no */
     bool help;
     const char *cmd;
     const char *args[CLI_MAX_ARGS];
@@ -56,6 +61,12 @@ int cli_cmd_deregister(const struct cli_args *a);
 int cli_cmd_get(const struct cli_args *a);
 int cli_cmd_list(const struct cli_args *a);
 int cli_cmd_watch(const struct cli_args *a);
+int cli_cmd_get_watch(const struct cli_args *a);
+
+/* get's answer on stdout: -o json (an array, go-micro's bytes) or the
+ * table (NAME VERSION NODE ADDRESS). */
+int cli_print_services_json(const struct kreg_service_list *l);
+int cli_print_services_table(const struct kreg_service_list *l);
 
 /* ---- Output (cli_out.c) -------------------------------------------------*/
 

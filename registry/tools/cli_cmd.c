@@ -243,7 +243,7 @@ int cli_cmd_deregister(const struct cli_args *a)
  * (docs/go-micro-wire.md, Known problems item 9). */
 /* go-micro's GetService result as JSON: the services exactly as
  * kreg_service_encode() writes them, in an array. */
-static int print_services_json(const struct kreg_service_list *l)
+int cli_print_services_json(const struct kreg_service_list *l)
 {
     struct kreg_error err = {0};
     struct kbuf out;
@@ -279,7 +279,7 @@ static int print_services_json(const struct kreg_service_list *l)
 }
 
 /* One row per node: NAME VERSION NODE ADDRESS. */
-static int print_services_table(const struct kreg_service_list *l)
+int cli_print_services_table(const struct kreg_service_list *l)
 {
     static const char *const header[] = {"NAME", "VERSION", "NODE", "ADDRESS"};
     struct cli_table t;
@@ -312,6 +312,8 @@ int cli_cmd_get(const struct cli_args *a)
     int rc;
     int krc;
 
+    if (a->watch)
+        return cli_cmd_get_watch(a);
     rc = cli_cmd_open(a, &r);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -327,9 +329,9 @@ int cli_cmd_get(const struct cli_args *a)
         rc = cli_out_fail(CLI_EXIT_NOT_FOUND,
                           "service \"%s\" has no running instance", name);
     } else if (a->format == CLI_FORMAT_JSON) {
-        rc = print_services_json(l);
+        rc = cli_print_services_json(l);
     } else {
-        rc = print_services_table(l);
+        rc = cli_print_services_table(l);
     }
     kreg_service_list_free(l);
     kreg_free(r);

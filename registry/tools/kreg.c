@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "knum.h"
 
 /* ---- Help texts ---------------------------------------------------------*/
 
@@ -31,7 +32,7 @@ static const char usage_text[] =
     "Commands:\n"
     "  register FILE|-         register a service (go-micro JSON) on the pod\n"
     "  deregister NAME|FILE|-  remove a service from the pod\n"
-    "  get NAME                show the running instances of a service\n"
+    "  get NAME [--watch]      show the running instances of a service\n"
     "  list                    show every registered service\n"
     "  watch [NAME]            print changes as they happen\n"
     "  help [COMMAND]          this text, or the help of a command\n"
@@ -51,6 +52,8 @@ static const char usage_text[] =
     "                          (default: $HOSTNAME)\n"
     "  --ready                 get, list, watch: only pods whose Ready\n"
     "                          condition is True (go-micro: any Running pod)\n"
+    "  -w, --watch             get: print the answer again on each change\n"
+    "  --count N               get --watch: exit after N answers\n"
     "  -o, --output FORMAT     table or json (default: table; json for\n"
     "                          watch)\n"
     "  -h, --help              help; after a command, that command's help\n"
@@ -87,7 +90,7 @@ static const char deregister_help[] =
     "exist or the API server refuses the patch.\n";
 
 static const char get_help[] =
-    "usage: kreg [OPTIONS] get NAME\n"
+    "usage: kreg [OPTIONS] get NAME [--watch [--count N]]\n"
     "\n"
     "Show the instances of service NAME on Running, non-terminating pods\n"
     "(with --ready, only those whose Ready condition is True), nodes merged\n"
@@ -98,7 +101,17 @@ static const char get_help[] =
     "            GetService returns them, each in go-micro's exact bytes\n"
     "\n"
     "Annotations that do not decode are skipped with a warning on stderr.\n"
-    "Exit 3 if no pod carries the service or none of them is running.\n";
+    "Exit 3 if no pod carries the service or none of them is running.\n"
+    "\n"
+    "  -w, --watch  keep a watch-backed cache of the namespace's services\n"
+    "               (one list, then one watch) and print the answer again\n"
+    "               each time it changes, until SIGINT or SIGTERM (exit 0):\n"
+    "               -o json one array a line, [] while there is no instance;\n"
+    "               tables one after the other. No instance, and a watch\n"
+    "               that has brought nothing for 150 s (the answer may be\n"
+    "               out of date), are warnings on stderr; a watch that ends\n"
+    "               for good (403) is an error (exit 1).\n"
+    "  --count N    with --watch: exit 0 after N answers.\n";
 
 static const char list_help[] =
     "usage: kreg [OPTIONS] list\n"
@@ -197,6 +210,8 @@ enum opt_id {
     OPT_POD,
     OPT_OUTPUT,
     OPT_READY,
+    OPT_WATCH,
+    OPT_COUNT,
     OPT_HELP,
 };
 
@@ -218,6 +233,8 @@ static const struct opt_def opt_defs[] = {
     {"pod", 0, OPT_POD, true},
     {"output", 'o', OPT_OUTPUT, true},
     {"ready", 0, OPT_READY, false},
+    {"watch", 'w', OPT_WATCH, false},
+    {"count", 0, OPT_COUNT, true},
     {"help", 'h', OPT_HELP, false},
 };
 
@@ -291,6 +308,14 @@ static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
         break;
     case OPT_READY:
         a->ready = true;
+        break;
+    case OPT_WATCH:
+        a->watch = true;
+        break;
+    case OPT_COUNT:
+        if (!knum_u64(v, &a->count) || a->count == 0)
+            return cli_out_fail(CLI_EXIT_USAGE,
+                                "--count: '%s' is not a positive number", v);
         break;
     case OPT_HELP:
         a->help = true;
@@ -404,5 +429,12 @@ int main(int argc, char **argv)
         return cli_out_fail(CLI_EXIT_USAGE,
                             "%s: expected %s; see 'kreg %s --help'", c->name,
                             c->args, c->name);
+    if ((a.watch || a.count) && c->run != cli_cmd_get)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "%s: --watch and --count are get's; see 'kreg %s "
+                            "--help'",
+                            c->name, c->name);
+    if (a.count && !a.watch)
+        return cli_out_fail(CLI_EXIT_USAGE, "get: --count needs --watch");
     return c->run(&a);
 }
