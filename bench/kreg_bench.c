@@ -12,10 +12,19 @@
  *   watch     from kreg_register() returning to kreg_watch_next()
  *             returning its update, on a per-service watch: median of 500
  *
- * Usage: kreg_bench [register|get|watch]  (no argument: all).
+ *   cache     kreg_cache_get() against kreg_get_service() in the same run,
+ *             10,000 pods, 100 of them serving the service (issue 14):
+ *             latency (median, p99) and lookups per second, one thread and
+ *             two; the memory the cache takes (malloc'd bytes, all arenas,
+ *             before and after kreg_cache_new()) and its first list
+ *
+ * Usage: kreg_bench [register|get|watch|cache]  (no argument: all).
  * Timings are printed, never asserted (docs/conventions.md, Tests: timings go
  * in bench/).
  */
+#define _GNU_SOURCE /* mallinfo2() */
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +33,15 @@
 #include "fakeapi.h"
 #include "kbuf.h"
 #include "kreg.h"
+#include "watch.h"
 
 #define PODS    10000
 #define SERVING 100
 #define ROUNDS  500
 #define GETS    300
 #define LISTS   20
+#define LOOKUPS 200000  /* kreg_cache_get() calls timed one by one */
+#define LOOPED  2000000 /* ... and back to back, per thread */
 
 static double now_us(void)
 {
@@ -288,6 +300,221 @@ static void bench_watch(void)
     fakeapi_stop(srv);
 }
 
+/* ---- The cache (issue 14) ---------------------------------------------*/
+
+/* Bytes malloc has handed out and not had back, every arena. */
+static double heap_bytes(void)
+{
+    struct mallinfo2 m = mallinfo2();
+
+    return (double)m.uordblks + (double)m.hblkhd;
+}
+
+/* One lookup (a new reference: kreg_cache_list_free()). */
+static const struct kreg_service_list *lookup(kreg_cache *c)
+{
+    const struct kreg_service_list *l = NULL;
+    struct kreg_error err;
+
+    if (kreg_cache_get(c, "greeter", &l, &err) != KREG_OK)
+        die("cache get", err.text);
+    return l;
+}
+
+struct looper {
+    kreg_cache *c;
+    double us; /* wall time of LOOPED lookups */
+    pthread_t th;
+};
+
+static void *loop_main(void *arg)
+{
+    struct looper *lp = arg;
+    double t0 = now_us();
+    size_t i;
+
+    for (i = 0; i < LOOPED; i++)
+        kreg_cache_list_free(lookup(lp->c));
+    lp->us = now_us() - t0;
+    return NULL;
+}
+
+/* Lookups per second with @p n (1 or 2) threads at once, all together. */
+static double lookups_per_s(kreg_cache *c, size_t n)
+{
+    struct looper lp[2];
+    double rate = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        lp[i].c = c;
+        if (pthread_create(&lp[i].th, NULL, loop_main, &lp[i]) != 0)
+            die("cache", "cannot start a thread");
+    }
+    for (i = 0; i < n; i++) {
+        pthread_join(lp[i].th, NULL);
+        rate += LOOPED / (lp[i].us / 1e6);
+    }
+    return rate;
+}
+
+/* The memory a plain watcher on every service takes, for comparison. */
+static double watch_bytes(kreg *r)
+{
+    struct kreg_error err;
+    kreg_watch *w = NULL;
+    double before = heap_bytes();
+    double after;
+
+    if (kreg_watch_new(r, NULL, &w, &err) != KREG_OK)
+        die("watch", err.text);
+    after = heap_bytes();
+    kreg_watch_free(w);
+    return after - before;
+}
+
+static int feed_change(void *ctx, enum kreg_action action, const char *pod,
+                       const char *key, const char *text)
+{
+    (void)ctx;
+    (void)action;
+    (void)pod;
+    (void)key;
+    (void)text;
+    return 0;
+}
+
+static void feed_synced(void *ctx)
+{
+    (void)ctx;
+}
+
+static void feed_ended(void *ctx, int code, const struct kreg_error *err)
+{
+    (void)ctx;
+    (void)code;
+    (void)err;
+}
+
+/* The part of the cache's memory that is its watcher's view: a fed
+ * watcher (watch.h) whose feed keeps nothing. */
+static double fed_watch_bytes(kreg *r)
+{
+    struct kreg__watch_feed feed = {NULL, feed_change, feed_synced, feed_ended};
+    struct kreg_error err;
+    kreg_watch *w = NULL;
+    double before = heap_bytes();
+    double after;
+
+    if (kreg__watch_new_feed(r, NULL, 0, &feed, &w, &err) != KREG_OK)
+        die("watch", err.text);
+    after = heap_bytes();
+    kreg_watch_free(w);
+    return after - before;
+}
+
+/* kreg_get_service() GETS times: latencies into @p us; lookups/s. */
+static double time_gets(kreg *r, double *us)
+{
+    struct kreg_error err;
+    double sum = 0;
+    size_t i;
+
+    for (i = 0; i < GETS; i++) {
+        struct kreg_service_list *l = NULL;
+        double t0 = now_us();
+
+        if (kreg_get_service(r, "greeter", &l, &err) != KREG_OK)
+            die("get", err.text);
+        us[i] = now_us() - t0;
+        sum += us[i];
+        kreg_service_list_free(l);
+    }
+    return GETS / (sum / 1e6);
+}
+
+/* kreg_cache_get() LOOKUPS times, each timed: latencies into @p us. */
+static void time_lookups(kreg_cache *c, double *us)
+{
+    size_t i;
+
+    for (i = 0; i < LOOKUPS; i++) {
+        double t0 = now_us();
+
+        kreg_cache_list_free(lookup(c));
+        us[i] = now_us() - t0;
+    }
+}
+
+/* What timing one call costs (in the figures of time_lookups()). */
+static double timer_us(double *us)
+{
+    size_t i;
+
+    for (i = 0; i < LOOKUPS; i++) {
+        double t0 = now_us();
+
+        us[i] = now_us() - t0;
+    }
+    return median(us, LOOKUPS);
+}
+
+static void bench_cache(void)
+{
+    static double t[LOOKUPS];
+    fakeapi *srv = server();
+    double get_us[GETS];
+    struct kreg_error err;
+    const struct kreg_service_list *l;
+    kreg_cache *c = NULL;
+    double gets_per_s;
+    double bytes;
+    double load_ms;
+    double timer;
+    double one;
+    double two;
+    kreg *r;
+
+    seed(srv, PODS, SERVING);
+    r = handle(srv, "pod-000000");
+    gets_per_s = time_gets(r, get_us);
+    bytes = heap_bytes();
+    load_ms = now_us();
+    if (kreg_cache_new(r, NULL, 0, NULL, 0, &c, &err) != KREG_OK)
+        die("cache", err.text);
+    load_ms = (now_us() - load_ms) / 1e3;
+    bytes = heap_bytes() - bytes;
+    l = lookup(c);
+    if (l->count != 1 || l->items[0]->nnodes != SERVING)
+        die("cache", "wrong answer");
+    kreg_cache_list_free(l);
+    timer = timer_us(t);
+    time_lookups(c, t);
+    one = lookups_per_s(c, 1);
+    two = lookups_per_s(c, 2);
+    printf("cache: %d of %d pods serve it, same run:\n", SERVING, PODS);
+    printf("  kreg_get_service: median %.0f us, p99 %.0f us, %.0f lookups/s "
+           "(%d gets)\n",
+           median(get_us, GETS), pct(get_us, GETS, 0.99), gets_per_s, GETS);
+    printf("  kreg_cache_get + kreg_cache_list_free: median %.3f us, p99 "
+           "%.3f us (%d timed one by one; the timing itself, included: "
+           "%.3f us)\n",
+           median(t, LOOKUPS), pct(t, LOOKUPS, 0.99), LOOKUPS, timer);
+    printf("  back to back: %.2f M lookups/s on one thread, %.2f M on two "
+           "(%d each)\n",
+           one / 1e6, two / 1e6, LOOPED);
+    printf("  ratios: median latency %.0fx, lookups/s %.0fx\n",
+           median(get_us, GETS) / median(t, LOOKUPS), one / gets_per_s);
+    printf("  kreg_cache_new (first list: every phase, whole pods): %.0f ms; "
+           "memory %.1f MiB (%.0f bytes a pod), of which its watcher's view "
+           "%.1f MiB; a kreg_watch on every service: %.1f MiB\n",
+           load_ms, bytes / 1048576.0, bytes / PODS,
+           fed_watch_bytes(r) / 1048576.0, watch_bytes(r) / 1048576.0);
+    kreg_cache_free(c);
+    kreg_free(r);
+    fakeapi_stop(srv);
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;
@@ -298,5 +525,7 @@ int main(int argc, char **argv)
         bench_get();
     if (!only || strcmp(only, "watch") == 0)
         bench_watch();
+    if (!only || strcmp(only, "cache") == 0)
+        bench_cache();
     return 0;
 }
