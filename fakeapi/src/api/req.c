@@ -122,9 +122,26 @@ void fakeapi__resp_warn(struct resp *out, const char *text)
 
 void fakeapi__resp_watch(struct resp *out, struct watch_params *p)
 {
+    /* the namespace may point into the request's path copies, which are
+     * gone when the server starts the stream */
+    char *ns = p->ns ? strdup(p->ns) : NULL;
+
+    if (p->ns && !ns) {
+        fakeapi__lsel_free(p->ls);
+        fakeapi__fsel_free(p->fs);
+        p->ls = NULL;
+        p->fs = NULL;
+        fakeapi__resp_status(
+            out, fakeapi__status_new(500, "InternalError",
+                                     "Internal error occurred: out of "
+                                     "memory"));
+        return;
+    }
     out->status = 200;
     out->stream = true;
     out->watch = *p;
+    out->watch.ns = ns;
+    out->watch_ns = ns;
     p->ls = NULL;
     p->fs = NULL;
 }
@@ -140,6 +157,8 @@ void fakeapi__resp_release(struct resp *out)
     if (out->stream) {
         fakeapi__lsel_free(out->watch.ls);
         fakeapi__fsel_free(out->watch.fs);
+        free(out->watch_ns);
+        out->watch_ns = NULL;
         out->stream = false;
     }
 }

@@ -68,9 +68,11 @@ struct resp {
         char value[160];  /* an ETag is 130 */
     } headers[FAKEAPI_RESP_HEADERS];
     unsigned nheaders;
-    /* or: a watch stream with these parameters (the selectors owned) */
+    /* or: a watch stream with these parameters (the selectors and the
+     * namespace, a copy in watch_ns, owned) */
     bool stream;
     struct watch_params watch;
+    char *watch_ns;
 };
 
 /* Query parameter of @p r; NULL when absent, "" for a bare `?k`. */
@@ -113,7 +115,8 @@ void fakeapi__resp_header(struct resp *out, const char *name,
 /* Add a Warning to the answer (duplicates dropped; fakeapi__warn()). */
 void fakeapi__resp_warn(struct resp *out, const char *text);
 
-/* Ask for a watch stream with @p p (its selectors consumed): the server
+/* Ask for a watch stream with @p p (its selectors consumed, its namespace
+ * copied): the server
  * starts it once the handler returns, or answers the Status that stops
  * it (over the watcher limit, out of memory). */
 void fakeapi__resp_watch(struct resp *out, struct watch_params *p);

@@ -147,6 +147,8 @@ static struct MHD_Response *make_response(struct req *r, struct resp *out)
         mr = fakeapi__watch_start(r->srv, r->conn, &out->watch, &status);
         fakeapi__lsel_free(out->watch.ls);
         fakeapi__fsel_free(out->watch.fs);
+        free(out->watch_ns);
+        out->watch_ns = NULL;
         out->stream = false;
         if (mr)
             return mr;
