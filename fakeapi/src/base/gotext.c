@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/status.h"
 #include "knum.h"
+#include "kutf8.h"
 
 /* Bytewise order, as Go compares strings. */
 int fakeapi__gotext_cmp(const char *a, size_t an, const char *b, size_t bn)
@@ -47,77 +47,12 @@ char *fakeapi__gotext_dup(const char *p, size_t n)
     return s;
 }
 
-/*
- * Decode one rune the way Go's utf8.DecodeRune does: overlong forms,
- * surrogates, values past U+10FFFF and truncated sequences all yield
- * U+FFFD with width 1. @p n must be at least 1.
- */
-size_t fakeapi__gotext_utf8_decode(const unsigned char *s, size_t n,
-                                   uint32_t *r)
-{
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    uint32_t v;
-    size_t w;
-    size_t i;
-
-    *r = 0xFFFD;
-    if (s[0] < 0x80) {
-        *r = s[0];
-        return 1;
-    }
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        w = 2;
-        v = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        w = 3;
-        v = s[0] & 0x0Fu;
-        lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-        hi = s[0] == 0xED ? 0x9F : 0xBF;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        w = 4;
-        v = s[0] & 0x07u;
-        lo = s[0] == 0xF0 ? 0x90 : 0x80;
-        hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 1;
-    }
-    if (n < w || s[1] < lo || s[1] > hi)
-        return 1;
-    for (i = 1; i < w; i++) {
-        if (i > 1 && (s[i] & 0xC0u) != 0x80u)
-            return 1;
-        v = (v << 6) | (s[i] & 0x3Fu);
-    }
-    *r = v;
-    return w;
-}
-
 /* Append rune @p r as UTF-8 (r is a valid scalar value). */
 int fakeapi__gotext_add_rune(struct kbuf *b, uint32_t r)
 {
-    char u[4];
-    size_t n;
+    unsigned char u[KUTF8_MAX_LEN];
+    size_t n = kutf8_encode(r, u);
 
-    if (r < 0x80) {
-        u[0] = (char)r;
-        n = 1;
-    } else if (r < 0x800) {
-        u[0] = (char)(0xC0 | (r >> 6));
-        u[1] = (char)(0x80 | (r & 0x3F));
-        n = 2;
-    } else if (r < 0x10000) {
-        u[0] = (char)(0xE0 | (r >> 12));
-        u[1] = (char)(0x80 | ((r >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (r & 0x3F));
-        n = 3;
-    } else {
-        u[0] = (char)(0xF0 | (r >> 18));
-        u[1] = (char)(0x80 | ((r >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((r >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (r & 0x3F));
-        n = 4;
-    }
     return kbuf_add(b, u, n);
 }
 
@@ -187,8 +122,7 @@ int fakeapi__gotext_add_quoted(struct kbuf *b, const char *s, size_t n)
 
     while (rc == KBUF_OK && i < n) {
         uint32_t r;
-        size_t w = fakeapi__gotext_utf8_decode((const unsigned char *)s + i,
-                                               n - i, &r);
+        size_t w = kutf8_decode(s + i, n - i, KUTF8_REPLACE, &r);
 
         if (w == 1 && r == 0xFFFD)
             rc = kbuf_addf(b, "\\x%02x", (unsigned)(unsigned char)s[i]);

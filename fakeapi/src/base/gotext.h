@@ -31,11 +31,6 @@ int fakeapi__gotext_qsort_cmp(const void *a, const void *b);
 /* A NUL-terminated copy of @p n bytes (new, free()), or NULL. */
 char *fakeapi__gotext_dup(const char *p, size_t n);
 
-/* Decode one rune as utf8.DecodeRune: invalid forms give U+FFFD, width 1.
- * @p n must be at least 1; returns the width. */
-size_t fakeapi__gotext_utf8_decode(const unsigned char *s, size_t n,
-                                   uint32_t *r);
-
 /* Append rune @p r as UTF-8. */
 int fakeapi__gotext_add_rune(struct kbuf *b, uint32_t r);
 

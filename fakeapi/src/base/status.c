@@ -6,6 +6,7 @@
 
 #include "base/gotext.h"
 #include "kbuf.h"
+#include "kutf8.h"
 
 /*
  * A JSON string of @p s with invalid UTF-8 made U+FFFD, as Go's JSON
@@ -15,22 +16,29 @@
  * missing Status for success (found by fuzz_http_request: DELETE of
  * .../pods/web%CF%C7 dereferenced a NULL pod).
  */
+/* @p n bytes of @p s into @p clean with each invalid byte made U+FFFD, as
+ * Go's JSON encoder writes them (and jansson takes only valid UTF-8). */
+static int add_clean(struct kbuf *clean, const char *s, size_t n)
+{
+    size_t i = 0;
+    int rc = KBUF_OK;
+
+    while (rc == KBUF_OK && i < n) {
+        uint32_t r;
+
+        i += kutf8_decode(s + i, n - i, KUTF8_REPLACE, &r);
+        rc = fakeapi__gotext_add_rune(clean, r);
+    }
+    return rc;
+}
+
 static json_t *go_string(const char *s, size_t n)
 {
     struct kbuf clean;
     json_t *j = NULL;
-    size_t i = 0;
-    int rc = KBUF_OK;
 
     kbuf_init(&clean, 3 * n + 1);
-    while (rc == KBUF_OK && i < n) {
-        uint32_t r;
-
-        i += fakeapi__gotext_utf8_decode((const unsigned char *)s + i, n - i,
-                                         &r);
-        rc = fakeapi__gotext_add_rune(&clean, r);
-    }
-    if (rc == KBUF_OK)
+    if (add_clean(&clean, s, n) == KBUF_OK)
         j = json_stringn(kbuf_str(&clean), kbuf_len(&clean));
     kbuf_release(&clean);
     return j;
@@ -215,10 +223,10 @@ void fakeapi__field_error(struct fakeapi_field_errors *fe, const char *type,
      * the answer is then out of memory */
     if (rc != KBUF_OK ||
         json_array_append_new(
-            fe->causes,
-            json_pack("{s:s, s:o, s:o}", "reason", type, "message",
-                      go_string(kbuf_str(&body), kbuf_len(&body)), "field",
-                      go_string(field, strlen(field)))) != 0)
+            fe->causes, json_pack("{s:s, s:o, s:o}", "reason", type, "message",
+                                  go_string(kbuf_str(&body), kbuf_len(&body)),
+                                  "field", go_string(field, strlen(field)))) !=
+            0)
         fakeapi__field_errors_nomem(fe);
     kbuf_release(&body);
 }
@@ -326,23 +334,11 @@ json_t *fakeapi__status_undecodable(const char *kind, const char *err,
  */
 json_t *fakeapi__status_bad_request_msg(const struct kbuf *msg)
 {
-    const char *s = kbuf_str(msg);
-    size_t n = kbuf_len(msg);
     struct kbuf clean;
     json_t *st = NULL;
-    size_t i = 0;
-    int rc = KBUF_OK;
 
     kbuf_init(&clean, 3 * FAKEAPI_GOTEXT_MSG_CAP);
-    while (rc == KBUF_OK && i < n) {
-        uint32_t r;
-        size_t w = fakeapi__gotext_utf8_decode((const unsigned char *)s + i,
-                                               n - i, &r);
-
-        rc = fakeapi__gotext_add_rune(&clean, r);
-        i += w;
-    }
-    if (rc == KBUF_OK)
+    if (add_clean(&clean, kbuf_str(msg), kbuf_len(msg)) == KBUF_OK)
         st = fakeapi__status_bad_request("%s", kbuf_str(&clean));
     kbuf_release(&clean);
     return st;

@@ -11,6 +11,7 @@
  * rewritten first into what Go would have decoded: U+FFFD for each bad byte
  * and each lone surrogate, a real for a too large integer.
  */
+#include "kutf8.h"
 #include "patch/patch_int.h"
 
 #include <stdint.h>
@@ -116,35 +117,7 @@ static enum scan_state fail_eof(struct scan *s)
  * overlong forms, no surrogates, nothing above U+10FFFF), 0 if invalid. */
 static size_t utf8_len(const unsigned char *p, size_t n)
 {
-    unsigned c = p[0];
-    unsigned lo = 0x80;
-    unsigned hi = 0xbf;
-    size_t len;
-    size_t k;
-
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4;
-    else
-        return 0;
-    if (c == 0xe0)
-        lo = 0xa0;
-    else if (c == 0xed)
-        hi = 0x9f;
-    else if (c == 0xf0)
-        lo = 0x90;
-    else if (c == 0xf4)
-        hi = 0x8f;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (k = 2; k < len; k++) {
-        if (p[k] < 0x80 || p[k] > 0xbf)
-            return 0;
-    }
-    return len;
+    return kutf8_decode(p, n, 0, NULL);
 }
 
 /* The value of 4 hex digits (checked by the caller). */
@@ -154,9 +127,9 @@ static unsigned hex4(const unsigned char *p)
     int k;
 
     for (k = 0; k < 4; k++)
-        v = v * 16 + (unsigned)(is_digit(p[k])  ? p[k] - '0'
-                                : p[k] >= 'a' ? p[k] - 'a' + 10
-                                              : p[k] - 'A' + 10);
+        v = v * 16 + (unsigned)(is_digit(p[k]) ? p[k] - '0'
+                                : p[k] >= 'a'  ? p[k] - 'a' + 10
+                                               : p[k] - 'A' + 10);
     return v;
 }
 
@@ -500,8 +473,8 @@ static int parse(struct patch_ctx *c, const char *text, size_t len,
     struct kbuf msg;
     int rc;
 
-    *out = fakeapi__json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL,
-                               &err);
+    *out =
+        fakeapi__json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err);
     if (*out)
         return FAKEAPI_OK;
     if (fakeapi__json_oom(&err))
@@ -615,10 +588,9 @@ size_t fakeapi__json_tree_text_bytes(const json_t *v)
 
     if (json_is_string(v))
         return json_string_length(v);
-    json_object_foreach((json_t *)(uintptr_t)v, k, m)
-        n += strlen(k) + fakeapi__json_tree_text_bytes(m);
-    json_array_foreach(v, i, m)
-        n += fakeapi__json_tree_text_bytes(m);
+    json_object_foreach((json_t *)(uintptr_t)v, k, m) n +=
+        strlen(k) + fakeapi__json_tree_text_bytes(m);
+    json_array_foreach(v, i, m) n += fakeapi__json_tree_text_bytes(m);
     return n;
 }
 

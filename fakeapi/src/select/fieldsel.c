@@ -13,6 +13,7 @@
 #include "base/gotext.h"
 #include "base/status.h"
 #include "kbuf.h"
+#include "kutf8.h"
 
 enum pod_field {
     PF_NAME,
@@ -172,8 +173,7 @@ static int unescape_runes(struct span v, struct kbuf *out, struct kbuf *msg)
     int rc = KBUF_OK;
 
     while (rc == KBUF_OK && i < v.n) {
-        i += fakeapi__gotext_utf8_decode((const unsigned char *)v.p + i,
-                                         v.n - i, &r);
+        i += kutf8_decode(v.p + i, v.n - i, KUTF8_REPLACE, &r);
         if (slash && r != '\\' && r != ',' && r != '=') {
             rc = kbuf_adds(msg, "invalid field selector: invalid escape "
                                 "sequence: \\");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/names.h"
+#include "kutf8.h"
 
 /* Go's strconv.Quote for one byte sequence: escapes, \xNN for bytes that
  * are not valid UTF-8, and printable UTF-8 copied. */
@@ -29,29 +30,6 @@ static int quote_byte(struct kbuf *b, unsigned char c)
     return kbuf_addc(b, (char)c);
 }
 
-/* Length of a valid UTF-8 sequence at @p s (0 when invalid). */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    size_t n;
-    size_t i;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4;
-    else
-        return 0;
-    if (n > left)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return n;
-}
-
 int fakeapi__validate_quote(struct kbuf *b, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -59,7 +37,11 @@ int fakeapi__validate_quote(struct kbuf *b, const char *s, size_t len)
     int rc = kbuf_addc(b, '"');
 
     while (rc == KBUF_OK && i < len) {
-        size_t n = p[i] >= 0x80 ? utf8_len(p + i, len - i) : 0;
+        /* the shape check only (lead byte and continuation bytes): an
+         * approximation of strconv.Quote kept as it was */
+        size_t n = p[i] >= 0x80
+                       ? kutf8_decode(p + i, len - i, KUTF8_SHAPE_ONLY, NULL)
+                       : 0;
 
         if (n > 0) {
             rc = kbuf_add(b, p + i, n);
