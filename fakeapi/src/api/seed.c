@@ -10,13 +10,13 @@
  * each at the version before its first pod's); only when all succeed does
  * the batch commit.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "patch/patch.h"
 #include "pod/pod.h"
 #include "validate/validate.h"
@@ -35,22 +35,6 @@ struct seeder {
     bool well_formed; /* Go's scanner accepts the whole text */
     struct fakeapi_error *err;
 };
-
-static int fail(struct seeder *sd, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct seeder *sd, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (sd->err) {
-        sd->err->code = code;
-        va_start(ap, fmt);
-        vsnprintf(sd->err->text, sizeof(sd->err->text), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 /* Set @p key of @p o to @p v (consumed) unless it holds a value that
  * passes @p keep; 0 or -1. */
@@ -174,24 +158,26 @@ static int add(struct seeder *sd, json_t *pod)
 
     if (!json_is_object(pod) || !json_is_object(meta) || !name || !*name) {
         json_decref(pod);
-        return fail(sd, FAKEAPI_E_INVALID,
-                    "seed: item %zu: a pod needs metadata.name", sd->index);
+        return fakeapi__error(sd->err, FAKEAPI_E_INVALID,
+                              "seed: item %zu: a pod needs metadata.name",
+                              sd->index);
     }
     st = fakeapi__pod_decode_check(pod);
     if (st) {
-        fail(sd, FAKEAPI_E_INVALID, "seed: item %zu: %s", sd->index,
-             json_string_value(json_object_get(st, "message")));
+        fakeapi__error(sd->err, FAKEAPI_E_INVALID, "seed: item %zu: %s",
+                       sd->index,
+                       json_string_value(json_object_get(st, "message")));
         json_decref(st);
         json_decref(pod);
         return FAKEAPI_E_INVALID;
     }
     if (prepare(sd, pod) != 0) {
         json_decref(pod);
-        return fail(sd, FAKEAPI_E_NOMEM, "seed: out of memory");
+        return fakeapi__error(sd->err, FAKEAPI_E_NOMEM, "seed: out of memory");
     }
     o = fakeapi__obj_new(pod);
     if (fakeapi__store_batch_put(&sd->batch, o, true) != 0)
-        return fail(sd, FAKEAPI_E_NOMEM, "seed: out of memory");
+        return fakeapi__error(sd->err, FAKEAPI_E_NOMEM, "seed: out of memory");
     sd->index++;
     return FAKEAPI_OK;
 }
@@ -215,13 +201,14 @@ static json_t *one_value(struct seeder *sd, const char *p, size_t len,
 
     if (!v && (json_error_code(&jerr) == json_error_out_of_memory ||
                (sd->well_formed && fakeapi__json_oom(&jerr)))) {
-        sd->parse_rc = fail(sd, FAKEAPI_E_NOMEM, "seed: out of memory");
+        sd->parse_rc =
+            fakeapi__error(sd->err, FAKEAPI_E_NOMEM, "seed: out of memory");
         return NULL;
     }
     if (!v) {
-        sd->parse_rc =
-            fail(sd, FAKEAPI_E_INVALID, "seed: item %zu: line %d column %d: %s",
-                 sd->index, jerr.line, jerr.column, jerr.text);
+        sd->parse_rc = fakeapi__error(
+            sd->err, FAKEAPI_E_INVALID, "seed: item %zu: line %d column %d: %s",
+            sd->index, jerr.line, jerr.column, jerr.text);
         return NULL;
     }
     *i += jerr.position;
@@ -255,8 +242,9 @@ static int add_array(struct seeder *sd, const char *p, size_t len, size_t *i)
             (*i)++;
             return FAKEAPI_OK;
         }
-        return fail(sd, FAKEAPI_E_INVALID,
-                    "seed: after item %zu: expected ',' or ']'", sd->index);
+        return fakeapi__error(sd->err, FAKEAPI_E_INVALID,
+                              "seed: after item %zu: expected ',' or ']'",
+                              sd->index);
     }
 }
 
@@ -319,10 +307,11 @@ int fakeapi__seed(struct api *srv, const char *json, size_t len,
     else if (i < len && json[i] == '{')
         rc = add_object(&sd, json, len, i);
     else
-        rc = fail(&sd, FAKEAPI_E_INVALID,
-                  "seed: expected a Pod, a PodList or an array of Pods");
+        rc = fakeapi__error(
+            sd.err, FAKEAPI_E_INVALID,
+            "seed: expected a Pod, a PodList or an array of Pods");
     if (rc == FAKEAPI_OK && fakeapi__store_batch_commit(&sd.batch) != 0)
-        rc = fail(&sd, FAKEAPI_E_NOMEM, "seed: out of memory");
+        rc = fakeapi__error(sd.err, FAKEAPI_E_NOMEM, "seed: out of memory");
     fakeapi__store_batch_release(&sd.batch);
     if (rc == FAKEAPI_OK)
         fakeapi__store_sort(srv->store);

@@ -17,6 +17,7 @@
 
 #include <microhttpd.h>
 
+#include "base/error.h"
 #include "base/status.h"
 #include "http/server.h"
 
@@ -41,15 +42,6 @@ struct attrs {
     const char *name;
     const char *sub;
 };
-
-static int set_err(struct fakeapi_error *err, int code, const char *text)
-{
-    if (err) {
-        err->code = code;
-        snprintf(err->text, sizeof(err->text), "%s", text);
-    }
-    return code;
-}
 
 static void user_free(struct authz_user *u)
 {
@@ -85,21 +77,22 @@ int fakeapi__authz_add(struct fakeapi *srv, const char *token, const char *name,
     size_t i;
 
     if (!token || !*token || !name || !*name)
-        return set_err(err, FAKEAPI_E_INVALID,
-                       "user: token and name must not be empty");
+        return fakeapi__error(err, FAKEAPI_E_INVALID, "%s",
+                              "user: token and name must not be empty");
     u = calloc(1, sizeof(*u));
     if (!u)
-        return set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "%s", "out of memory");
     for (i = 0; i < n; i++)
         if (verb_bit(verbs[i], &u->verbs) != 0) {
             user_free(u);
-            return set_err(err, FAKEAPI_E_INVALID, "user: unknown verb");
+            return fakeapi__error(err, FAKEAPI_E_INVALID, "%s",
+                                  "user: unknown verb");
         }
     u->token = strdup(token);
     u->name = strdup(name);
     if (!u->token || !u->name) {
         user_free(u);
-        return set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "%s", "out of memory");
     }
     pthread_mutex_lock(&srv->authz_mu);
     for (p = &srv->users; *p; p = &(*p)->next)

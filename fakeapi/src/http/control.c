@@ -4,13 +4,14 @@
  * language can seed pods, set phases, inject faults and read the request
  * log of a standalone server. fakeapi/README.md documents the endpoints.
  */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/handlers.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "base/status.h"
 #include "http/faults.h"
 #include "http/reqlog.h"
@@ -19,47 +20,21 @@
 #include "pod/pod.h"
 #include "validate/validate.h"
 
-static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int set_err(struct fakeapi_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err) {
-        err->code = code;
-        va_start(ap, fmt);
-        vsnprintf(err->text, sizeof(err->text), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 int fakeapi_seed_file(fakeapi *srv, const char *path, struct fakeapi_error *err)
 {
-    FILE *f = fopen(path, "rb");
     struct kbuf b;
-    char chunk[65536];
-    size_t n;
     int rc;
 
-    if (!f)
-        return set_err(err, FAKEAPI_E_IO, "seed: cannot open %s", path);
     kbuf_init(&b, (size_t)1 << 32);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (kbuf_add(&b, chunk, n) != KBUF_OK) {
-            fclose(f);
-            return set_err(err, FAKEAPI_E_NOMEM, "seed: %s: too large", path);
-        }
-    }
-    fclose(f);
+    rc = kbuf_read_file(&b, path);
+    if (rc == EFBIG || rc == ENOMEM)
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "seed: %s: too large",
+                              path);
+    if (rc != 0)
+        return fakeapi__error(err, FAKEAPI_E_IO, "seed: cannot open %s", path);
     rc = fakeapi_seed_json(srv, kbuf_str(&b), kbuf_len(&b), err);
-    if (rc != FAKEAPI_OK && err) {
-        char msg[sizeof(err->text)];
-
-        snprintf(msg, sizeof(msg), "%s", err->text);
-        snprintf(err->text, sizeof(err->text), "%.100s: %.150s", path, msg);
-    }
+    if (rc != FAKEAPI_OK)
+        fakeapi__error_prefix(err, path);
     kbuf_release(&b);
     return rc;
 }
@@ -88,13 +63,14 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
     int rc = FAKEAPI_OK;
 
     if (!ns || !name || !phase || !*phase)
-        return set_err(err, FAKEAPI_E_INVALID,
-                       "set phase: namespace, name "
-                       "and phase are required");
+        return fakeapi__error(err, FAKEAPI_E_INVALID,
+                              "set phase: namespace, name "
+                              "and phase are required");
     fakeapi__store_wrlock(srv->api.store);
     cur = fakeapi__store_pod(srv->api.store, ns, name);
     if (!cur) {
-        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
+        rc = fakeapi__error(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
+                            name);
     } else {
         obj = fakeapi__obj_tree(cur);
         snprintf(rv, sizeof(rv), "%llu",
@@ -104,7 +80,7 @@ int fakeapi_set_phase(fakeapi *srv, const char *ns, const char *name,
             obj = NULL;
         }
         if (fakeapi__store_put_pod(srv->api.store, obj, false, NULL) != 0)
-            rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+            rc = fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
     }
     fakeapi__store_unlock(srv->api.store);
     return rc;
@@ -120,9 +96,10 @@ int fakeapi_get_pod(fakeapi *srv, const char *ns, const char *name,
     fakeapi__store_rdlock(srv->api.store);
     cur = fakeapi__store_pod(srv->api.store, ns, name);
     if (!cur)
-        rc = set_err(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns, name);
+        rc = fakeapi__error(err, FAKEAPI_E_NOT_FOUND, "pod %s/%s not found", ns,
+                            name);
     else if (!(*json_out = strdup(cur->bytes)))
-        rc = set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+        rc = fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
     fakeapi__store_unlock(srv->api.store);
     return rc;
 }
@@ -134,14 +111,14 @@ int fakeapi_create_namespace(fakeapi *srv, const char *ns,
     int rc;
 
     if (!ns || !*ns || strlen(ns) > 63)
-        return set_err(err, FAKEAPI_E_INVALID, "namespace: bad name");
+        return fakeapi__error(err, FAKEAPI_E_INVALID, "namespace: bad name");
     fakeapi__store_wrlock(srv->api.store);
     fakeapi__store_batch_init(&b, srv->api.store);
     fakeapi__ns_ensure(&srv->api, &b, ns);
     rc = fakeapi__store_batch_commit(&b);
     fakeapi__store_unlock(srv->api.store);
     return rc == 0 ? FAKEAPI_OK
-                   : set_err(err, FAKEAPI_E_NOMEM, "out of memory");
+                   : fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
 }
 
 uint64_t fakeapi_resource_version(fakeapi *srv)
@@ -212,9 +189,9 @@ static void stage_clear(struct store_batch *b, const struct nsent *n)
 
         snprintf(rv, sizeof(rv), "%llu",
                  (unsigned long long)fakeapi__store_batch_next_rv(b));
-        if (last && json_object_set_new(json_object_get(last, "metadata"),
-                                        "resourceVersion",
-                                        json_string(rv)) != 0) {
+        if (last &&
+            json_object_set_new(json_object_get(last, "metadata"),
+                                "resourceVersion", json_string(rv)) != 0) {
             json_decref(last);
             last = NULL;
         }

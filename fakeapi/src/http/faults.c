@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/error.h"
 #include "http/server.h"
 
 void fakeapi__fault_free(struct fault *f)
@@ -65,20 +66,12 @@ int fakeapi__faults_add(struct fakeapi *srv, const struct fakeapi_fault *f,
         f->kind > FAKEAPI_FAULT_TRUNCATE ||
         (f->kind == FAKEAPI_FAULT_STATUS &&
          (f->status < 100 || f->status > 599))) {
-        if (err) {
-            err->code = FAKEAPI_E_INVALID;
-            snprintf(err->text, sizeof(err->text),
-                     "fault: unknown kind or status out of range");
-        }
-        return FAKEAPI_E_INVALID;
+        return fakeapi__error(err, FAKEAPI_E_INVALID,
+                              "fault: unknown kind or status out of range");
     }
     c = fault_copy(f);
     if (!c) {
-        if (err) {
-            err->code = FAKEAPI_E_NOMEM;
-            snprintf(err->text, sizeof(err->text), "fault: out of memory");
-        }
-        return FAKEAPI_E_NOMEM;
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "fault: out of memory");
     }
     pthread_mutex_lock(&srv->fault_mu);
     for (tail = &srv->faults; *tail; tail = &(*tail)->next)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/error.h"
 #include "http/server.h"
 
 static void add_base64(struct kbuf *b, const unsigned char *p, size_t n)
@@ -52,17 +53,7 @@ static void add_quoted(struct kbuf *b, const char *s)
 
 static int read_file(const char *path, struct kbuf *out)
 {
-    FILE *f = fopen(path, "rb");
-    char chunk[4096];
-    size_t n;
-
-    if (!f)
-        return -1;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        if (kbuf_add(out, chunk, n) != KBUF_OK)
-            break;
-    fclose(f);
-    return kbuf_len(out) > 0 ? 0 : -1;
+    return kbuf_read_file(out, path) == 0 && kbuf_len(out) > 0 ? 0 : -1;
 }
 
 static int write_all(const char *path, const struct kbuf *b)
@@ -97,12 +88,8 @@ int fakeapi_write_kubeconfig(const fakeapi *srv, const char *path,
     kbuf_init(&b, 1 << 20);
     kbuf_init(&ca, 1 << 20);
     if (ca_file && read_file(ca_file, &ca) != 0) {
-        rc = FAKEAPI_E_IO;
-        if (err)
-            snprintf(err->text, sizeof(err->text),
-                     "kubeconfig: cannot read "
-                     "CA %s",
-                     ca_file);
+        rc = fakeapi__error(err, FAKEAPI_E_IO, "kubeconfig: cannot read CA %s",
+                            ca_file);
         goto out;
     }
     kbuf_adds(&b, "apiVersion: v1\nkind: Config\nclusters:\n- name: fakeapi\n"
@@ -124,17 +111,10 @@ int fakeapi_write_kubeconfig(const fakeapi *srv, const char *path,
         kbuf_adds(&b, " {}");
     }
     kbuf_adds(&b, "\npreferences: {}\n");
-    if (write_all(path, &b) != 0) {
-        rc = FAKEAPI_E_IO;
-        if (err)
-            snprintf(err->text, sizeof(err->text),
-                     "kubeconfig: cannot write "
-                     "%s",
-                     path);
-    }
+    if (write_all(path, &b) != 0)
+        rc = fakeapi__error(err, FAKEAPI_E_IO, "kubeconfig: cannot write %s",
+                            path);
 out:
-    if (err && rc != FAKEAPI_OK)
-        err->code = rc;
     kbuf_release(&ca);
     kbuf_release(&b);
     return rc;

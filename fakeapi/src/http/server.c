@@ -19,6 +19,7 @@
 
 #include "api/handlers.h"
 #include "base/clock.h"
+#include "base/error.h"
 #include "base/status.h"
 #include "http/authz.h"
 #include "http/faults.h"
@@ -566,39 +567,13 @@ static void *ticker(void *arg)
 
 /* ---- life cycle ---- */
 
-static int fail(struct fakeapi_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct fakeapi_error *err, int code, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err) {
-        err->code = code;
-        va_start(ap, fmt);
-        vsnprintf(err->text, sizeof(err->text), fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 static char *slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
     struct kbuf b;
-    char chunk[4096];
-    size_t n;
 
-    if (!f)
-        return NULL;
     kbuf_init(&b, 1 << 20);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        if (kbuf_add(&b, chunk, n) != KBUF_OK) {
-            fclose(f);
-            return NULL;
-        }
-    }
-    fclose(f);
+    if (kbuf_read_file(&b, path) != 0)
+        return NULL;
     return kbuf_detach(&b, NULL);
 }
 
@@ -625,10 +600,10 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
         sa = (struct sockaddr *)&sin6;
         flags |= MHD_USE_IPv6;
     } else {
-        return fail(err, FAKEAPI_E_INVALID,
-                    "bind address %s: not an IP "
-                    "address",
-                    bind);
+        return fakeapi__error(err, FAKEAPI_E_INVALID,
+                              "bind address %s: not an IP "
+                              "address",
+                              bind);
     }
     if (srv->api.tls)
         flags |= MHD_USE_TLS;
@@ -645,10 +620,11 @@ static int start_daemon(struct fakeapi *srv, const struct fakeapi_options *o,
         srv->api.tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, srv->tls_key,
         MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert, MHD_OPTION_END);
     if (!srv->daemon)
-        return fail(err, FAKEAPI_E_START,
-                    "cannot start the HTTP daemon on %s (port in use, or "
-                    "bad TLS key/certificate)",
-                    bind);
+        return fakeapi__error(
+            err, FAKEAPI_E_START,
+            "cannot start the HTTP daemon on %s (port in use, or "
+            "bad TLS key/certificate)",
+            bind);
     info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : o->port;
     snprintf(srv->url, sizeof(srv->url), "%s://%s%s%s:%u",
@@ -664,20 +640,21 @@ static int load_tls(struct fakeapi *srv, const struct fakeapi_options *o,
     if (!o->tls_cert_file && !o->tls_key_file)
         return FAKEAPI_OK;
     if (!o->tls_cert_file || !o->tls_key_file)
-        return fail(err, FAKEAPI_E_TLS,
-                    "tls: both a certificate and a key "
-                    "are needed");
+        return fakeapi__error(err, FAKEAPI_E_TLS,
+                              "tls: both a certificate and a key "
+                              "are needed");
     if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
-        return fail(err, FAKEAPI_E_TLS,
-                    "tls: libmicrohttpd was built "
-                    "without TLS");
+        return fakeapi__error(err, FAKEAPI_E_TLS,
+                              "tls: libmicrohttpd was built "
+                              "without TLS");
     srv->tls_cert = slurp(o->tls_cert_file);
     if (!srv->tls_cert)
-        return fail(err, FAKEAPI_E_TLS, "tls: cannot read %s",
-                    o->tls_cert_file);
+        return fakeapi__error(err, FAKEAPI_E_TLS, "tls: cannot read %s",
+                              o->tls_cert_file);
     srv->tls_key = slurp(o->tls_key_file);
     if (!srv->tls_key)
-        return fail(err, FAKEAPI_E_TLS, "tls: cannot read %s", o->tls_key_file);
+        return fakeapi__error(err, FAKEAPI_E_TLS, "tls: cannot read %s",
+                              o->tls_key_file);
     srv->api.tls = true;
     return FAKEAPI_OK;
 }
@@ -716,12 +693,12 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     *out = NULL;
     srv = calloc(1, sizeof(*srv));
     if (!srv)
-        return fail(err, FAKEAPI_E_NOMEM, "out of memory");
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
     srv->api.store = fakeapi__store_new(o->history);
     if (!srv->api.store || fakeapi__schema_init(&srv->api.schema) != 0) {
         fakeapi__store_free(srv->api.store);
         free(srv);
-        return fail(err, FAKEAPI_E_NOMEM, "out of memory");
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
     }
     pthread_mutex_init(&srv->fault_mu, NULL);
     pthread_mutex_init(&srv->authz_mu, NULL);
@@ -739,7 +716,7 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     if (!srv->log || (o->token && *o->token && !srv->token) ||
         fakeapi__init_namespaces(&srv->api) != 0) {
         srv_free(srv);
-        return fail(err, FAKEAPI_E_NOMEM, "out of memory");
+        return fakeapi__error(err, FAKEAPI_E_NOMEM, "out of memory");
     }
     rc = load_tls(srv, o, err);
     if (rc == FAKEAPI_OK)
@@ -751,7 +728,7 @@ int fakeapi_start(const struct fakeapi_options *opt, fakeapi **out,
     if (pthread_create(&srv->ticker, NULL, ticker, srv) != 0) {
         MHD_stop_daemon(srv->daemon);
         srv_free(srv);
-        return fail(err, FAKEAPI_E_START, "cannot start a thread");
+        return fakeapi__error(err, FAKEAPI_E_START, "cannot start a thread");
     }
     *out = srv;
     return FAKEAPI_OK;
