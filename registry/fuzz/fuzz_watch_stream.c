@@ -14,7 +14,10 @@
  * never crash, hang or leak; a result must be well formed.
  *
  * Inputs of odd length watch the one service "greeter", even ones every
- * service, so both annotation filters run.
+ * service, so both annotation filters run; one even input in two feeds a
+ * kreg_cache instead (the fed watcher, the cache's slots and snapshots),
+ * which is then asked for a few names: an answer must be well formed and
+ * hold only the name asked.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -293,9 +296,29 @@ static void drain(kreg_watch *w)
     require(err.code != KREG_OK && err.text[0] != '\0');
 }
 
+/* Ask the cache for names the seeds use; check what it answers. */
+static void ask(kreg_cache *c)
+{
+    static const char *const names[] = {"greeter", "a", "x", "foo/bar"};
+    size_t i;
+    size_t j;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        const struct kreg_service_list *l = NULL;
+        struct kreg_error err;
+        int rc = kreg_cache_get(c, names[i], &l, &err);
+
+        require(rc == KREG_OK ? l != NULL : l == NULL && err.text[0] != '\0');
+        for (j = 0; rc == KREG_OK && j < l->count; j++)
+            require(l->items[j] && strcmp(l->items[j]->name, names[i]) == 0);
+        kreg_cache_list_free(l);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kreg_watch *w = NULL;
+    kreg_cache *c = NULL;
     struct kreg_error err;
 
     if (!g_kreg)
@@ -305,10 +328,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_stub.len = size;
     g_stub.watches = 0;
     pthread_mutex_unlock(&g_stub.mu);
-    require(kreg_watch_new(g_kreg, (size & 1) ? "greeter" : NULL, &w, &err) ==
-            KREG_OK);
+    if (size % 4 == 2)
+        require(kreg_cache_new(g_kreg, NULL, 0, NULL, 0, &c, &err) == KREG_OK);
+    else
+        require(kreg_watch_new(g_kreg, (size & 1) ? "greeter" : NULL, &w,
+                               &err) == KREG_OK);
     wait_consumed();
-    drain(w);
+    if (c)
+        ask(c);
+    else
+        drain(w);
+    kreg_cache_free(c);
     kreg_watch_free(w);
     pthread_mutex_lock(&g_stub.mu);
     g_stub.body = NULL; /* @p data is only valid during this call */
