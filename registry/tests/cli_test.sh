@@ -430,6 +430,16 @@ fi
 expect "register while get --watch" 0 --kubeconfig "$kc" --pod svc-a \
     register "$work/cached1.json"
 wait_for "$work/getw.out" '"version":"1"' || true
+wait_for "$work/getc.out" '"version":"1"' || true
+# it ends by itself after its second answer (bounded: 30 s, for valgrind)
+for _ in $(seq 1 600); do
+    kill -0 "$getc" 2>/dev/null || break
+    sleep 0.05
+done
+if kill -0 "$getc" 2>/dev/null; then
+    not_ok "get --watch --count 2: still running: $(cat "$work/getc.err")"
+    kill -TERM "$getc"
+fi
 rc=0
 wait "$getc" || rc=$?
 if [ "$rc" -eq 0 ]; then ok "get --watch --count 2: exits 0 after two answers"; else not_ok "get --watch --count 2: exit $rc"; fi
