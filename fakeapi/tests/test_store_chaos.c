@@ -232,11 +232,10 @@ static struct fx *fx_new(void)
     f->api.tls = true;
     f->api.wake = no_wake;
     assert_int_equal(fakeapi__init_namespaces(&f->api), 0);
-    assert_int_equal(
-        fakeapi__seed(&f->api, seed_pods, strlen(seed_pods), NULL), 0);
-    fakeapi__store_wrlock(f->api.store);
-    assert_int_equal(fakeapi__store_subscribe(f->api.store, count_event, f),
+    assert_int_equal(fakeapi__seed(&f->api, seed_pods, strlen(seed_pods), NULL),
                      0);
+    fakeapi__store_wrlock(f->api.store);
+    assert_int_equal(fakeapi__store_subscribe(f->api.store, count_event, f), 0);
     fakeapi__store_unlock(f->api.store);
     return f;
 }
@@ -265,6 +264,8 @@ static char *dump(struct fx *f)
 
 /* ---- one write ---- */
 
+/* How a case writes: through the router (the default), the seeder, or
+ * the namespace controller. */
 enum kind { K_HTTP, K_SEED, K_FINALIZE };
 
 struct wcase {
@@ -409,11 +410,10 @@ static void normalize(char *s)
             continue;
         }
         for (i = 0; i < 20 && p[i]; i++)
-            if (!(i == 4 || i == 7 ? p[i] == '-'
-                  : i == 10        ? p[i] == 'T'
-                  : i == 13 || i == 16
-                      ? p[i] == ':'
-                      : (p[i] >= '0' && p[i] <= '9')) &&
+            if (!(i == 4 || i == 7     ? p[i] == '-'
+                  : i == 10            ? p[i] == 'T'
+                  : i == 13 || i == 16 ? p[i] == ':'
+                                       : (p[i] >= '0' && p[i] <= '9')) &&
                 !(i == 19 && p[i] == 'Z'))
                 break;
         if (i == 20 && p[19] == 'Z') {
@@ -497,11 +497,14 @@ static void prepare(struct fx *f, const struct wcase *c)
  * server's life: load it before counting blocks (a dry run stores
  * nothing). */
 static const struct wcase c_warm = {
-    "warm", K_HTTP, "POST", "/api/v1/namespaces/default/pods",
-    "dryRun=All&fieldValidation=Strict", NULL,
-    "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"containers\":[{"
-    "\"name\":\"c\",\"image\":\"nginx\"}]}}",
-    NULL, NULL, 201, NULL};
+    .name = "warm",
+    .method = "POST",
+    .path = "/api/v1/namespaces/default/pods",
+    .query = "dryRun=All&fieldValidation=Strict",
+    .body = "{\"metadata\":{\"name\":\"w\"},\"spec\":{\"containers\":[{"
+            "\"name\":\"c\",\"image\":\"nginx\"}]}}",
+    .ok = 201,
+};
 
 /* A fixture in the state @p c starts from. */
 static struct fx *fixture(const struct wcase *c)
@@ -528,8 +531,7 @@ static char *reference(const struct wcase *c)
     run(f, c, 0, &o);
     after = dump(f);
     if (!is_success(c, &o, before, after))
-        print_message("%s: %d %s\n", c->name, o.status,
-                      o.body ? o.body : "");
+        print_message("%s: %d %s\n", c->name, o.status, o.body ? o.body : "");
     assert_true(is_success(c, &o, before, after));
     normalize(after);
     free(o.body);
@@ -540,15 +542,14 @@ static char *reference(const struct wcase *c)
 
 /* What is wrong after run @p n of @p c met a failure and the write did
  * not happen: the number of problems (each printed). */
-static long check_failed(const struct wcase *c, long n,
-                         const struct outcome *o, const char *before,
-                         const char *after, long heard)
+static long check_failed(const struct wcase *c, long n, const struct outcome *o,
+                         const char *before, const char *after, long heard)
 {
     long problems = 0;
 
     if (!is_oom_answer(c, o)) {
-        print_message("%s: allocation %ld failed: answer %d %s\n", c->name,
-                      n, o->status, o->body ? o->body : "");
+        print_message("%s: allocation %ld failed: answer %d %s\n", c->name, n,
+                      o->status, o->body ? o->body : "");
         problems++;
     }
     if (strcmp(after, before) != 0) {
@@ -618,15 +619,14 @@ static long chaos(const struct wcase *c)
             }
             absorbed++;
             if (getenv("STORE_CHAOS_ABSORBED"))
-                print_message("%s: allocation %ld failed, absorbed\n",
-                              c->name, n);
+                print_message("%s: allocation %ld failed, absorbed\n", c->name,
+                              n);
             fx_free(f);
             f = fixture(c);
             free(before);
             before = dump(f);
         } else {
-            problems +=
-                check_failed(c, n, &o, before, after, f->heard - heard);
+            problems += check_failed(c, n, &o, before, after, f->heard - heard);
         }
         free(after);
         free(o.body);
@@ -672,8 +672,8 @@ static long chaos(const struct wcase *c)
 
 static void relabel(json_t *pod)
 {
-    json_t *labels = json_object_get(json_object_get(pod, "metadata"),
-                                     "labels");
+    json_t *labels =
+        json_object_get(json_object_get(pod, "metadata"), "labels");
 
     json_object_set_new(labels, "app", json_string("api"));
     json_object_del(labels, "tier");
@@ -689,107 +689,165 @@ static void set_running(json_t *pod)
 }
 
 static const struct wcase c_create = {
-    "create", K_HTTP, "POST", "/api/v1/namespaces/default/pods", NULL, NULL,
-    "{\"metadata\":{\"name\":\"new\",\"labels\":{\"app\":\"web\","
-    "\"fresh\":\"yes\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
-    "\"image\":\"nginx\"}]}}",
-    NULL, NULL, 201, NULL};
+    .name = "create",
+    .method = "POST",
+    .path = "/api/v1/namespaces/default/pods",
+    .body = "{\"metadata\":{\"name\":\"new\",\"labels\":{\"app\":\"web\","
+            "\"fresh\":\"yes\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
+            "\"image\":\"nginx\"}]}}",
+    .ok = 201,
+};
 
 static const struct wcase c_update = {
-    "update", K_HTTP, "PUT", "/api/v1/namespaces/default/pods/p1",
-    NULL, NULL, NULL, "default/p1", relabel, 200, NULL};
+    .name = "update",
+    .method = "PUT",
+    .path = "/api/v1/namespaces/default/pods/p1",
+    .from = "default/p1",
+    .edit = relabel,
+    .ok = 200,
+};
 
 static const struct wcase c_patch_json = {
-    "json patch", K_HTTP, "PATCH", "/api/v1/namespaces/default/pods/p1",
-    NULL, "application/json-patch+json",
-    "[{\"op\":\"add\",\"path\":\"/metadata/labels/added\",\"value\":\"yes\"},"
-    "{\"op\":\"replace\",\"path\":\"/metadata/labels/app\",\"value\":\"api\"},"
-    "{\"op\":\"remove\",\"path\":\"/metadata/labels/tier\"}]",
-    NULL, NULL, 200, NULL};
+    .name = "json patch",
+    .method = "PATCH",
+    .path = "/api/v1/namespaces/default/pods/p1",
+    .ctype = "application/json-patch+json",
+    .body = "[{\"op\":\"add\",\"path\":\"/metadata/labels/added\","
+            "\"value\":\"yes\"},{\"op\":\"replace\",\"path\":"
+            "\"/metadata/labels/app\",\"value\":\"api\"},{\"op\":\"remove\","
+            "\"path\":\"/metadata/labels/tier\"}]",
+    .ok = 200,
+};
 
 static const struct wcase c_patch_merge = {
-    "merge patch", K_HTTP, "PATCH", "/api/v1/namespaces/default/pods/p1",
-    NULL, "application/merge-patch+json",
-    "{\"metadata\":{\"labels\":{\"app\":\"api\",\"tier\":null,\"added\":"
-    "\"yes\"}}}",
-    NULL, NULL, 200, NULL};
+    .name = "merge patch",
+    .method = "PATCH",
+    .path = "/api/v1/namespaces/default/pods/p1",
+    .ctype = "application/merge-patch+json",
+    .body = "{\"metadata\":{\"labels\":{\"app\":\"api\",\"tier\":null,"
+            "\"added\":\"yes\"}}}",
+    .ok = 200,
+};
 
 static const struct wcase c_patch_smp = {
-    "strategic merge patch", K_HTTP, "PATCH",
-    "/api/v1/namespaces/default/pods/p1", NULL,
-    "application/strategic-merge-patch+json",
-    "{\"metadata\":{\"labels\":{\"app\":\"api\",\"tier\":null}},"
-    "\"spec\":{\"containers\":[{\"name\":\"main\",\"image\":\"nginx:2\"}]}}",
-    NULL, NULL, 200, NULL};
+    .name = "strategic merge patch",
+    .method = "PATCH",
+    .path = "/api/v1/namespaces/default/pods/p1",
+    .ctype = "application/strategic-merge-patch+json",
+    .body = "{\"metadata\":{\"labels\":{\"app\":\"api\",\"tier\":null}},"
+            "\"spec\":{\"containers\":[{\"name\":\"main\","
+            "\"image\":\"nginx:2\"}]}}",
+    .ok = 200,
+};
 
 static const struct wcase c_status_patch = {
-    "status patch", K_HTTP, "PATCH",
-    "/api/v1/namespaces/default/pods/p1/status", NULL,
-    "application/merge-patch+json",
-    "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":"
-    "\"Ready\",\"status\":\"True\"}]}}",
-    NULL, NULL, 200, NULL};
+    .name = "status patch",
+    .method = "PATCH",
+    .path = "/api/v1/namespaces/default/pods/p1/status",
+    .ctype = "application/merge-patch+json",
+    .body = "{\"status\":{\"phase\":\"Running\",\"conditions\":[{\"type\":"
+            "\"Ready\",\"status\":\"True\"}]}}",
+    .ok = 200,
+};
 
 static const struct wcase c_status_put = {
-    "status update", K_HTTP, "PUT",
-    "/api/v1/namespaces/default/pods/p1/status", NULL, NULL, NULL,
-    "default/p1", set_running, 200, NULL};
+    .name = "status update",
+    .method = "PUT",
+    .path = "/api/v1/namespaces/default/pods/p1/status",
+    .from = "default/p1",
+    .edit = set_running,
+    .ok = 200,
+};
 
 static const struct wcase c_delete = {
-    "delete (grace 0: MODIFIED then DELETED)", K_HTTP, "DELETE",
-    "/api/v1/namespaces/default/pods/p1", NULL, NULL, "", NULL, NULL, 200,
-    NULL};
+    .name = "delete (grace 0: MODIFIED then DELETED)",
+    .method = "DELETE",
+    .path = "/api/v1/namespaces/default/pods/p1",
+    .body = "",
+    .ok = 200,
+};
 
 static const struct wcase c_delete_graceful = {
-    "delete with a grace period", K_HTTP, "DELETE",
-    "/api/v1/namespaces/default/pods/p2", NULL, NULL, "", NULL, NULL, 200,
-    NULL};
+    .name = "delete with a grace period",
+    .method = "DELETE",
+    .path = "/api/v1/namespaces/default/pods/p2",
+    .body = "",
+    .ok = 200,
+};
 
 static const struct wcase c_delete_now = {
-    "delete gracePeriodSeconds=0 of a bound pod", K_HTTP, "DELETE",
-    "/api/v1/namespaces/default/pods/p2", "gracePeriodSeconds=0", NULL, "",
-    NULL, NULL, 200, NULL};
+    .name = "delete gracePeriodSeconds=0 of a bound pod",
+    .method = "DELETE",
+    .path = "/api/v1/namespaces/default/pods/p2",
+    .query = "gracePeriodSeconds=0",
+    .body = "",
+    .ok = 200,
+};
 
 static const struct wcase c_finish_deletion = {
-    "patch removing the last finalizer", K_HTTP, "PATCH",
-    "/api/v1/namespaces/default/pods/p3", NULL,
-    "application/merge-patch+json", "{\"metadata\":{\"finalizers\":null}}",
-    NULL, NULL, 200, NULL};
+    .name = "patch removing the last finalizer",
+    .method = "PATCH",
+    .path = "/api/v1/namespaces/default/pods/p3",
+    .ctype = "application/merge-patch+json",
+    .body = "{\"metadata\":{\"finalizers\":null}}",
+    .ok = 200,
+};
 
 static const struct wcase c_delete_collection = {
-    "deletecollection", K_HTTP, "DELETE", "/api/v1/namespaces/default/pods",
-    "labelSelector=app=web", NULL, "", NULL, NULL, 200, NULL};
+    .name = "deletecollection",
+    .method = "DELETE",
+    .path = "/api/v1/namespaces/default/pods",
+    .query = "labelSelector=app=web",
+    .body = "",
+    .ok = 200,
+};
 
 static const struct wcase c_ns_create = {
-    "namespace create", K_HTTP, "POST", "/api/v1/namespaces", NULL, NULL,
-    "{\"metadata\":{\"name\":\"fresh\",\"labels\":{\"a\":\"b\"}}}", NULL,
-    NULL, 201, NULL};
+    .name = "namespace create",
+    .method = "POST",
+    .path = "/api/v1/namespaces",
+    .body = "{\"metadata\":{\"name\":\"fresh\",\"labels\":{\"a\":\"b\"}}}",
+    .ok = 201,
+};
 
 static const struct wcase c_ns_delete = {
-    "namespace delete", K_HTTP, "DELETE", "/api/v1/namespaces/team", NULL,
-    NULL, "", NULL, NULL, 200, NULL};
+    .name = "namespace delete",
+    .method = "DELETE",
+    .path = "/api/v1/namespaces/team",
+    .body = "",
+    .ok = 200,
+};
 
 /* pods seeded into the terminating namespace: the controller's
  * finalization has pods to delete too */
 static const struct wcase c_seed_team = {
-    "seed into a terminating namespace", K_SEED, NULL, NULL, NULL, NULL,
-    "[{\"metadata\":{\"name\":\"late1\",\"namespace\":\"team\","
-    "\"labels\":{\"app\":\"web\"}}},{\"metadata\":{\"name\":\"late2\","
-    "\"namespace\":\"team\",\"labels\":{\"late\":\"yes\"}}}]",
-    NULL, NULL, FAKEAPI_OK, &c_ns_delete};
+    .name = "seed into a terminating namespace",
+    .kind = K_SEED,
+    .body = "[{\"metadata\":{\"name\":\"late1\",\"namespace\":\"team\","
+            "\"labels\":{\"app\":\"web\"}}},{\"metadata\":{\"name\":"
+            "\"late2\",\"namespace\":\"team\",\"labels\":{\"late\":"
+            "\"yes\"}}}]",
+    .ok = FAKEAPI_OK,
+    .before = &c_ns_delete,
+};
 
 static const struct wcase c_ns_finalize = {
-    "namespace finalization", K_FINALIZE, NULL, NULL, NULL, NULL, "", NULL,
-    NULL, 0, &c_seed_team};
+    .name = "namespace finalization",
+    .kind = K_FINALIZE,
+    .body = "",
+    .before = &c_seed_team,
+};
 
 static const struct wcase c_seed = {
-    "seed", K_SEED, NULL, NULL, NULL, NULL,
-    "{\"kind\":\"PodList\",\"items\":["
-    "{\"metadata\":{\"name\":\"s1\",\"namespace\":\"seeded\",\"labels\":{"
-    "\"app\":\"web\",\"new\":\"1\"}}},"
-    "{\"metadata\":{\"name\":\"s2\",\"labels\":{\"app\":\"web\"}}},"
-    "{\"metadata\":{\"name\":\"p2\",\"labels\":{\"app\":\"other\"}}}]}",
-    NULL, NULL, FAKEAPI_OK, NULL};
+    .name = "seed",
+    .kind = K_SEED,
+    .body = "{\"kind\":\"PodList\",\"items\":[{\"metadata\":{\"name\":\"s1\","
+            "\"namespace\":\"seeded\",\"labels\":{\"app\":\"web\","
+            "\"new\":\"1\"}}},{\"metadata\":{\"name\":\"s2\",\"labels\":{"
+            "\"app\":\"web\"}}},{\"metadata\":{\"name\":\"p2\",\"labels\":{"
+            "\"app\":\"other\"}}}]}",
+    .ok = FAKEAPI_OK,
+};
 
 #define CHAOS_TEST(fn, c)                                                      \
     static void fn(void **state)                                               \
@@ -800,8 +858,7 @@ static const struct wcase c_seed = {
 
 CHAOS_TEST(test_store_chaos_create_changes_nothing_on_failure, c_create)
 CHAOS_TEST(test_store_chaos_update_changes_nothing_on_failure, c_update)
-CHAOS_TEST(test_store_chaos_json_patch_changes_nothing_on_failure,
-           c_patch_json)
+CHAOS_TEST(test_store_chaos_json_patch_changes_nothing_on_failure, c_patch_json)
 CHAOS_TEST(test_store_chaos_merge_patch_changes_nothing_on_failure,
            c_patch_merge)
 CHAOS_TEST(test_store_chaos_strategic_patch_changes_nothing_on_failure,

@@ -722,8 +722,8 @@ static char *delete_listed(struct req *r, struct store_batch *b,
         }
     }
     list = items ? json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", "PodList",
-                             "apiVersion", "v1", "metadata",
-                             "resourceVersion", rv, "items", items)
+                             "apiVersion", "v1", "metadata", "resourceVersion",
+                             rv, "items", items)
                  : NULL;
     text = fakeapi__jsondump_text(list, JSON_COMPACT);
     json_decref(list);

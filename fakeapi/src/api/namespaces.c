@@ -83,8 +83,7 @@ static json_t *meta_ordered(const json_t *meta)
     json_t *v;
     size_t i;
 
-    for (i = 0; out && i < sizeof(meta_fields) / sizeof(meta_fields[0]);
-         i++) {
+    for (i = 0; out && i < sizeof(meta_fields) / sizeof(meta_fields[0]); i++) {
         v = json_object_get(meta, meta_fields[i]);
         if (v && json_object_set(out, meta_fields[i], v) != 0) {
             json_decref(out);
@@ -159,19 +158,18 @@ static json_t *ns_object(struct api *srv, const char *name, const json_t *from,
         json_decref(meta);
         return NULL;
     }
-    return json_pack("{s:s, s:s, s:o, s:{s:[s]}, s:{s:s}}", "kind",
-                     "Namespace", "apiVersion", "v1", "metadata", meta, "spec",
-                     "finalizers", "kubernetes", "status", "phase", "Active");
+    return json_pack("{s:s, s:s, s:o, s:{s:[s]}, s:{s:s}}", "kind", "Namespace",
+                     "apiVersion", "v1", "metadata", meta, "spec", "finalizers",
+                     "kubernetes", "status", "phase", "Active");
 }
 
-int fakeapi__ns_ensure(struct api *srv, struct store_batch *b,
-                       const char *name)
+int fakeapi__ns_ensure(struct api *srv, struct store_batch *b, const char *name)
 {
     if (fakeapi__store_batch_has_ns(b, name))
         return 0;
     return fakeapi__store_batch_put_ns(
-        b, fakeapi__obj_new(ns_object(srv, name, NULL,
-                                      fakeapi__store_batch_next_rv(b))));
+        b, fakeapi__obj_new(
+               ns_object(srv, name, NULL, fakeapi__store_batch_next_rv(b))));
 }
 
 int fakeapi__init_namespaces(struct api *srv)
@@ -471,8 +469,8 @@ static json_t *ns_body(struct req *r, enum fakeapi_fieldval fv,
             "Namespace", gomsg, kbuf_str(&r->body), kbuf_len(&r->body));
         return NULL;
     }
-    body = fakeapi__json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0,
-                               &jerr);
+    body =
+        fakeapi__json_loadb(kbuf_str(&r->body), kbuf_len(&r->body), 0, &jerr);
     if (!body && fakeapi__json_oom(&jerr)) {
         *status = oom_status();
         return NULL;
@@ -583,9 +581,9 @@ static int delete_pods(struct store_batch *b, const struct nsent *n)
 
         snprintf(rv, sizeof(rv), "%llu",
                  (unsigned long long)fakeapi__store_batch_next_rv(b));
-        if (!last || json_object_set_new(json_object_get(last, "metadata"),
-                                         "resourceVersion",
-                                         json_string(rv)) != 0) {
+        if (!last ||
+            json_object_set_new(json_object_get(last, "metadata"),
+                                "resourceVersion", json_string(rv)) != 0) {
             json_decref(last);
             last = NULL;
         }

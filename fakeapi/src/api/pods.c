@@ -123,12 +123,12 @@ static int set_type_meta(json_t *o)
  * lock held); 0, or -1 with nothing stored. */
 static int commit(struct api *srv, json_t *obj, struct fakeapi_obj **out)
 {
+    json_t *meta = meta_of(obj);
     char rv[24];
 
     snprintf(rv, sizeof(rv), "%llu",
              (unsigned long long)fakeapi__store_next_rv(srv->store));
-    if (json_object_set_new(meta_of(obj), "resourceVersion",
-                            json_string(rv)) != 0 ||
+    if (json_object_set_new(meta, "resourceVersion", json_string(rv)) != 0 ||
         fakeapi__pod_order(obj) != FAKEAPI_OK) {
         json_decref(obj);
         obj = NULL; /* the store refuses it */
@@ -798,20 +798,20 @@ static int mark_deleted(json_t *obj, int64_t grace, const char *now)
     json_t *meta = meta_of(obj);
     json_t *old = json_object_get(meta, "deletionGracePeriodSeconds");
     json_int_t gen = json_integer_value(json_object_get(meta, "generation"));
+    int rc = 0;
 
     if (json_object_get(meta, "deletionTimestamp")) {
         if (!json_is_integer(old) || json_integer_value(old) <= grace)
             return 0;
-    } else if (json_object_set_new(meta, "deletionTimestamp",
-                                   json_string(now)) != 0 ||
-               json_object_set_new(meta, "generation",
-                                   json_integer(gen + 1)) != 0) {
-        return -1;
+    } else {
+        rc = json_object_set_new(meta, "deletionTimestamp", json_string(now));
+        if (rc == 0)
+            rc = json_object_set_new(meta, "generation", json_integer(gen + 1));
     }
-    return json_object_set_new(meta, "deletionGracePeriodSeconds",
-                               json_integer(grace)) == 0
-               ? 1
-               : -1;
+    if (rc == 0)
+        rc = json_object_set_new(meta, "deletionGracePeriodSeconds",
+                                 json_integer(grace));
+    return rc == 0 ? 1 : -1;
 }
 
 /* Give @p obj (borrowed) the next resourceVersion of @p b and stage a
@@ -1015,8 +1015,7 @@ json_t *fakeapi__pod_delete_listed(struct req *r, struct store_batch *b,
     json_object_del(item, "apiVersion");
     if (dry_run(r))
         return item;
-    res = fakeapi__pod_remove(b, cur,
-                              g && knum_i64(g, &grace) ? &grace : NULL);
+    res = fakeapi__pod_remove(b, cur, g && knum_i64(g, &grace) ? &grace : NULL);
     if (!res) {
         json_decref(item);
         return NULL;

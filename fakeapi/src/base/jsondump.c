@@ -21,8 +21,7 @@ int fakeapi__jsondump_add(struct kbuf *b, const json_t *json, size_t flags)
 {
     struct sink s = {b, KBUF_OK};
 
-    if (json_dump_callback(json, sink_add, &s, flags) != 0 &&
-        s.rc == KBUF_OK)
+    if (json_dump_callback(json, sink_add, &s, flags) != 0 && s.rc == KBUF_OK)
         s.rc = KBUF_E_NOMEM; /* jansson's own (an allocation) */
     if (s.rc != KBUF_OK)
         kbuf_release(b);

@@ -419,7 +419,8 @@ size_t fakeapi__store_count_after(struct store *st, const char *ns,
 
         if (ns && strcmp(st->nsv[i]->obj->name, ns) != 0)
             continue;
-        total += a->n - (after ? fakeapi__store_index_bound(a, after, false) : 0);
+        total +=
+            a->n - (after ? fakeapi__store_index_bound(a, after, false) : 0);
     }
     return total;
 }

@@ -226,7 +226,8 @@ int fakeapi__store_batch_put(struct store_batch *b, struct fakeapi_obj *o,
 
 /* Stage a pod's removal; @p last (consumed; NULL fails the batch) as in
  * fakeapi__store_delete_pod(). 0, or -1: the batch has failed. */
-int fakeapi__store_batch_delete(struct store_batch *b, struct fakeapi_obj *last);
+int fakeapi__store_batch_delete(struct store_batch *b,
+                                struct fakeapi_obj *last);
 
 /* Stage a namespace's new state @p o (consumed; NULL fails the batch). 0,
  * or -1: the batch has failed. */

@@ -31,15 +31,15 @@ enum op_kind { OP_PUT, OP_DELETE, OP_PUT_NS, OP_DELETE_NS };
 
 struct batch_op {
     enum op_kind kind;
-    struct fakeapi_obj *o; /* the new state, or a pod's last (one ref) */
-    struct entry *e;       /* pod changes */
-    struct nsent *n;       /* the namespace (changed, or the pod's) */
-    struct event *ev;      /* pod changes: made at staging */
+    struct fakeapi_obj *o;        /* the new state, or a pod's last (one ref) */
+    struct entry *e;              /* pod changes */
+    struct nsent *n;              /* the namespace (changed, or the pod's) */
+    struct event *ev;             /* pod changes: made at staging */
     struct fakeapi_obj *was_next; /* e->next or n->next before the stage */
-    uint64_t rv;           /* the resourceVersion it carries; 0: none */
-    bool made;             /* the stage made the entry (a placeholder) */
-    bool relabel;          /* a put: joins the label sets of o */
-    bool bulk;             /* a put: append to indexes unsorted */
+    uint64_t rv;                  /* the resourceVersion it carries; 0: none */
+    bool made;                    /* the stage made the entry (a placeholder) */
+    bool relabel;                 /* a put: joins the label sets of o */
+    bool bulk;                    /* a put: append to indexes unsorted */
 };
 
 void fakeapi__store_batch_init(struct store_batch *b, struct store *st)

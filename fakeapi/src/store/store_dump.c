@@ -84,8 +84,7 @@ static int dump_namespaces(const struct store *st, struct kbuf *b)
 static int dump_label(struct kbuf *b, const char *key, const struct lkey *lk)
 {
     const char **vals = sorted_keys(&lk->values);
-    int rc = vals ? kbuf_addf(b, "label %s values=%zu\n", key,
-                              lk->values.count)
+    int rc = vals ? kbuf_addf(b, "label %s values=%zu\n", key, lk->values.count)
                   : KBUF_E_NOMEM;
     size_t i;
 
@@ -100,8 +99,8 @@ static int dump_label(struct kbuf *b, const char *key, const struct lkey *lk)
 static int dump_labels(const struct store *st, struct kbuf *b)
 {
     const char **keys = sorted_keys(&st->labels);
-    int rc = keys ? kbuf_addf(b, "labels %zu\n", st->labels.count)
-                  : KBUF_E_NOMEM;
+    int rc =
+        keys ? kbuf_addf(b, "labels %zu\n", st->labels.count) : KBUF_E_NOMEM;
     size_t i;
 
     for (i = 0; rc == KBUF_OK && i < st->labels.count; i++)
@@ -128,10 +127,10 @@ static int dump_history(const struct store *st, struct kbuf *b)
 
 int fakeapi__store_dump(const struct store *st, struct kbuf *b)
 {
-    int rc = kbuf_addf(b, "rv %llu compacted %llu unsorted %d subscribers %zu\n",
-                       (unsigned long long)st->rv,
-                       (unsigned long long)st->compacted_rv, (int)st->unsorted,
-                       st->nsubs);
+    int rc = kbuf_addf(
+        b, "rv %llu compacted %llu unsorted %d subscribers %zu\n",
+        (unsigned long long)st->rv, (unsigned long long)st->compacted_rv,
+        (int)st->unsorted, st->nsubs);
 
     if (rc == KBUF_OK)
         rc = dump_pods(st, b);

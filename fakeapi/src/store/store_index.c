@@ -114,8 +114,8 @@ void fakeapi__store_index_entry_free(struct entry *e)
 
 /* ---- label index ---- */
 
-struct sarr *fakeapi__store_index_label(const struct store *st,
-                                        const char *key, const char *value)
+struct sarr *fakeapi__store_index_label(const struct store *st, const char *key,
+                                        const char *value)
 {
     struct lkey *lk = fakeapi__hmap_get(&st->labels, key);
 
@@ -167,8 +167,7 @@ static void prune(struct store *st, const char *key, const char *value)
         fakeapi__store_index_release(s);
         free(s);
     }
-    if (lk && lk->all.n == 0 && lk->all.pending == 0 &&
-        lk->values.count == 0) {
+    if (lk && lk->all.n == 0 && lk->all.pending == 0 && lk->values.count == 0) {
         fakeapi__hmap_del(&st->labels, key);
         fakeapi__hmap_release(&lk->values);
         fakeapi__store_index_release(&lk->all);
@@ -225,8 +224,7 @@ void fakeapi__store_index_unhold_labels(struct store *st,
 }
 
 void fakeapi__store_index_link_labels(struct store *st, struct entry *e,
-                                      const struct fakeapi_labels *l,
-                                      bool bulk)
+                                      const struct fakeapi_labels *l, bool bulk)
 {
     size_t i;
 
@@ -234,9 +232,8 @@ void fakeapi__store_index_link_labels(struct store *st, struct entry *e,
         struct lkey *lk = fakeapi__hmap_get(&st->labels, l->keys[i]);
 
         fakeapi__store_index_insert(&lk->all, e, bulk);
-        fakeapi__store_index_insert(fakeapi__hmap_get(&lk->values,
-                                                      l->values[i]),
-                                    e, bulk);
+        fakeapi__store_index_insert(
+            fakeapi__hmap_get(&lk->values, l->values[i]), e, bulk);
     }
 }
 

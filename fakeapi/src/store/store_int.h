@@ -71,8 +71,8 @@ void fakeapi__store_index_sort(struct sarr *a);
 void fakeapi__store_index_release(struct sarr *a);
 
 /* The set of label @p key (NULL @p value: every value), or NULL. */
-struct sarr *fakeapi__store_index_label(const struct store *st,
-                                        const char *key, const char *value);
+struct sarr *fakeapi__store_index_label(const struct store *st, const char *key,
+                                        const char *value);
 
 /* Hold room for one entry in the sets of each of @p l's labels, making
  * the missing sets; 0, or -1 with nothing held. */

@@ -296,8 +296,7 @@ static int munge(json_t *munged, const json_t *old, const char *key)
     const json_t *v = json_object_get(old, key);
 
     if (v)
-        return json_object_set_new(munged, key,
-                                   json_deep_copy(v));
+        return json_object_set_new(munged, key, json_deep_copy(v));
     json_object_del(munged, key);
     return 0;
 }
@@ -343,7 +342,8 @@ static json_t *munged_spec(struct fakeapi_field_errors *fe, const json_t *ns,
     if (rc == 0 && json_integer_value(otg) < 0 && json_is_integer(ntg) &&
         json_integer_value(ntg) == 1)
         rc = munge(m, os, "terminationGracePeriodSeconds");
-    if (rc == 0 && json_array_size(json_object_get(os, "schedulingGates")) > 0 &&
+    if (rc == 0 &&
+        json_array_size(json_object_get(os, "schedulingGates")) > 0 &&
         !sem_equal(json_object_get(m, "nodeSelector"),
                    json_object_get(os, "nodeSelector"))) {
         validate_node_selector(fe, json_object_get(m, "nodeSelector"),
