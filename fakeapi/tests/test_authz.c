@@ -3,7 +3,8 @@
  * the 403 Forbidden a real kube-apiserver writes (its message, reason and
  * details, checked against v1.37.2 with ci/realapi.sh's kreg-reader) for
  * list, watch, patch, subresources, other resources and paths; discovery
- * stays open to it; other tokens keep the server's own rule.
+ * stays open to it; other tokens keep the server's own rule. A user
+ * given namespaces is held to them (RoleBindings), never the cluster scope.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -253,6 +254,48 @@ static void test_authz_users_are_replaced_and_removed(void **state)
     http_res_free(&r);
 }
 
+/* A user with "namespaces" has RoleBindings there, no ClusterRoleBinding:
+ * its verbs hold in those namespaces only, and a cluster-scope request is
+ * refused, as kube-apiserver's RBAC refuses it. */
+static void test_authz_namespaced_user_is_held_to_its_namespaces(void **state)
+{
+    struct http_res r;
+
+    assert_int_equal(
+        as(*state, ADMIN, "POST", "/fakeapi/v1/users",
+           "{\"token\":\"ns-token\",\"name\":\"kreg-ns\",\"verbs\":"
+           "[\"list\",\"watch\"],\"namespaces\":[\"default\",\"shop\"]}",
+           &r),
+        200);
+    http_res_free(&r);
+    assert_int_equal(as(*state, "ns-token", "GET", PODS, NULL, &r), 200);
+    http_res_free(&r);
+    /* a namespace that does not exist lists empty, as on a real server */
+    assert_int_equal(
+        as(*state, "ns-token", "GET", "/api/v1/namespaces/shop/pods", NULL, &r),
+        200);
+    http_res_free(&r);
+    as(*state, "ns-token", "GET", "/api/v1/namespaces/other/pods", NULL, &r);
+    expect_forbidden(&r,
+                     "pods is forbidden: User \"kreg-ns\" cannot list "
+                     "resource \"pods\" in API group \"\" in the namespace "
+                     "\"other\"",
+                     NULL, "pods");
+    as(*state, "ns-token", "GET", "/api/v1/pods?watch=1", NULL, &r);
+    expect_forbidden(&r,
+                     "pods is forbidden: User \"kreg-ns\" cannot watch "
+                     "resource \"pods\" in API group \"\" at the cluster "
+                     "scope",
+                     NULL, "pods");
+    /* the verbs it was not given are refused in its namespaces too */
+    as(*state, "ns-token", "GET", PODS "/p", NULL, &r);
+    expect_forbidden(&r,
+                     "pods \"p\" is forbidden: User \"kreg-ns\" cannot get "
+                     "resource \"pods\" in API group \"\" in the namespace "
+                     "\"default\"",
+                     "p", "pods");
+}
+
 static void test_authz_control_rejects_bad_users(void **state)
 {
     const char *bad[] = {
@@ -261,6 +304,8 @@ static void test_authz_control_rejects_bad_users(void **state)
         "{\"token\":\"t\",\"verbs\":[\"get\"]}",
         "{\"token\":\"t\",\"name\":\"u\",\"verbs\":\"get\"}",
         "{\"token\":\"t\",\"name\":\"u\",\"verbs\":[1]}",
+        "{\"token\":\"t\",\"name\":\"u\",\"verbs\":[],\"namespaces\":\"a\"}",
+        "{\"token\":\"t\",\"name\":\"u\",\"verbs\":[],\"namespaces\":[\"\"]}",
         "[]",
     };
     struct http_res r;
@@ -294,6 +339,9 @@ int main(void)
             test_authz_other_tokens_keep_the_server_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_authz_users_are_replaced_and_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_authz_namespaced_user_is_held_to_its_namespaces, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_authz_control_rejects_bad_users,
                                         setup, teardown),
     };

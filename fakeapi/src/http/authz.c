@@ -45,8 +45,13 @@ struct attrs {
 
 static void user_free(struct authz_user *u)
 {
+    size_t i;
+
     if (!u)
         return;
+    for (i = 0; i < u->nns; i++)
+        free(u->namespaces[i]);
+    free(u->namespaces);
     free(u->token);
     free(u->name);
     free(u);
@@ -68,13 +73,38 @@ static int verb_bit(const char *v, unsigned *bits)
     return -1;
 }
 
+/* The namespaces a user's verbs hold in (copied); -1 when out of memory,
+ * 1 for an empty name. */
+static int user_namespaces(struct authz_user *u, const char *const *namespaces,
+                           size_t nns)
+{
+    size_t i;
+
+    if (nns == 0)
+        return 0;
+    u->namespaces = calloc(nns, sizeof(*u->namespaces));
+    if (!u->namespaces)
+        return -1;
+    for (i = 0; i < nns; i++) {
+        if (!namespaces[i] || !*namespaces[i])
+            return 1;
+        u->namespaces[i] = strdup(namespaces[i]);
+        if (!u->namespaces[i])
+            return -1;
+        u->nns = i + 1;
+    }
+    return 0;
+}
+
 int fakeapi__authz_add(struct fakeapi *srv, const char *token, const char *name,
                        const char *const *verbs, size_t n,
+                       const char *const *namespaces, size_t nns,
                        struct fakeapi_error *err)
 {
     struct authz_user *u;
     struct authz_user **p;
     size_t i;
+    int rc;
 
     if (!token || !*token || !name || !*name)
         return fakeapi__error(err, FAKEAPI_E_INVALID, "%s",
@@ -88,9 +118,15 @@ int fakeapi__authz_add(struct fakeapi *srv, const char *token, const char *name,
             return fakeapi__error(err, FAKEAPI_E_INVALID, "%s",
                                   "user: unknown verb");
         }
+    rc = user_namespaces(u, namespaces, nns);
+    if (rc > 0) {
+        user_free(u);
+        return fakeapi__error(err, FAKEAPI_E_INVALID, "%s",
+                              "user: a namespace must not be empty");
+    }
     u->token = strdup(token);
     u->name = strdup(name);
-    if (!u->token || !u->name) {
+    if (rc != 0 || !u->token || !u->name) {
         user_free(u);
         return fakeapi__error(err, FAKEAPI_E_NOMEM, "%s", "out of memory");
     }
@@ -238,12 +274,26 @@ static bool is_discovery(const struct req *r, const struct attrs *a)
            strncmp(p, "/openapi/", 9) == 0;
 }
 
+/* Whether @p u's verbs hold where @p a asks: everywhere, or (RoleBindings)
+ * in one of its namespaces, never at the cluster scope. */
+static bool in_scope(const struct authz_user *u, const struct attrs *a)
+{
+    size_t i;
+
+    if (u->nns == 0)
+        return true;
+    for (i = 0; a->ns && i < u->nns; i++)
+        if (strcmp(a->ns, u->namespaces[i]) == 0)
+            return true;
+    return false;
+}
+
 static bool allows(const struct authz_user *u, const struct attrs *a)
 {
     size_t i;
 
     if (!a->resource_request || a->sub || strcmp(a->group, "") != 0 ||
-        strcmp(a->resource, "pods") != 0)
+        strcmp(a->resource, "pods") != 0 || !in_scope(u, a))
         return false;
     for (i = 0; i < NVERBS; i++)
         if (strcmp(a->verb, verb_names[i]) == 0)

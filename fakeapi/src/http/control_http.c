@@ -130,33 +130,56 @@ static void state(struct req *r, struct resp *out)
                                  (json_int_t)fakeapi_watch_count(r->srv)));
 }
 
-/* {"token":"T","name":"kreg-reader","verbs":["get"]}: a restricted user
- * whom RBAC allows these verbs on pods (authz.h). */
+/* Up to 16 strings of array member @p key of @p o into @p v (*@p n of
+ * them); a missing member is none. -1 when it is not such an array. */
+static int strings(const json_t *o, const char *key, const char *v[16],
+                   size_t *n)
+{
+    json_t *a = json_object_get(o, key);
+    size_t i;
+
+    *n = 0;
+    if (!a)
+        return 0;
+    if (!json_is_array(a) || json_array_size(a) > 16)
+        return -1;
+    for (i = 0; i < json_array_size(a); i++) {
+        v[i] = json_string_value(json_array_get(a, i));
+        if (!v[i])
+            return -1;
+    }
+    *n = i;
+    return 0;
+}
+
+/* {"token":"T","name":"kreg-reader","verbs":["get"],"namespaces":["a"]}:
+ * a restricted user whom RBAC allows these verbs on pods, in those
+ * namespaces only when "namespaces" is given (authz.h). */
 static void add_user(struct req *r, struct resp *out)
 {
     json_t *o = body_object(r, out);
-    json_t *verbs;
     const char *v[16];
+    const char *ns[16];
     size_t n;
-    size_t i;
+    size_t nns;
     struct fakeapi_error e = {0};
     int rc = FAKEAPI_E_INVALID;
 
     if (!o)
         return;
-    verbs = json_object_get(o, "verbs");
-    n = json_array_size(verbs);
     snprintf(e.text, sizeof(e.text), "%s",
              "user: \"verbs\" must be an array of at most 16 strings");
-    for (i = 0; i < n && n <= 16; i++) {
-        v[i] = json_string_value(json_array_get(verbs, i));
-        if (!v[i])
-            break;
+    if (json_is_array(json_object_get(o, "verbs")) &&
+        strings(o, "verbs", v, &n) == 0) {
+        snprintf(e.text, sizeof(e.text), "%s",
+                 "user: \"namespaces\" must be an array of at most 16 "
+                 "strings");
+        if (strings(o, "namespaces", ns, &nns) == 0)
+            rc = fakeapi__authz_add(
+                r->srv, json_string_value(json_object_get(o, "token")),
+                json_string_value(json_object_get(o, "name")), v, n, ns, nns,
+                &e);
     }
-    if (json_is_array(verbs) && n <= 16 && i == n)
-        rc = fakeapi__authz_add(
-            r->srv, json_string_value(json_object_get(o, "token")),
-            json_string_value(json_object_get(o, "name")), v, n, &e);
     json_decref(o);
     if (rc == FAKEAPI_OK)
         ok(out, NULL);
