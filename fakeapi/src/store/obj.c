@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,44 +118,60 @@ static int dump_value(struct kbuf *b, const json_t *v)
 }
 
 /*
- * The bytes json_dumps(@p json, JSON_COMPACT) writes for an object, built
- * member by member to note where the value of "metadata" lies (for the
- * PartialObjectMetadata forms). NULL when out of memory.
+ * Append object @p json as json_dumps(@p json, JSON_COMPACT) writes it,
+ * built member by member to note where values lie: at the top (@p top),
+ * the value of "metadata" (for the PartialObjectMetadata forms), itself
+ * an object built the same way; in it, the value of "resourceVersion"
+ * (fakeapi__obj_set_rv() rewrites it). 0, or -1 when out of memory.
  */
-static char *dump_object(struct fakeapi_obj *o, const json_t *json)
+static int dump_members(struct fakeapi_obj *o, struct kbuf *b,
+                        const json_t *json, bool top)
 {
-    struct kbuf b;
     const char *k;
     json_t *v;
     bool first = true;
-    int rc;
+    int rc = kbuf_addc(b, '{') == KBUF_OK ? 0 : -1;
 
-    kbuf_init(&b, SIZE_MAX / 2);
-    rc = kbuf_addc(&b, '{') == KBUF_OK ? 0 : -1;
     json_object_foreach((json_t *)(uintptr_t)json, k, v)
     {
         json_t *key = json_string_nocheck(k);
+        bool meta = top && strcmp(k, "metadata") == 0;
         size_t start;
 
         if (rc == 0 && !first)
-            rc = kbuf_addc(&b, ',') == KBUF_OK ? 0 : -1;
+            rc = kbuf_addc(b, ',') == KBUF_OK ? 0 : -1;
         first = false;
         if (rc == 0)
-            rc = key ? dump_value(&b, key) : -1;
+            rc = key ? dump_value(b, key) : -1;
         json_decref(key);
         if (rc == 0)
-            rc = kbuf_addc(&b, ':') == KBUF_OK ? 0 : -1;
-        start = kbuf_len(&b);
+            rc = kbuf_addc(b, ':') == KBUF_OK ? 0 : -1;
+        start = kbuf_len(b);
         if (rc == 0)
-            rc = dump_value(&b, v);
-        if (rc == 0 && strcmp(k, "metadata") == 0) {
+            rc = meta && json_is_object(v) ? dump_members(o, b, v, false)
+                                           : dump_value(b, v);
+        if (rc == 0 && meta) {
             o->meta_off = start;
-            o->meta_len = kbuf_len(&b) - start;
+            o->meta_len = kbuf_len(b) - start;
+        } else if (rc == 0 && !top && strcmp(k, "resourceVersion") == 0 &&
+                   json_is_string(v)) {
+            o->rv_off = start;
+            o->rv_len = kbuf_len(b) - start;
         }
     }
     if (rc == 0)
-        rc = kbuf_addc(&b, '}') == KBUF_OK ? 0 : -1;
-    if (rc != 0) {
+        rc = kbuf_addc(b, '}') == KBUF_OK ? 0 : -1;
+    return rc;
+}
+
+/* The bytes of object @p json (see dump_members()), or NULL when out of
+ * memory. */
+static char *dump_object(struct fakeapi_obj *o, const json_t *json)
+{
+    struct kbuf b;
+
+    kbuf_init(&b, SIZE_MAX / 2);
+    if (dump_members(o, &b, json, true) != 0) {
         kbuf_release(&b);
         return NULL;
     }
@@ -190,6 +207,35 @@ struct fakeapi_obj *fakeapi__obj_new(json_t *json)
     if (shrunk)
         o->bytes = shrunk;
     return o;
+}
+
+int fakeapi__obj_set_rv(struct fakeapi_obj *o, uint64_t rv)
+{
+    char val[24];
+    size_t n =
+        (size_t)snprintf(val, sizeof(val), "\"%llu\"", (unsigned long long)rv);
+    size_t tail;
+    size_t len;
+
+    if (o->rv_len == 0)
+        return -1;
+    tail = o->len - o->rv_off - o->rv_len; /* the bytes after the value */
+    len = o->len - o->rv_len + n;
+    if (len > o->len) {
+        char *grown = realloc(o->bytes, len + 1);
+
+        if (!grown)
+            return -1;
+        o->bytes = grown;
+    }
+    memmove(o->bytes + o->rv_off + n, o->bytes + o->rv_off + o->rv_len,
+            tail + 1);
+    memcpy(o->bytes + o->rv_off, val, n);
+    o->meta_len = o->meta_len - o->rv_len + n;
+    o->rv_len = n;
+    o->len = len;
+    o->rv = rv;
+    return 0;
 }
 
 /*

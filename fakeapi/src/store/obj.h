@@ -31,6 +31,8 @@ struct fakeapi_obj {
     size_t meta_off;  /* the value of "metadata" is bytes[meta_off..] */
     size_t meta_len;  /* of length meta_len (0: no metadata) */
     uint64_t rv;      /* metadata.resourceVersion as a number */
+    size_t rv_off;    /* its value, quotes included, is bytes[rv_off..] */
+    size_t rv_len;    /* of length rv_len (0: no resourceVersion) */
     const char *ns;   /* in arena; "" when cluster-scoped */
     const char *name; /* in arena */
     const char *key;  /* in arena: "ns/name" (or "name"), list order */
@@ -42,6 +44,16 @@ struct fakeapi_obj {
 /* Snapshot @p json (consumed, even on failure); one reference, or NULL
  * when out of memory. */
 struct fakeapi_obj *fakeapi__obj_new(json_t *json);
+
+/*
+ * Rewrite the resourceVersion in the bytes of @p o, a snapshot no one else
+ * holds yet (built by fakeapi__obj_new() with a metadata.resourceVersion
+ * string): a write builds its snapshot before it takes the store's write
+ * lock and gives it the version under the lock, a copy of the tail of the
+ * bytes. 0, or -1 with @p o unchanged: out of memory, or no
+ * resourceVersion.
+ */
+int fakeapi__obj_set_rv(struct fakeapi_obj *o, uint64_t rv);
 
 /* A private, mutable copy of the full object (new reference), or NULL
  * when out of memory (checked to dump back to the snapshot's bytes). */
