@@ -1,8 +1,16 @@
 /*
  * pods: one pod: get, create, update (PUT), patch, delete, and the
- * /status subresource (k8s-api.md §4, §5, §8). Every write runs under the
- * store's write lock: read, compute the new object on a copy, validate,
- * and only then store it, so a rejected write changes nothing.
+ * /status subresource (docs/kubernetes-api.md: Pods, Patch, Delete).
+ *
+ * A create, update or patch is computed with no lock held, as
+ * kube-apiserver computes it (k8s.io/apiserver/pkg/storage/etcd3/store.go,
+ * GuaranteedUpdate): an update on a snapshot of the pod (snapshots never
+ * change, a reference keeps one alive), then stored under the write lock
+ * only if the pod is still at that snapshot, else computed again on the
+ * new one (guaranteed_update()). The write lock is held to check and store,
+ * so reads and writes of other pods go on while a large patch is worked
+ * out. A delete, whose work is small, runs under the write lock. A
+ * rejected write changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,10 +51,11 @@ static const char *meta_str(const json_t *obj, const char *key)
         json_object_get(json_object_get(obj, "metadata"), key));
 }
 
-/* Decode a Pod body (k8s-api.md §4: kind/apiVersion optional, a different
- * apiVersion is 400), then its unknown and duplicate fields as @p fv says
- * (type errors come first: the strict ones are only kept when decoding
- * otherwise succeeds). NULL with *status on failure. */
+/* Decode a Pod body (docs/kubernetes-api.md, Pod create: kind/apiVersion
+ * optional, a different apiVersion is 400), then its unknown and
+ * duplicate fields as @p fv says (type errors come first: the strict ones
+ * are only kept when decoding otherwise succeeds). NULL with *status on
+ * failure. */
 static json_t *decode_pod(struct req *r, enum fakeapi_fieldval fv,
                           struct resp *out, json_t **status)
 {
@@ -119,21 +128,45 @@ static int set_type_meta(json_t *o)
     return fakeapi__pod_order(o) == FAKEAPI_OK ? 0 : -1;
 }
 
-/* Give @p obj (consumed) the next resourceVersion and store it (write
- * lock held); 0, or -1 with nothing stored. */
-static int commit(struct api *srv, json_t *obj, struct fakeapi_obj **out)
+/*
+ * The snapshot of @p obj (consumed), every member in place and
+ * metadata.resourceVersion among them, made before the write lock is
+ * taken (serializing a large pod takes a while); commit() writes the
+ * version into it. NULL when out of memory.
+ */
+static struct fakeapi_obj *snapshot_of(json_t *obj)
 {
-    json_t *meta = meta_of(obj);
-    char rv[24];
+    return fakeapi__obj_new(obj);
+}
 
-    snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(srv->store));
-    if (json_object_set_new(meta, "resourceVersion", json_string(rv)) != 0 ||
-        fakeapi__pod_order(obj) != FAKEAPI_OK) {
-        json_decref(obj);
-        obj = NULL; /* the store refuses it */
+/* Store @p snap (consumed; from snapshot_of()) as its pod's next state at
+ * the next resourceVersion (write lock held): 0, or -1 when out of memory
+ * with nothing stored. *out is the stored snapshot, borrowed. */
+static int commit(struct api *srv, struct fakeapi_obj *snap,
+                  struct fakeapi_obj **out)
+{
+    if (fakeapi__obj_set_rv(snap, fakeapi__store_next_rv(srv->store)) != 0) {
+        fakeapi__obj_unref(snap);
+        return -1;
     }
-    return fakeapi__store_put_pod(srv->store, obj, false, out);
+    return fakeapi__store_put_obj(srv->store, snap, false, out);
+}
+
+/* The pod's current snapshot (a new reference), or NULL; the read lock is
+ * taken unless @p locked says a lock is held. */
+static struct fakeapi_obj *pod_ref(struct store *st, const char *ns,
+                                   const char *name, bool locked)
+{
+    struct fakeapi_obj *o;
+
+    if (!locked)
+        fakeapi__store_rdlock(st);
+    o = fakeapi__store_pod(st, ns, name);
+    if (o)
+        fakeapi__obj_ref(o);
+    if (!locked)
+        fakeapi__store_unlock(st);
+    return o;
 }
 
 void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
@@ -161,7 +194,8 @@ void fakeapi__pod_get(struct req *r, const char *ns, const char *name,
     fakeapi__store_unlock(st);
 }
 
-/* Pick a free name for generateName (k8s-api.md §2, §4: 8 tries). */
+/* Pick a free name for generateName (write lock held): 8 tries
+ * (docs/kubernetes-api.md, Validation: generateName). */
 static json_t *generate_name(struct api *srv, const char *ns, json_t *obj)
 {
     const char *base = meta_str(obj, "generateName");
@@ -187,24 +221,56 @@ static json_t *generate_name(struct api *srv, const char *ns, json_t *obj)
                                name);
 }
 
-/* Server-set metadata on create (k8s-api.md §4). */
-static json_t *prepare_new(struct api *srv, const char *ns, json_t *obj)
+/* What a create draws from the store before it is computed. */
+struct newpod {
+    char uid[37];
+    char suffix[6]; /* the token volume's */
+    bool generated; /* the name came from generateName */
+};
+
+/*
+ * A create's reads of the store before the pod is computed, under the
+ * write lock for a moment (the random values come from the store's
+ * generator): the namespace admits the pod, a generateName gets a name no
+ * pod has, and the uid and the token volume's suffix are drawn. NULL, or
+ * the Status to answer.
+ */
+static json_t *admit_new(struct api *srv, const char *ns, json_t *obj,
+                         struct newpod *np)
+{
+    const char *name = meta_str(obj, "name");
+    const char *gen = meta_str(obj, "generateName");
+    json_t *status;
+
+    fakeapi__store_wrlock(srv->store);
+    status = fakeapi__ns_admit(srv, ns, "pods", name);
+    np->generated = !status && !(name && *name) && gen && *gen;
+    if (np->generated)
+        status = generate_name(srv, ns, obj);
+    fakeapi__store_uuid(srv->store, np->uid);
+    fakeapi__store_random_suffix(srv->store, np->suffix, 5);
+    fakeapi__store_unlock(srv->store);
+    return status;
+}
+
+/* Server-set metadata on create (docs/kubernetes-api.md, Pod create),
+ * then every member in place; a pod to be stored gets its
+ * resourceVersion's place, which commit() fills. */
+static json_t *prepare_new(const char *ns, json_t *obj, const struct newpod *np,
+                           bool dry)
 {
     json_t *meta = meta_of(obj);
     const char *rv = meta_str(obj, "resourceVersion");
     uint64_t n;
-    char uid[37];
     char now[32];
-    char suffix[6];
 
     if (rv && *rv && (!knum_u64(rv, &n) || n != 0))
         return fakeapi__status_new(500, "",
                                    "resourceVersion should not be set on "
                                    "objects to be created");
     fakeapi__now(now);
-    fakeapi__store_uuid(srv->store, uid);
     if (json_object_set_new(meta, "namespace", json_string(ns)) != 0 ||
-        json_object_set_new(meta, "uid", json_string(uid)) != 0 ||
+        json_object_set_new(meta, "uid", json_string(np->uid)) != 0 ||
         json_object_set_new(meta, "creationTimestamp", json_string(now)) != 0)
         return oom_status();
     json_object_del(meta, "deletionTimestamp");
@@ -214,12 +280,35 @@ static json_t *prepare_new(struct api *srv, const char *ns, json_t *obj)
     /* a spec or metadata that is no object is validation's to refuse */
     if (fakeapi__pod_prepare_create(obj, now) == FAKEAPI_E_NOMEM)
         return oom_status();
-    fakeapi__store_random_suffix(srv->store, suffix, 5);
-    suffix[5] = '\0';
-    if (fakeapi__pod_admit_token(obj, suffix) != FAKEAPI_OK ||
+    if (fakeapi__pod_admit_token(obj, np->suffix) != FAKEAPI_OK ||
+        (!dry &&
+         json_object_set_new(meta, "resourceVersion", json_string("0")) != 0) ||
         set_type_meta(obj) != 0)
         return oom_status();
     return NULL;
+}
+
+/*
+ * A create's last checks, made again under the write lock since
+ * admit_new(): the namespace may be gone or terminating, and the name
+ * taken. A generated name taken meanwhile is generated again (its suffix
+ * changes nothing validation looked at; *renamed tells). NULL, or the
+ * Status to answer.
+ */
+static json_t *check_new(struct api *srv, const char *ns, json_t *obj,
+                         bool generated, bool *renamed)
+{
+    const char *name = meta_str(obj, "name");
+    json_t *status =
+        fakeapi__ns_admit(srv, ns, "pods", generated ? NULL : name);
+
+    *renamed = false;
+    if (status || !fakeapi__store_pod(srv->store, ns, name))
+        return status;
+    if (!generated)
+        return fakeapi__status_exists("pods", name);
+    *renamed = true;
+    return generate_name(srv, ns, obj);
 }
 
 static bool dry_run(const struct req *r)
@@ -355,7 +444,11 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
     json_t *status = check_dry_run(r, "CreateOptions");
     json_t *obj = NULL;
     const char *bns;
+    struct newpod np;
+    struct fakeapi_obj *snap;
     struct fakeapi_obj *stored;
+    bool dry = dry_run(r);
+    bool renamed;
 
     if (!status)
         status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
@@ -375,36 +468,50 @@ void fakeapi__pod_create(struct req *r, const char *ns, struct resp *out)
         json_decref(obj);
         return;
     }
-    fakeapi__store_wrlock(st);
-    status = fakeapi__ns_admit(r->api, ns, "pods", meta_str(obj, "name"));
-    if (!status && !(meta_str(obj, "name") && *meta_str(obj, "name")) &&
-        meta_str(obj, "generateName") && *meta_str(obj, "generateName"))
-        status = generate_name(r->api, ns, obj);
+    status = admit_new(r->api, ns, obj, &np);
     if (!status)
         status = fakeapi__validate_pod_create(obj);
     if (!status)
-        status = prepare_new(r->api, ns, obj);
-    if (!status && fakeapi__store_pod(st, ns, meta_str(obj, "name")))
-        status = fakeapi__status_exists("pods", meta_str(obj, "name"));
+        status = prepare_new(ns, obj, &np, dry);
     if (status) {
         fakeapi__resp_status(out, status);
         json_decref(obj);
-    } else if ((create_warnings(obj, out), dry_run(r))) {
-        fakeapi__pod_order(obj);
-        fakeapi__resp_json(out, 201, obj);
-    } else if (commit(r->api, obj, &stored) != 0) {
+        return;
+    }
+    create_warnings(obj, out);
+    snap = dry ? NULL : snapshot_of(json_incref(obj));
+    if (!dry && !snap) {
         fakeapi__resp_status(out, oom_status());
-    } else {
-        fakeapi__resp_obj(out, 201, stored);
+        json_decref(obj);
+        return;
+    }
+    fakeapi__store_wrlock(st);
+    status = check_new(r->api, ns, obj, np.generated, &renamed);
+    if (!status && snap && renamed) {
+        fakeapi__obj_unref(snap);
+        snap = snapshot_of(json_incref(obj));
+        status = snap ? NULL : oom_status();
+    }
+    if (!status && snap) {
+        if (commit(r->api, snap, &stored) == 0)
+            fakeapi__resp_obj(out, 201, stored);
+        else
+            fakeapi__resp_status(out, oom_status());
+        snap = NULL;
     }
     fakeapi__store_unlock(st);
+    fakeapi__obj_unref(snap);
+    if (status) {
+        fakeapi__resp_status(out, status);
+    } else if (dry) {
+        /* dryrun.go DryRunnableStorage.Create: the would-be pod, with no
+         * resourceVersion */
+        fakeapi__resp_json(out, 201, obj);
+        return;
+    }
+    json_decref(obj);
 }
 
-/*
- * The common tail of PUT and PATCH (write lock held): check the
- * resourceVersion, apply the update strategy, validate, store unless it
- * is a no-op (k8s-api.md §4: same RV, no event). Consumes @p obj.
- */
 /* A pod being deleted with grace 0 whose last finalizer is gone is
  * removed (the garbage collector's and the store's part on a server). */
 static bool deletion_done(const json_t *obj)
@@ -442,48 +549,66 @@ static json_t *uid_changed(const json_t *obj, const json_t *old)
     return st;
 }
 
+/* What one try of an update decided: nothing to store (it answered), or
+ * the pod's next state, or its removal. */
+struct update {
+    struct fakeapi_obj *snap; /* the next state (snapshot_of()) */
+    json_t *last;             /* or: remove the pod, this its state as
+                                 stored */
+    char *text;               /* with last: the answer, made beforehand */
+};
+
+static bool update_pending(const struct update *u)
+{
+    return u->snap || u->last;
+}
+
+static void update_release(struct update *u)
+{
+    fakeapi__obj_unref(u->snap);
+    json_decref(u->last);
+    free(u->text);
+    u->snap = NULL;
+    u->last = NULL;
+    u->text = NULL;
+}
+
 /* An update that leaves a deleted pod without finalizers removes it
  * instead of writing it (store.go Update, deleteWithoutFinalizers): one
  * DELETED event at a new resourceVersion carrying the object as it was
  * stored (etcd3 store.go conditionalDelete: the event is the previous
  * value, finalizers and all), and an answer that is the updated object
- * at the stored resourceVersion. Consumes @p obj; @p old is borrowed. */
-static void finish_deletion(struct api *srv, json_t *obj, const json_t *old,
-                            struct resp *out)
+ * at the stored resourceVersion, made now: nothing may fail once the pod
+ * is gone. Consumes @p obj and @p old, the stored pod's tree. */
+static void plan_removal(json_t *obj, json_t *old, struct update *u)
 {
-    json_t *last = json_deep_copy(old);
-    /* the answer is made first: nothing may fail once the pod is gone */
-    char *text = fakeapi__pod_order(obj) == FAKEAPI_OK
-                     ? fakeapi__jsondump_text(obj, JSON_COMPACT)
-                     : NULL;
-    char rv[24];
-
+    u->text = fakeapi__pod_order(obj) == FAKEAPI_OK
+                  ? fakeapi__jsondump_text(obj, JSON_COMPACT)
+                  : NULL;
     json_decref(obj);
-    snprintf(rv, sizeof(rv), "%llu",
-             (unsigned long long)fakeapi__store_next_rv(srv->store));
-    if (!text || !last ||
-        json_object_set_new(meta_of(last), "resourceVersion",
-                            json_string(rv)) != 0 ||
-        fakeapi__store_delete_pod(srv->store, json_incref(last)) != 0) {
-        json_decref(last);
-        free(text);
-        fakeapi__resp_status(out, oom_status());
-        return;
-    }
-    json_decref(last);
-    fakeapi__resp_text(out, 200, text);
+    u->last = old;
 }
 
-static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
-                          bool status_sub, struct resp *out)
+/*
+ * One try of a PUT or PATCH on snapshot @p cur, with no lock held: the
+ * resourceVersion precondition, the update strategy, validation
+ * (docs/kubernetes-api.md, Pod update). Either answers in @p out (an
+ * error; a change of nothing, which is not written; a dry run, which
+ * answers the would-be pod at the stored resourceVersion) or leaves in
+ * @p u what to store. Consumes @p obj and @p old (@p cur's tree, or NULL
+ * to parse it here).
+ */
+static void plan_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
+                        json_t *old, bool status_sub, struct resp *out,
+                        struct update *u)
 {
     const char *rv = meta_str(obj, "resourceVersion");
-    json_t *old = fakeapi__obj_tree(cur);
     char currv[24];
     json_t *bad;
-    struct fakeapi_obj *stored;
 
     snprintf(currv, sizeof(currv), "%llu", (unsigned long long)cur->rv);
+    if (!old)
+        old = fakeapi__obj_tree(cur);
     if (!old) {
         fakeapi__resp_status(out, oom_status());
         json_decref(obj);
@@ -529,25 +654,155 @@ static void finish_update(struct req *r, struct fakeapi_obj *cur, json_t *obj,
         fakeapi__pod_order(obj);
         fakeapi__resp_json(out, 200, obj);
     } else if (deletion_done(obj)) {
-        finish_deletion(r->api, obj, old, out);
-    } else if (commit(r->api, obj, &stored) != 0) {
+        plan_removal(obj, old, u);
+        return;
+    } else if (fakeapi__pod_order(obj) != FAKEAPI_OK) {
         fakeapi__resp_status(out, oom_status());
-    } else {
-        fakeapi__resp_obj(out, 200, stored);
+        json_decref(obj);
+    } else if ((u->snap = snapshot_of(obj)) == NULL) {
+        fakeapi__resp_status(out, oom_status());
     }
     json_decref(old);
+}
+
+/* Store what a try decided (write lock held, the pod still at the
+ * snapshot the try saw) and answer. */
+static void store_update(struct api *srv, struct update *u, struct resp *out)
+{
+    struct fakeapi_obj *stored;
+    json_t *last = u->last;
+    char rv[24];
+
+    if (u->snap) {
+        struct fakeapi_obj *snap = u->snap;
+
+        u->snap = NULL;
+        if (commit(srv, snap, &stored) == 0)
+            fakeapi__resp_obj(out, 200, stored);
+        else
+            fakeapi__resp_status(out, oom_status());
+        return;
+    }
+    u->last = NULL;
+    snprintf(rv, sizeof(rv), "%llu",
+             (unsigned long long)fakeapi__store_next_rv(srv->store));
+    if (!u->text ||
+        json_object_set_new(meta_of(last), "resourceVersion",
+                            json_string(rv)) != 0 ||
+        fakeapi__store_delete_pod(srv->store, json_incref(last)) != 0) {
+        json_decref(last);
+        fakeapi__resp_status(out, oom_status());
+        return;
+    }
+    json_decref(last);
+    fakeapi__resp_text(out, 200, u->text);
+    u->text = NULL;
+}
+
+/* One try of an update on snapshot @p cur (see plan_update()). */
+typedef void update_try(struct req *r, struct fakeapi_obj *cur, void *ctx,
+                        struct resp *out, struct update *u);
+
+/*
+ * How many times an update is computed: a try that finds the pod moved
+ * since its snapshot is made again, and the last one holds the write
+ * lock from snapshot to store, so that it cannot lose (GuaranteedUpdate
+ * retries without a bound; here a slow patch next to fast writers of the
+ * same pod ends too).
+ */
+#define UPDATE_TRIES 5
+
+/* Drop the Warning texts after the first @p n (those a lost try added). */
+static void keep_warnings(struct resp *out, size_t n)
+{
+    while (json_array_size(out->warnings) > n)
+        json_array_remove(out->warnings, json_array_size(out->warnings) - 1);
+}
+
+/*
+ * Update pod @p ns/@p name as GuaranteedUpdate does
+ * (k8s.io/apiserver/pkg/storage/etcd3/store.go): @p try computes the next
+ * state from a snapshot of the current one, with no lock held; under the
+ * write lock it is stored only if the pod is still at that snapshot (the
+ * same snapshot: same resourceVersion, same uid). Else the pod moved
+ * meanwhile, and the try is made again on its new state: a PUT carrying
+ * the resourceVersion it read then answers 409 Conflict, as
+ * registry/store.go Update does on the retry; a patch without one applies
+ * to the new state. Nothing is written on a try that answers.
+ */
+static void guaranteed_update(struct req *r, const char *ns, const char *name,
+                              update_try *try, void *ctx, struct resp *out)
+{
+    struct store *st = r->api->store;
+    size_t nwarn = json_array_size(out->warnings);
+    struct update u = {NULL, NULL, NULL};
+    struct fakeapi_obj *cur = NULL;
+    bool locked = false;
+    int n;
+
+    for (n = 1; n <= UPDATE_TRIES; n++) {
+        if (n == UPDATE_TRIES) {
+            fakeapi__store_wrlock(st);
+            locked = true;
+        }
+        cur = pod_ref(st, ns, name, locked);
+        if (!cur) {
+            fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
+            break;
+        }
+        try(r, cur, ctx, out, &u);
+        if (!update_pending(&u))
+            break;
+        if (!locked) {
+            fakeapi__store_wrlock(st);
+            locked = true;
+        }
+        if (fakeapi__store_pod(st, ns, name) == cur) {
+            store_update(r->api, &u, out);
+            break;
+        }
+        fakeapi__store_unlock(st);
+        locked = false;
+        update_release(&u);
+        fakeapi__obj_unref(cur);
+        cur = NULL;
+        keep_warnings(out, nwarn);
+    }
+    if (locked)
+        fakeapi__store_unlock(st);
+    update_release(&u);
+    fakeapi__obj_unref(cur);
+}
+
+/* A PUT's body, tried on each snapshot. */
+struct put {
+    const json_t *body;
+    bool status_sub;
+};
+
+static void try_put(struct req *r, struct fakeapi_obj *cur, void *ctx,
+                    struct resp *out, struct update *u)
+{
+    const struct put *p = ctx;
+    /* a try changes the object: each works on a copy */
+    json_t *obj = json_deep_copy(p->body);
+
+    if (!obj) {
+        fakeapi__resp_status(out, oom_status());
+        return;
+    }
+    plan_update(r, cur, obj, NULL, p->status_sub, out, u);
 }
 
 void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
                          bool status_sub, struct resp *out)
 {
-    struct store *st = r->api->store;
     enum fakeapi_fieldval fv;
     json_t *status = check_dry_run(r, "UpdateOptions");
     json_t *obj = NULL;
     const char *bname;
     const char *bns;
-    struct fakeapi_obj *cur;
+    struct put p;
 
     if (!status)
         status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
@@ -576,15 +831,10 @@ void fakeapi__pod_update(struct req *r, const char *ns, const char *name,
         json_decref(obj);
         return;
     }
-    fakeapi__store_wrlock(st);
-    cur = fakeapi__store_pod(st, ns, name);
-    if (!cur) {
-        fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
-        json_decref(obj);
-    } else {
-        finish_update(r, cur, obj, status_sub, out);
-    }
-    fakeapi__store_unlock(st);
+    p.body = obj;
+    p.status_sub = status_sub;
+    guaranteed_update(r, ns, name, try_put, &p, out);
+    json_decref(obj);
 }
 
 /* rest.Update's name check, which a patched object passes too. */
@@ -628,18 +878,59 @@ static json_t *decode_patched(json_t *obj)
     return st;
 }
 
+/* A PATCH, applied to each snapshot. */
+struct patch {
+    enum fakeapi_patch_type type;
+    enum fakeapi_fieldval fv;
+    const char *name;
+    bool status_sub;
+};
+
+static void try_patch(struct req *r, struct fakeapi_obj *cur, void *ctx,
+                      struct resp *out, struct update *u)
+{
+    const struct patch *p = ctx;
+    json_t *orig = fakeapi__obj_tree(cur);
+    json_t *status = NULL;
+    json_t *obj = orig ? fakeapi__patch_apply(p->type, orig, kbuf_str(&r->body),
+                                              kbuf_len(&r->body), &status)
+                       : NULL;
+
+    if (obj && !json_is_object(obj)) {
+        json_decref(obj);
+        obj = NULL;
+        status = fakeapi__status_bad_request("the patch did not produce an "
+                                             "object");
+    }
+    if (obj)
+        status = decode_patched(obj);
+    if (obj && !status)
+        status = fakeapi__fieldval_patch(&r->api->schema, p->fv, p->type,
+                                         kbuf_str(&r->body), kbuf_len(&r->body),
+                                         obj, &out->warnings);
+    if (obj && !status)
+        status = name_mismatch(obj, p->name);
+    if (!obj || status) {
+        fakeapi__resp_status(out, status ? status : oom_status());
+        json_decref(obj);
+        json_decref(orig);
+        return;
+    }
+    fakeapi__fieldval_prune(&r->api->schema, "Pod", obj);
+    /* the patch engine never changes its input: orig is cur's tree */
+    plan_update(r, cur, obj, orig, p->status_sub, out, u);
+}
+
 void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
                         bool status_sub, struct resp *out)
 {
-    struct store *st = r->api->store;
-    enum fakeapi_patch_type type =
-        fakeapi__patch_type(fakeapi__header(r, "Content-Type"));
-    struct fakeapi_obj *cur;
-    enum fakeapi_fieldval fv;
-    json_t *status = NULL;
-    json_t *obj;
+    struct patch p;
+    json_t *status;
 
-    if (type == FAKEAPI_PATCH_NONE) {
+    p.type = fakeapi__patch_type(fakeapi__header(r, "Content-Type"));
+    p.name = name;
+    p.status_sub = status_sub;
+    if (p.type == FAKEAPI_PATCH_NONE) {
         /* go-restful refuses a type the route does not consume before
          * the handler runs (jsr311.go detectRoute) */
         status = fakeapi__status_new(415, "UnsupportedMediaType",
@@ -652,53 +943,16 @@ void fakeapi__pod_patch(struct req *r, const char *ns, const char *name,
     status = check_dry_run(r, "PatchOptions");
     if (!status)
         status = fakeapi__fieldval_directive(fakeapi__arg(r, "fieldValidation"),
-                                             "PatchOptions", &fv);
+                                             "PatchOptions", &p.fv);
     if (status) {
         fakeapi__resp_status(out, status);
         return;
     }
-    fakeapi__store_wrlock(st);
-    cur = fakeapi__store_pod(st, ns, name);
-    if (!cur) {
-        fakeapi__resp_status(out, fakeapi__status_not_found("pods", name));
-        fakeapi__store_unlock(st);
-        return;
-    }
-    {
-        json_t *orig = fakeapi__obj_tree(cur);
-
-        obj = orig ? fakeapi__patch_apply(type, orig, kbuf_str(&r->body),
-                                          kbuf_len(&r->body), &status)
-                   : NULL;
-        json_decref(orig);
-    }
-    if (obj && !json_is_object(obj)) {
-        json_decref(obj);
-        obj = NULL;
-        status = fakeapi__status_bad_request("the patch did not produce an "
-                                             "object");
-    }
-    if (!obj)
-        fakeapi__resp_status(out, status ? status : oom_status());
-    else if (!status && (status = decode_patched(obj)) != NULL) {
-        fakeapi__resp_status(out, status);
-        json_decref(obj);
-    } else if ((status = fakeapi__fieldval_patch(
-                    &r->api->schema, fv, type, kbuf_str(&r->body),
-                    kbuf_len(&r->body), obj, &out->warnings)) != NULL) {
-        fakeapi__resp_status(out, status);
-        json_decref(obj);
-    } else if ((status = name_mismatch(obj, name)) != NULL) {
-        fakeapi__resp_status(out, status);
-        json_decref(obj);
-    } else {
-        fakeapi__fieldval_prune(&r->api->schema, "Pod", obj);
-        finish_update(r, cur, obj, status_sub, out);
-    }
-    fakeapi__store_unlock(st);
+    guaranteed_update(r, ns, name, try_patch, &p, out);
 }
 
-/* Delete options from the body, or else the query (k8s-api.md §8). */
+/* Delete options from the body, or else the query (docs/kubernetes-api.md,
+ * Delete). */
 struct delopts {
     bool has_grace;
     int64_t grace;
@@ -771,7 +1025,8 @@ static json_t *parse_delopts(struct req *r, struct delopts *d)
     return check_dry_run(r, "DeleteOptions");
 }
 
-/* Grace period rules of podStrategy.CheckGracefulDelete (k8s-api.md §8). */
+/* Grace period rules of podStrategy.CheckGracefulDelete
+ * (docs/kubernetes-api.md, Delete). */
 static int64_t grace_for(const json_t *pod, const int64_t *explicit_grace)
 {
     const json_t *spec = json_object_get(pod, "spec");
