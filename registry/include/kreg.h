@@ -610,6 +610,150 @@ KREG_API uint64_t kreg_cache_age_ms(const kreg_cache *c);
 KREG_API struct kreg_service_list *
 kreg_service_list_dup(const struct kreg_service_list *l);
 
+/* ---- Metrics (0.5) -----------------------------------------------------*/
+
+/*
+ * Counters and gauges of one kreg handle, for the C API and as Prometheus
+ * text (docs/metrics.md lists each metric, its labels and what moves it).
+ * Every handle counts from kreg_new(), whatever the thread: each count is
+ * a relaxed atomic add, taking no lock. Counters only grow (they wrap at
+ * 2^64); a read takes each one atomically, not all of them at one instant.
+ *
+ *  - requests: each attempt libkreg's HTTP client finishes, by verb and
+ *    HTTP status; a retry is a second attempt and counts again. Code 0:
+ *    no complete answer (refused or dropped connection, timeout, a body
+ *    cut short). A watch stream counts once, as WATCH, when it ends, with
+ *    the status its answer began with (0 if none came).
+ *  - retries: attempts made again after the first: a 429, a 5xx or a
+ *    broken transfer of a request that may be repeated (after a backoff),
+ *    or a 401 retried once with credentials read again.
+ *  - watch_reconnects: watch streams a watcher (or a cache's) opened after
+ *    its first: resumed after the server ended a stream or it broke,
+ *    after a re-list, after a failure.
+ *  - relists: lists a watcher (or a cache's) made again after its first,
+ *    completed: after a 410 Expired (the history it resumes from is gone)
+ *    or a stream line or event it could not read.
+ *  - skipped_annotations: service annotations reported skipped
+ *    (kreg_query.on_skip, counted whether or not a callback is set): by
+ *    get and list each time they meet one, by a watcher or cache once per
+ *    text, as on_skip is called.
+ *  - cache_*: gauges of one kreg_cache, read when one is given.
+ */
+
+/** First index of kreg_metrics.requests: the request's verb. */
+enum kreg_metrics_verb {
+    KREG_METRICS_VERB_GET = 0,    /**< GET: lists of pods */
+    KREG_METRICS_VERB_PATCH = 1,  /**< PATCH: register, deregister */
+    KREG_METRICS_VERB_POST = 2,   /**< POST (libkreg sends none today) */
+    KREG_METRICS_VERB_PUT = 3,    /**< PUT (none today) */
+    KREG_METRICS_VERB_DELETE = 4, /**< DELETE (none today) */
+    KREG_METRICS_VERB_WATCH = 5,  /**< a watch stream (GET ...&watch=true) */
+    KREG_METRICS_VERB_OTHER = 6,  /**< any other method */
+};
+
+/** The number of verbs: kreg_metrics.requests' first dimension. Fixed. */
+#define KREG_METRICS_VERBS 7
+
+/** Second index of kreg_metrics.requests: the HTTP status. The common
+ *  codes have a slot each; others count in their class (2xx ... 5xx), or
+ *  in OTHER outside 200..599. */
+enum kreg_metrics_code {
+    KREG_METRICS_CODE_NONE = 0, /**< no complete answer ("0") */
+    KREG_METRICS_CODE_200 = 1,
+    KREG_METRICS_CODE_201 = 2,
+    KREG_METRICS_CODE_2XX = 3, /**< another 2xx */
+    KREG_METRICS_CODE_3XX = 4,
+    KREG_METRICS_CODE_400 = 5,
+    KREG_METRICS_CODE_401 = 6,
+    KREG_METRICS_CODE_403 = 7,
+    KREG_METRICS_CODE_404 = 8,
+    KREG_METRICS_CODE_409 = 9,
+    KREG_METRICS_CODE_410 = 10,
+    KREG_METRICS_CODE_422 = 11,
+    KREG_METRICS_CODE_429 = 12,
+    KREG_METRICS_CODE_4XX = 13, /**< another 4xx */
+    KREG_METRICS_CODE_500 = 14,
+    KREG_METRICS_CODE_502 = 15,
+    KREG_METRICS_CODE_503 = 16,
+    KREG_METRICS_CODE_504 = 17,
+    KREG_METRICS_CODE_5XX = 18,   /**< another 5xx */
+    KREG_METRICS_CODE_OTHER = 19, /**< 1xx, or not an HTTP status */
+};
+
+/** The number of codes: kreg_metrics.requests' second dimension. Fixed. */
+#define KREG_METRICS_CODES 20
+
+/**
+ * A handle's metrics as of kreg_metrics_get(). Grows at its end only: a
+ * program passes the size it was built with (KREG_METRICS_SIZE) and gets
+ * the members it knows.
+ */
+struct kreg_metrics {
+    /** Attempts by [enum kreg_metrics_verb][enum kreg_metrics_code]. */
+    uint64_t requests[KREG_METRICS_VERBS][KREG_METRICS_CODES];
+    uint64_t retries;             /**< attempts made again */
+    uint64_t watch_reconnects;    /**< streams opened after the first */
+    uint64_t relists;             /**< lists made again by watchers */
+    uint64_t skipped_annotations; /**< annotations reported skipped */
+    /** The cache members below were read: a cache was given. */
+    bool has_cache;
+    /** Service names the cache answers with at least one instance. */
+    uint64_t cache_services;
+    /** Pods the cache's view holds: those carrying a service's selector
+     *  label or serving a service annotation, each counted once. */
+    uint64_t cache_pods;
+    /** kreg_cache_age_ms(): since the last list, event or bookmark. */
+    uint64_t cache_age_ms;
+};
+
+/** The @p size to pass to kreg_metrics_get(). */
+#define KREG_METRICS_SIZE sizeof(struct kreg_metrics)
+
+/** Static name of a verb ("GET", "PATCH", ..., "WATCH", "OTHER"), as the
+ *  Prometheus text labels it; NULL for a value outside the enum. */
+KREG_API const char *kreg_metrics_verb_name(int verb);
+
+/** Static name of a code slot ("0", "200", "4xx", ..., "other"), as the
+ *  Prometheus text labels it; NULL for a value outside the enum. */
+KREG_API const char *kreg_metrics_code_name(int code);
+
+/**
+ * Read the metrics of @p r, and of @p c's cache when @p c is not NULL.
+ * @param r     the handle.
+ * @param c     a cache started on @p r, or NULL (has_cache false, its
+ *              members 0).
+ * @param out   caller-owned; the first @p size bytes are written (members
+ *              past this libkreg's struct set to 0).
+ * @param size  KREG_METRICS_SIZE, the size of *@p out as the program was
+ *              built.
+ * @param err   optional; filled on failure.
+ * @return KREG_OK, or KREG_E_INVALID (a NULL @p r or @p out, a @p size
+ *         smaller than 0.5's struct, or a cache of another handle); then
+ *         nothing is written.
+ * Thread-safety: may be called concurrently with any call on @p r or
+ * @p c but their _free.
+ */
+KREG_API KREG_NODISCARD int kreg_metrics_get(const kreg *r, const kreg_cache *c,
+                                             struct kreg_metrics *out,
+                                             size_t size,
+                                             struct kreg_error *err);
+
+/**
+ * The metrics of @p r (and of @p c when not NULL) in the Prometheus text
+ * exposition format 0.0.4, as a scrape answer or a node_exporter textfile
+ * holds them: HELP and TYPE lines, counters named *_total, label values
+ * escaped (backslash, double quote, line feed; invalid UTF-8 as U+FFFD).
+ * kreg_requests_total has a line per verb and code counted so far; the
+ * kreg_cache_* gauges are there only with a cache.
+ * @param text  on success a new NUL-terminated text: free() it; else NULL.
+ * @return KREG_OK, KREG_E_INVALID (as kreg_metrics_get()) or KREG_E_NOMEM.
+ * Thread-safety: as kreg_metrics_get().
+ */
+KREG_API KREG_NODISCARD int kreg_metrics_prometheus(const kreg *r,
+                                                    const kreg_cache *c,
+                                                    char **text,
+                                                    struct kreg_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,6 +75,14 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+const kreg *kreg__cache_sizes(const kreg_cache *c, uint64_t *services,
+                              uint64_t *pods)
+{
+    *services = atomic_load(&c->counts.services);
+    *pods = kreg__watch_pods(c->w);
+    return c->r;
+}
+
 void kreg__cache_counts_read(kreg_cache *c, unsigned long *changes,
                              unsigned long *anomalies, unsigned long *publishes)
 {
@@ -287,6 +295,7 @@ static void swap_one(kreg_cache *c, struct kreg__cache_dirty *d)
         return;
     }
     d->old = atomic_exchange(&slot->snap, snap);
+    kreg__cache_counts_swap(&c->counts, d->old, snap);
     if (slot->n == 0) {
         kreg__cache_map_del(&c->slots, slot->enc);
         d->dead = true;
@@ -495,6 +504,7 @@ static int cache_init(kreg_cache *c, kreg *r, const struct kreg_query *q,
     atomic_init(&c->counts.changes, 0);
     atomic_init(&c->counts.anomalies, 0);
     atomic_init(&c->counts.publishes, 0);
+    atomic_init(&c->counts.services, 0);
     pthread_mutex_init(&c->mu, NULL);
     /* the timer sleeps until a CLOCK_MONOTONIC deadline */
     pthread_condattr_init(&ca);

@@ -93,6 +93,8 @@ struct kreg__cache_counts {
                                absent or to the same text, a delete of
                                something absent (none is expected) */
     atomic_ulong publishes; /* batches that swapped a snapshot */
+    atomic_size_t services; /* names the published snapshots answer with a
+                               non-empty list (kreg_metrics) */
 };
 
 /* ---- Pod services and snapshots (cache_view.c) ---------------------------*/
@@ -146,7 +148,18 @@ int kreg__cache_slot_serve(struct kreg__cache_slot *slot, const char *pod,
  * reference; NULL when out of memory. */
 struct kreg__cache_psvc *kreg__cache_psvc_new(struct kreg_service *svc);
 
+/* Move counts->services from what snapshot @p old answers to what @p cur
+ * does (either may be NULL), as @p cur replaces @p old. */
+void kreg__cache_counts_swap(struct kreg__cache_counts *counts,
+                             const struct kreg__cache_snap *old,
+                             const struct kreg__cache_snap *cur);
+
 /* ---- Diagnostics (cache.c) ---------------------------------------------*/
+
+/* For kreg_metrics: the handle of @p c, the services its snapshots answer
+ * with an instance and the pods its view holds, as of now. Any thread. */
+const kreg *kreg__cache_sizes(const kreg_cache *c, uint64_t *services,
+                              uint64_t *pods);
 
 /* The counters of @p c, as of now. */
 void kreg__cache_counts_read(kreg_cache *c, unsigned long *changes,

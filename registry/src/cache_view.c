@@ -267,6 +267,19 @@ kreg__cache_snap_build(const struct kreg__cache_slot *slot)
     return s;
 }
 
+void kreg__cache_counts_swap(struct kreg__cache_counts *counts,
+                             const struct kreg__cache_snap *old,
+                             const struct kreg__cache_snap *cur)
+{
+    size_t was = old ? old->nanswers : 0;
+    size_t now = cur ? cur->nanswers : 0;
+
+    if (now >= was)
+        atomic_fetch_add(&counts->services, now - was);
+    else
+        atomic_fetch_sub(&counts->services, was - now);
+}
+
 /* ---- Slots -------------------------------------------------------------*/
 
 struct kreg__cache_slot *kreg__cache_slot_new(const char *enc)

@@ -170,9 +170,10 @@ static int any_pod(kreg *r, const char *selector, bool *any,
     return rc;
 }
 
-static void skipped(const struct kreg_query *q, const json_t *pod,
+static void skipped(kreg *r, const struct kreg_query *q, const json_t *pod,
                     const char *key, const char *why)
 {
+    kreg__metrics_skip(&r->metrics);
     if (q->on_skip)
         q->on_skip(q->ctx, kreg__pod_name(pod), key, why);
 }
@@ -182,7 +183,7 @@ static void skipped(const struct kreg_query *q, const json_t *pod,
  * q->ready_only, Ready. A pod whose conditions are malformed is not, and
  * its annotations (@p key, or with NULL every service one) are reported.
  */
-static bool pod_wanted(const json_t *pod, const struct kreg_query *q,
+static bool pod_wanted(kreg *r, const json_t *pod, const struct kreg_query *q,
                        const char *key)
 {
     char why[160];
@@ -205,13 +206,14 @@ static bool pod_wanted(const json_t *pod, const struct kreg_query *q,
         if (key ? strcmp(k, key) == 0
                 : strncmp(k, KREG__NAMES_ANNOTATION_PREFIX,
                           strlen(KREG__NAMES_ANNOTATION_PREFIX)) == 0)
-            skipped(q, pod, k, text);
+            skipped(r, q, pod, k, text);
     }
     return false;
 }
 
 /* Decode one annotation; NULL (and a report) when it does not decode. */
-static struct kreg_service *decode_ann(const json_t *pod, const char *key,
+static struct kreg_service *decode_ann(kreg *r, const json_t *pod,
+                                       const char *key,
                                        const struct kreg_query *q)
 {
     size_t len = 0;
@@ -222,7 +224,7 @@ static struct kreg_service *decode_ann(const json_t *pod, const char *key,
     if (!text)
         return NULL;
     if (kreg_service_decode(text, len, &s, &e) != KREG_OK) {
-        skipped(q, pod, key, e.text);
+        skipped(r, q, pod, key, e.text);
         return NULL;
     }
     return s;
@@ -277,14 +279,14 @@ static int get_service(kreg *r, const char *name, const struct kreg_query *q,
     {
         struct kreg_service *s;
 
-        if (!*out || !pod_wanted(pod, q, key))
+        if (!*out || !pod_wanted(r, pod, q, key))
             continue;
-        s = decode_ann(pod, key, q);
+        s = decode_ann(r, pod, key, q);
         if (!s)
             continue;
         /* names that encode alike collide on one key: keep only ours */
         if (!s->name || strcmp(s->name, name) != 0) {
-            skipped(q, pod, key, "annotation is for another service name");
+            skipped(r, q, pod, key, "annotation is for another service name");
             kreg_service_free(s);
             continue;
         }
@@ -326,7 +328,7 @@ int kreg_get_service(kreg *r, const char *name, struct kreg_service_list **out,
 }
 
 /* Every micro.mu/service-* annotation of @p pod into @p out. */
-static int pod_services(const json_t *pod, const struct kreg_query *q,
+static int pod_services(kreg *r, const json_t *pod, const struct kreg_query *q,
                         struct kreg_service_list *out)
 {
     json_t *ann =
@@ -341,11 +343,11 @@ static int pod_services(const json_t *pod, const struct kreg_query *q,
 
         if (strncmp(k, KREG__NAMES_ANNOTATION_PREFIX, plen) != 0)
             continue;
-        s = decode_ann(pod, k, q);
+        s = decode_ann(r, pod, k, q);
         if (!s)
             continue;
         if (!s->name) {
-            skipped(q, pod, k, "annotation has no service name");
+            skipped(r, q, pod, k, "annotation has no service name");
             kreg_service_free(s);
             continue;
         }
@@ -372,8 +374,8 @@ static int list_services(kreg *r, const struct kreg_query *q,
     *out = kreg__service_list_new();
     json_array_foreach(pods, i, pod)
     {
-        if (*out && pod_wanted(pod, q, NULL) &&
-            pod_services(pod, q, *out) != KREG_OK)
+        if (*out && pod_wanted(r, pod, q, NULL) &&
+            pod_services(r, pod, q, *out) != KREG_OK)
             rc = KREG_E_NOMEM;
     }
     json_decref(pods);

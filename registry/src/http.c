@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "metrics.h"
 
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000u
 #define DEFAULT_TIMEOUT_MS         30000u
@@ -286,6 +287,11 @@ void kreg__http_free(struct kreg__http *h)
     free(h);
 }
 
+void kreg__http_set_metrics(struct kreg__http *h, struct kreg__metrics *m)
+{
+    h->metrics = m;
+}
+
 unsigned long kreg__http_connections(const struct kreg__http *h)
 {
     return atomic_load(&h->connects);
@@ -484,6 +490,9 @@ int kreg__http_request(struct kreg__http *h, const char *method,
         rc = attempt(h, &rq, &c, &cc, err);
         if (rc != KREG_OK)
             break;
+        /* docs/metrics.md: a transfer that failed is code 0 */
+        kreg__metrics_request(h->metrics, kreg__metrics_verb(method),
+                              cc == CURLE_OK ? c.status : 0);
         if (cc == CURLE_OK && c.status == 401)
             kreg__config_invalidate(h->cfg);
         if (cc == CURLE_OK && c.status == 401 && c.sent_credentials &&
@@ -498,6 +507,7 @@ int kreg__http_request(struct kreg__http *h, const char *method,
             rc = kreg__http_error_result(&c, cc, err);
             break;
         }
+        kreg__metrics_retry(h->metrics);
         kreg__http_call_release(&c);
     }
     rc = hand_out(&c, rc, resp, err);

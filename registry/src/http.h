@@ -16,6 +16,7 @@
 #include "kreg.h"
 
 struct kreg__http;
+struct kreg__metrics;
 
 /* A response; body is NUL-terminated (may be empty), owned. */
 struct kreg__response {
@@ -46,6 +47,10 @@ int kreg__http_new(struct kreg__config *cfg, const struct kreg_options *opt,
 
 /* Free the client and its connections; NULL is a no-op. */
 void kreg__http_free(struct kreg__http *h);
+
+/* Count each attempt and retry in @p m (borrowed: it outlives the
+ * client; NULL, the default, counts nothing). Call before any request. */
+void kreg__http_set_metrics(struct kreg__http *h, struct kreg__metrics *m);
 
 /* Connections the client has opened so far; with keep-alive, fewer than
  * the requests made (diagnostics and tests). Thread-safe. */

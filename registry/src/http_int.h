@@ -41,6 +41,8 @@ struct kreg__http {
     long timeout_ms;
     unsigned retries;
     unsigned retry_base_ms;
+    /* the handle's counters (borrowed), or NULL: counts nothing */
+    struct kreg__metrics *metrics;
     atomic_ulong connects; /* connections opened so far (diagnostics) */
     pthread_mutex_t mu;    /* guards pool, npool and rng */
     CURL *pool[KREG__HTTP_POOL_MAX];

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "metrics.h"
 
 /* http.h: the stop flag is checked at least this often. */
 #define STOP_POLL_MS 100
@@ -41,6 +42,18 @@ static int pump(CURLM *m, atomic_bool *stop, CURLcode *cc,
     if (msg && msg->msg == CURLMSG_DONE)
         *cc = msg->data.result;
     return KREG_OK;
+}
+
+/* Count a stream that ran (docs/metrics.md): once, as WATCH, with the
+ * status its answer began with, 0 when none came. */
+static void count_stream(struct kreg__http_call *c, int rc)
+{
+    long status = c->status;
+
+    if (rc == KREG_E_STOPPED &&
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK)
+        status = 0;
+    kreg__metrics_request(c->h->metrics, KREG_METRICS_VERB_WATCH, status);
 }
 
 /* What a finished stream means (http.h). */
@@ -134,10 +147,12 @@ int kreg__http_stream_ex(struct kreg__http *h, const char *path,
     waker_set(waker, m);
     rc = pump(m, stop, &cc, err);
     waker_set(waker, NULL);
-    if (rc == KREG_OK) {
+    if (rc == KREG_OK)
         kreg__http_call_finish(&c);
+    if (rc == KREG_OK || rc == KREG_E_STOPPED)
+        count_stream(&c, rc);
+    if (rc == KREG_OK)
         rc = stream_result(&c, cc, err);
-    }
 out:
     if (added)
         (void)curl_multi_remove_handle(m, e);

@@ -39,6 +39,8 @@ int kreg_new(const struct kreg_options *opt, kreg **out, struct kreg_error *err)
         return rc;
     }
     r->wire = o->wire;
+    kreg__metrics_init(&r->metrics);
+    kreg__http_set_metrics(r->http, &r->metrics);
     r->retry_base_ms =
         o->retry_base_ms ? o->retry_base_ms : KREG__RETRY_BASE_MS;
     *out = r;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "http.h"
 #include "kreg.h"
+#include "metrics.h"
 
 /* kreg_options.retry_base_ms by default (http.c uses the same). */
 #define KREG__RETRY_BASE_MS 100u
@@ -21,6 +22,8 @@ struct kreg {
     struct kreg__http *http;
     int wire;
     unsigned retry_base_ms; /* kreg_options: the default applied */
+    /* the handle's counters (metrics.h), which its client borrows */
+    struct kreg__metrics metrics;
 };
 
 /*

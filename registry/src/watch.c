@@ -69,6 +69,9 @@ struct kreg_watch {
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* metrics: streams asked for so far; pods in the view (for a cache) */
+    unsigned long streams;
+    atomic_size_t pods;
     struct qitem *head; /* results, oldest first */
     struct qitem *tail;
     bool finished; /* the thread has ended */
@@ -265,7 +268,10 @@ static void note_skips(struct kreg_watch *w, const char *pod, json_t *cur)
         json_t *was = json_object_get(old, k);
         struct kreg_error why = {0};
 
-        if (!w->q.on_skip || (was && json_equal(was, v)))
+        if (was && json_equal(was, v))
+            continue;
+        kreg__metrics_skip(&w->r->metrics);
+        if (!w->q.on_skip)
             continue;
         if (json_is_object(v)) /* entry_of(): the pod is not ready */
             snprintf(why.text, sizeof(why.text), "%s",
@@ -327,6 +333,7 @@ static void update_pod(struct kreg_watch *w, const char *name, json_t *cur,
         json_object_del(w->view, name);
         json_decref(cur);
     }
+    atomic_store(&w->pods, json_object_size(w->view));
 }
 
 /* ---- list and re-list ---- */
@@ -408,6 +415,16 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     w->relist = false;
     synced(w);
     return KREG_OK;
+}
+
+/* A list after the first, counted once it is complete (docs/metrics.md). */
+static int relist_again(struct kreg_watch *w, struct kreg_error *err)
+{
+    int rc = relist(w, true, err);
+
+    if (rc == KREG_OK)
+        kreg__metrics_relist(&w->r->metrics);
+    return rc;
 }
 
 /* ---- the stream ---- */
@@ -554,6 +571,8 @@ static int watch_once(struct kreg_watch *w, struct kreg_error *err)
               ns ? ns : "", sel ? sel : "", rv ? rv : "", w->timeout_s);
     kbuf_reset(&w->line);
     w->progressed = false;
+    if (w->streams++ > 0)
+        kreg__metrics_reconnect(&w->r->metrics);
     rc = kreg__http_stream_ex(w->r->http, kbuf_str(&path), on_data, w, &w->stop,
                               &w->waker, idle_bound_s(w->timeout_s), err);
     kbuf_release(&path);
@@ -622,7 +641,7 @@ static void *watch_main(void *arg)
     while (!atomic_load(&w->stop)) {
         struct kreg_error err = {0};
         int64_t asked = mono_ms();
-        int rc = w->relist ? relist(w, true, &err) : KREG_OK;
+        int rc = w->relist ? relist_again(w, &err) : KREG_OK;
         bool gone;
 
         if (rc == KREG_OK)
@@ -712,6 +731,7 @@ static int watch_init(struct kreg_watch *w, kreg *r, const char *name,
     w->timeout_s = w->q.watch_timeout_s ? w->q.watch_timeout_s : TIMEOUT_S;
     kbuf_init(&w->line, KREG__WATCH_LINE_MAX);
     atomic_init(&w->stop, false);
+    atomic_init(&w->pods, 0);
     kreg__http_waker_init(&w->waker);
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -865,6 +885,11 @@ void kreg_watch_stop(kreg_watch *w)
     pthread_mutex_lock(&w->mu);
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+size_t kreg__watch_pods(const kreg_watch *w)
+{
+    return atomic_load(&w->pods);
 }
 
 void kreg_watch_free(kreg_watch *w)

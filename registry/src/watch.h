@@ -12,6 +12,8 @@
 #ifndef KREG_WATCH_H
 #define KREG_WATCH_H
 
+#include <stddef.h>
+
 #include "kreg.h"
 
 /* What a fed watcher tells its owner. The callbacks run on the watcher's
@@ -51,5 +53,9 @@ struct kreg__watch_feed {
 int kreg__watch_new_feed(kreg *r, const struct kreg_query *q, size_t q_size,
                          const struct kreg__watch_feed *feed, kreg_watch **out,
                          struct kreg_error *err);
+
+/* Pods in a fed watcher's view as of its last change: those carrying a
+ * selector label or serving a service annotation. Any thread. */
+size_t kreg__watch_pods(const kreg_watch *w);
 
 #endif
