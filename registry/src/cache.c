@@ -200,6 +200,7 @@ static struct kreg__cache_psvc *decode_for(kreg_cache *c, const char *pod,
     if (kreg__names_label_key(svc->name, label, sizeof(label), NULL) !=
             KREG_OK ||
         strcmp(label + strlen(KREG__NAMES_SELECTOR_PREFIX), enc) != 0) {
+        kreg__metrics_skip(&c->r->metrics);
         if (c->q.on_skip)
             c->q.on_skip(c->q.ctx, pod, key,
                          "annotation is for another service name");
