@@ -1,6 +1,6 @@
 /*
  * list: pod collections: list (pagination, Table form), watch, and
- * deletecollection (k8s-api.md §7, §9).
+ * deletecollection (docs/kubernetes-api.md, Lists, Watch, Tables).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -601,7 +601,7 @@ static void do_list(struct req *r, const char *ns, struct listopts *o,
     rv = fakeapi__store_rv(st);
     if (rc == 0 && more && ov.n > 0) {
         cont = encode_continue((int64_t)rv, ns, ov.v[ov.n - 1]->key);
-        /* k8s-api.md §7: only without selectors */
+        /* docs/kubernetes-api.md, Lists: only without selectors */
         if (fakeapi__lsel_is_empty(o->ls) && fakeapi__fsel_is_empty(o->fs))
             remaining = (long long)fakeapi__store_count_after(
                 st, ns, ov.v[ov.n - 1]->key);

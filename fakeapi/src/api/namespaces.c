@@ -1,6 +1,6 @@
 /*
- * namespaces: create, get, list, delete (k8s-api.md §13). A deletion
- * marks the namespace Terminating (deletionTimestamp, status.phase),
+ * namespaces: create, get, list, delete (docs/kubernetes-api.md, Namespaces). A
+ * deletion marks the namespace Terminating (deletionTimestamp, status.phase),
  * deletes its pods and refuses new ones (NamespaceLifecycle admission);
  * the ticker removes it NS_FINALIZE_MS later, as the namespace
  * controller does once the content is gone (some 5 s on a real server;

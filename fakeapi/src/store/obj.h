@@ -5,8 +5,7 @@
  * plus what selectors and indexes read (name, namespace, sorted labels,
  * the selectable fields) in one compact allocation; readers take a
  * reference and never copy. GET answers the cached bytes, a list
- * concatenates them, a watch event wraps them (design.md, "fakeapi
- * internals").
+ * concatenates them, a watch event wraps them (docs/architecture.md, Store).
  *
  * The jansson tree is not kept: at 10,000 pods it would cost several times
  * the bytes. Writers (patch, update, delete) get a private tree with

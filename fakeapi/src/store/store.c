@@ -453,7 +453,8 @@ void fakeapi__store_uuid(struct store *st, char out[37])
 
 void fakeapi__store_random_suffix(struct store *st, char *out, size_t n)
 {
-    /* k8s-api.md §2: apiserver/pkg/storage/names alphabet */
+    /* docs/kubernetes-api.md, Validation: apiserver/pkg/storage/names
+     * alphabet */
     static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
     size_t i;
 
