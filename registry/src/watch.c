@@ -377,6 +377,10 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
                             w->q.ready_only || w->fed, &pods, &rv, err);
     if (rc != KREG_OK)
         return rc;
+    /* a list after the first stream is a re-list (docs/metrics.md),
+     * counted before the differences it finds go out */
+    if (w->streams > 0)
+        kreg__metrics_relist(&w->r->metrics);
     /* all of the list first: a pod missing from it for want of memory
      * would be reported deleted */
     listed = json_object();
@@ -415,16 +419,6 @@ static int relist(struct kreg_watch *w, bool report, struct kreg_error *err)
     w->relist = false;
     synced(w);
     return KREG_OK;
-}
-
-/* A list after the first, counted once it is complete (docs/metrics.md). */
-static int relist_again(struct kreg_watch *w, struct kreg_error *err)
-{
-    int rc = relist(w, true, err);
-
-    if (rc == KREG_OK)
-        kreg__metrics_relist(&w->r->metrics);
-    return rc;
 }
 
 /* ---- the stream ---- */
@@ -641,7 +635,7 @@ static void *watch_main(void *arg)
     while (!atomic_load(&w->stop)) {
         struct kreg_error err = {0};
         int64_t asked = mono_ms();
-        int rc = w->relist ? relist_again(w, &err) : KREG_OK;
+        int rc = w->relist ? relist(w, true, &err) : KREG_OK;
         bool gone;
 
         if (rc == KREG_OK)
