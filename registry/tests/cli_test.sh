@@ -521,5 +521,143 @@ kreg_run --kubeconfig "$kc" -o json list
 vg_check "list after deregister"
 out_is "list after deregister: nothing running" '[]'
 
+# ---- --metrics ----
+
+# prom_ok NAME FILE: FILE is Prometheus text format: every line a HELP or
+# TYPE line or a sample (name, optional labels with escaped values, a
+# number), a HELP and a TYPE before each family's samples; the C tests
+# read it strictly (registry/tests/prom.h)
+prom_ok() {
+    local bad
+    bad=$(awk '
+        /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* / { help[$3] = 1; next }
+        /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge)$/ {
+            if (!help[$3]) { print "TYPE before HELP: " $0 }
+            type[$3] = 1; next }
+        /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? -?[0-9][0-9.]*$/ {
+            name = $0; sub(/[{ ].*/, "", name)
+            if (!type[name]) { print "no TYPE: " $0 }
+            next }
+        { print "not exposition format: " $0 }' "$2")
+    if [ -z "$bad" ] && [ -s "$2" ]; then
+        ok "$1"
+    else
+        not_ok "$1: $bad"
+    fi
+}
+
+expect "--help lists --metrics" 0 --help
+out_has "--help lists --metrics" '^  --metrics FILE\|-'
+kreg_run --kubeconfig "$kc" --pod svc-a register "$work/greeter-a.json" \
+    --metrics -
+vg_check "register --metrics -"
+if [ "$rc" -eq 0 ] && [ -z "$err" ]; then ok "register --metrics -: exit 0"; else not_ok "register --metrics -: exit $rc: $err"; fi
+out_has "register --metrics -: the confirmation first" \
+    '^registered greeter latest$'
+out_has "register --metrics -: one PATCH answered 200" \
+    '^kreg_requests_total\{verb="PATCH",code="200"\} 1$'
+out_has "register --metrics -: counters are typed" \
+    '^# TYPE kreg_retries_total counter$'
+out_has "register --metrics -: the namespace" \
+    '^kreg_info\{version="[0-9.]+",namespace="default"\} 1$'
+sed '1d' "$work/out" >"$work/register.prom"
+prom_ok "register --metrics -: exposition format" "$work/register.prom"
+
+expect "get --metrics FILE" 0 --kubeconfig "$kc" get greeter -o json \
+    --metrics "$work/get.prom"
+out_is "get --metrics FILE: stdout is the answer alone" "[$greeter_a]"
+prom_ok "get --metrics FILE: exposition format" "$work/get.prom"
+if grep -q '^kreg_requests_total{verb="GET",code="200"} 1$' "$work/get.prom" &&
+    [ "$(grep -c '^kreg_requests_total' "$work/get.prom")" -eq 1 ]; then
+    ok "get --metrics FILE: one GET answered 200, nothing else"
+else
+    not_ok "get --metrics FILE: $(cat "$work/get.prom")"
+fi
+if [ ! -e "$work/get.prom.tmp" ]; then ok "get --metrics FILE: no FILE.tmp left"; else not_ok "get --metrics FILE: FILE.tmp left"; fi
+
+kreg_run --kubeconfig "$kc" get nosuch --metrics "$work/nosuch.prom"
+vg_check "get nosuch --metrics FILE"
+if [ "$rc" -eq 3 ]; then ok "get nosuch --metrics FILE: exit 3"; else not_ok "get nosuch --metrics FILE: exit $rc"; fi
+# not found takes a second list, for any pod of any phase
+if grep -q '^kreg_requests_total{verb="GET",code="200"} 2$' \
+    "$work/nosuch.prom"; then
+    ok "get nosuch --metrics FILE: written on failure too"
+else
+    not_ok "get nosuch --metrics FILE: $(cat "$work/nosuch.prom" 2>&1)"
+fi
+kreg_run --kubeconfig "$kc" get greeter --metrics "$work/nodir/m.prom"
+vg_check "get --metrics in a missing folder"
+if [ "$rc" -eq 1 ]; then ok "--metrics in a missing folder: exit 1"; else not_ok "--metrics in a missing folder: exit $rc"; fi
+err_has "--metrics in a missing folder: the file is named" \
+    '^kreg: metrics: .*/nodir/m\.prom\.tmp: No such file or directory$'
+kreg_run --kubeconfig "$kc" list --metrics
+if [ "$rc" -eq 2 ]; then ok "--metrics without a value: exit 2"; else not_ok "--metrics without a value: exit $rc"; fi
+
+# get --watch rewrites FILE on each change: its cache's gauges too
+"${vg[@]}" "$kreg_bin" --kubeconfig "$kc" get metered --watch -o json \
+    --metrics "$work/getw.prom" >"$work/getm.out" 2>"$work/getm.err" &
+getm=$!
+watch_pids+=("$getm")
+# svc-bad (a selector label) and svc-idle (lonely, Pending) are held;
+# greeter is the one service with an instance
+if wait_for "$work/getw.prom" '^kreg_cache_services 1$' &&
+    grep -q '^kreg_cache_pods 3$' "$work/getw.prom" &&
+    grep -q '^kreg_cache_age_seconds [0-9]*\.[0-9][0-9][0-9]$' \
+        "$work/getw.prom"; then
+    ok "get --watch --metrics FILE: the cache's gauges"
+else
+    not_ok "get --watch --metrics FILE: $(cat "$work/getw.prom" "$work/getm.err" 2>&1)"
+fi
+echo '{"name":"metered","version":"1","nodes":[{"id":"m1","address":"10.0.0.7:80"}]}' \
+    >"$work/metered.json"
+expect "register while get --watch --metrics" 0 --kubeconfig "$kc" \
+    --pod svc-b register "$work/metered.json"
+if wait_for "$work/getw.prom" '^kreg_cache_services 2$' &&
+    grep -q '^kreg_cache_pods 4$' "$work/getw.prom"; then
+    ok "get --watch --metrics FILE: rewritten after the change"
+else
+    not_ok "get --watch --metrics FILE: $(cat "$work/getw.prom")"
+fi
+prom_ok "get --watch --metrics FILE: exposition format" "$work/getw.prom"
+kill -TERM "$getm"
+rc=0
+wait "$getm" || rc=$?
+watch_pids=()
+vg_check "get --watch --metrics"
+if [ "$rc" -eq 0 ]; then ok "get --watch --metrics FILE: SIGTERM exits 0"; else not_ok "get --watch --metrics FILE: exit $rc: $(cat "$work/getm.err")"; fi
+if grep -q '^kreg_requests_total{verb="GET",code="200"} 1$' "$work/getw.prom" &&
+    [ ! -e "$work/getw.prom.tmp" ]; then
+    ok "get --watch --metrics FILE: the last one, one list"
+else
+    not_ok "get --watch --metrics FILE: $(cat "$work/getw.prom")"
+fi
+
+# watch: the stream counts when it ends, in the file written at the end
+"${vg[@]}" "$kreg_bin" --kubeconfig "$kc" watch metered \
+    --metrics "$work/watch.prom" >"$work/watchm.out" 2>"$work/watchm.err" &
+watchm=$!
+watch_pids+=("$watchm")
+wait_watches 1 || true
+expect "deregister while watch --metrics" 0 --kubeconfig "$kc" \
+    --pod svc-b deregister metered
+wait_for "$work/watch.prom" '^kreg_requests_total\{verb="GET",code="200"\} 1$' ||
+    true
+kill -TERM "$watchm"
+rc=0
+wait "$watchm" || rc=$?
+watch_pids=()
+vg_check "watch --metrics"
+if [ "$rc" -eq 0 ] &&
+    grep -q '^kreg_requests_total{verb="WATCH",code="200"} 1$' \
+        "$work/watch.prom" &&
+    grep -q '^kreg_watch_reconnects_total 0$' "$work/watch.prom"; then
+    ok "watch --metrics FILE: one list, one stream, no reconnect"
+else
+    not_ok "watch --metrics FILE: exit $rc: $(cat "$work/watch.prom" "$work/watchm.err" 2>&1)"
+fi
+prom_ok "watch --metrics FILE: exposition format" "$work/watch.prom"
+expect "deregister greeter again" 0 --kubeconfig "$kc" --pod svc-a \
+    deregister greeter
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

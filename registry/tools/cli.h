@@ -7,6 +7,7 @@
  *  - cli_cache.c  get --watch: the answer again on each change, from a
  *                 kreg_cache
  *  - cli_out.c  output: error lines, Go-style JSON strings, tables
+ *  - cli_metrics.c  --metrics: the Prometheus text to a file or stdout
  *
  * Exit codes (the issue's contract): 0 success, 1 error, 2 usage error,
  * 3 service not found (get only). Every error is one line on stderr,
@@ -45,6 +46,7 @@ struct cli_args {
     bool ready;     /* --ready: kreg_query.ready_only */
     bool watch;     /* get --watch: print again on each change */
     uint64_t count; /* get --watch --count N: stop after N answers; 0: no */
+    const char *metrics; /* --metrics FILE or "-", or NULL */
     bool help;
     const char *cmd;
     const char *args[CLI_MAX_ARGS];
@@ -67,6 +69,25 @@ int cli_cmd_get_watch(const struct cli_args *a);
  * table (NAME VERSION NODE ADDRESS). */
 int cli_print_services_json(const struct kreg_service_list *l);
 int cli_print_services_table(const struct kreg_service_list *l);
+
+/* ---- Metrics (cli_metrics.c) --------------------------------------------*/
+
+/* How often get --watch and watch rewrite the --metrics FILE while
+ * nothing changes, so that its gauges (the cache's age) stay true. */
+#define CLI_METRICS_REFRESH_MS 10000
+
+/* Rewrite the --metrics FILE (atomically: FILE.tmp, then a rename) with
+ * the metrics of @p r and @p c (may be NULL); nothing without --metrics,
+ * with "-", or without a handle. CLI_EXIT_OK, or CLI_EXIT_ERROR after
+ * reporting why. */
+int cli_metrics_update(const struct cli_args *a, const kreg *r,
+                       const kreg_cache *c);
+
+/* At the end of a command whose outcome is @p rc: the metrics to the
+ * --metrics FILE, or to stdout with "-". Returns @p rc when it is an
+ * error, else the outcome of writing them. */
+int cli_metrics_end(const struct cli_args *a, const kreg *r,
+                    const kreg_cache *c, int rc);
 
 /* ---- Output (cli_out.c) -------------------------------------------------*/
 

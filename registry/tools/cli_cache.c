@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define ANSWER_CAP ((size_t)256 << 20)
 
@@ -148,8 +149,43 @@ static int show(const struct cli_args *a, kreg_cache *c, struct kbuf *last,
     return rc;
 }
 
-/* Print answers until stopped, the count is reached, or a failure. */
-static int loop(const struct cli_args *a, kreg_cache *c, struct news *n)
+/* The time @p ms from now, for pthread_cond_timedwait (CLOCK_REALTIME). */
+static struct timespec in_ms(long ms)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* Wait for a change after @p seen or a stop; with --metrics FILE, for at
+ * most CLI_METRICS_REFRESH_MS (its gauges are rewritten then). */
+static void wait_news(const struct cli_args *a, struct news *n,
+                      unsigned long seen)
+{
+    struct timespec until = in_ms(CLI_METRICS_REFRESH_MS);
+    int rc = 0;
+
+    pthread_mutex_lock(&n->mu);
+    while (!n->stop && n->changes == seen && rc == 0) {
+        if (a->metrics)
+            rc = pthread_cond_timedwait(&n->cv, &n->mu, &until);
+        else
+            pthread_cond_wait(&n->cv, &n->mu);
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
+/* Print answers until stopped, the count is reached, or a failure; with
+ * --metrics FILE, rewrite it after each answer and while none comes. */
+static int loop(const struct cli_args *a, const kreg *r, kreg_cache *c,
+                struct news *n)
 {
     unsigned long seen = 0;
     unsigned long printed = 0;
@@ -158,18 +194,24 @@ static int loop(const struct cli_args *a, kreg_cache *c, struct news *n)
 
     kbuf_init(&last, ANSWER_CAP);
     rc = show(a, c, &last, &printed);
+    if (rc == CLI_EXIT_OK)
+        rc = cli_metrics_update(a, r, c);
     while (rc == CLI_EXIT_OK && (!a->count || printed < a->count)) {
         bool stop;
+        unsigned long now;
 
+        wait_news(a, n, seen);
         pthread_mutex_lock(&n->mu);
-        while (!n->stop && n->changes == seen)
-            pthread_cond_wait(&n->cv, &n->mu);
         stop = n->stop;
-        seen = n->changes;
+        now = n->changes;
         pthread_mutex_unlock(&n->mu);
         if (stop)
             break;
-        rc = show(a, c, &last, &printed);
+        if (now != seen)
+            rc = show(a, c, &last, &printed);
+        seen = now;
+        if (rc == CLI_EXIT_OK)
+            rc = cli_metrics_update(a, r, c);
     }
     kbuf_release(&last);
     return rc;
@@ -216,12 +258,13 @@ int cli_cmd_get_watch(const struct cli_args *a)
             rc = cli_out_fail(CLI_EXIT_ERROR, "cannot start a thread");
     }
     if (rc == CLI_EXIT_OK)
-        rc = loop(a, c, &n);
+        rc = loop(a, r, c, &n);
     if (started) {
         /* wakes the stopper if no signal came (it ignores the reason) */
         pthread_kill(st.th, SIGTERM);
         pthread_join(st.th, NULL);
     }
+    rc = cli_metrics_end(a, r, c, rc);
     kreg_cache_free(c);
     kreg_free(r);
     pthread_mutex_destroy(&n.mu);

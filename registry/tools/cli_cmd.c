@@ -181,6 +181,7 @@ int cli_cmd_register(const struct cli_args *a)
         rc = krc == KREG_OK ? confirm("registered", s)
                             : cli_out_kreg_error(NULL, krc, &err);
     }
+    rc = cli_metrics_end(a, r, NULL, rc);
     kreg_free(r);
     kreg_service_free(s);
     return rc;
@@ -232,6 +233,7 @@ int cli_cmd_deregister(const struct cli_args *a)
         rc = krc == KREG_OK ? confirm("deregistered", s)
                             : cli_out_kreg_error(NULL, krc, &err);
     }
+    rc = cli_metrics_end(a, r, NULL, rc);
     kreg_free(r);
     kreg_service_free(s);
     return rc;
@@ -333,6 +335,7 @@ int cli_cmd_get(const struct cli_args *a)
     } else {
         rc = cli_print_services_table(l);
     }
+    rc = cli_metrics_end(a, r, NULL, rc);
     kreg_service_list_free(l);
     kreg_free(r);
     return rc;
@@ -408,6 +411,7 @@ int cli_cmd_list(const struct cli_args *a)
         rc = print_names_json(l);
     else
         rc = print_list_table(l);
+    rc = cli_metrics_end(a, r, NULL, rc);
     kreg_service_list_free(l);
     kreg_free(r);
     return rc;

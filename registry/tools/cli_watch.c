@@ -87,9 +87,12 @@ static int print_row(const struct kreg_result *res)
                : CLI_EXIT_ERROR;
 }
 
-/* Print results until the watch is stopped (exit 0) or fails. */
-static int watch_loop(kreg_watch *w, enum cli_format format)
+/* Print results until the watch is stopped (exit 0) or fails; with
+ * --metrics FILE, rewrite it after each one and while none comes. */
+static int watch_loop(const struct cli_args *a, const kreg *r, kreg_watch *w)
 {
+    enum cli_format format = a->format;
+    int wait_ms = a->metrics ? CLI_METRICS_REFRESH_MS : -1;
     struct kreg_error err = {0};
     struct kreg_result *res = NULL;
     int rc = CLI_EXIT_OK;
@@ -100,14 +103,20 @@ static int watch_loop(kreg_watch *w, enum cli_format format)
                       "POD"))
         return CLI_EXIT_ERROR;
     while (rc == CLI_EXIT_OK) {
-        krc = kreg_watch_next(w, -1, &res, &err);
+        krc = kreg_watch_next(w, wait_ms, &res, &err);
         if (krc == KREG_E_STOPPED)
             break;
+        if (krc == KREG_E_TIMEOUT && wait_ms >= 0) {
+            rc = cli_metrics_update(a, r, NULL);
+            continue;
+        }
         if (krc != KREG_OK)
             return cli_out_kreg_error("watch", krc, &err);
         rc = format == CLI_FORMAT_TABLE ? print_row(res) : print_json(res);
         kreg_result_free(res);
         res = NULL;
+        if (rc == CLI_EXIT_OK)
+            rc = cli_metrics_update(a, r, NULL);
     }
     return rc;
 }
@@ -143,13 +152,14 @@ int cli_cmd_watch(const struct cli_args *a)
             rc = cli_out_fail(CLI_EXIT_ERROR, "cannot start a thread");
     }
     if (rc == CLI_EXIT_OK)
-        rc = watch_loop(w, a->format);
+        rc = watch_loop(a, r, w);
     if (started) {
         /* wakes the stopper if no signal came (it ignores the reason) */
         pthread_kill(st.th, SIGTERM);
         pthread_join(st.th, NULL);
     }
     kreg_watch_free(w);
+    rc = cli_metrics_end(a, r, NULL, rc);
     kreg_free(r);
     return rc;
 }

@@ -56,6 +56,13 @@ static const char usage_text[] =
     "  --count N               get --watch: exit after N answers\n"
     "  -o, --output FORMAT     table or json (default: table; json for\n"
     "                          watch)\n"
+    "  --metrics FILE|-        write libkreg's metrics (Prometheus text\n"
+    "                          format) to FILE when the command ends, and\n"
+    "                          for get --watch and watch also after each\n"
+    "                          change and every 10 s; FILE is replaced\n"
+    "                          atomically (FILE.tmp, then renamed), for\n"
+    "                          node_exporter's textfile collector; \"-\"\n"
+    "                          prints them on stdout at the end\n"
     "  -h, --help              help; after a command, that command's help\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error, 3 service not found.\n";
@@ -212,6 +219,7 @@ enum opt_id {
     OPT_READY,
     OPT_WATCH,
     OPT_COUNT,
+    OPT_METRICS,
     OPT_HELP,
 };
 
@@ -235,6 +243,7 @@ static const struct opt_def opt_defs[] = {
     {"ready", 0, OPT_READY, false},
     {"watch", 'w', OPT_WATCH, false},
     {"count", 0, OPT_COUNT, true},
+    {"metrics", 0, OPT_METRICS, true},
     {"help", 'h', OPT_HELP, false},
 };
 
@@ -316,6 +325,9 @@ static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
         if (!knum_u64(v, &a->count) || a->count == 0)
             return cli_out_fail(CLI_EXIT_USAGE,
                                 "--count: '%s' is not a positive number", v);
+        break;
+    case OPT_METRICS:
+        a->metrics = v;
         break;
     case OPT_HELP:
         a->help = true;
