@@ -630,9 +630,10 @@ kreg_service_list_dup(const struct kreg_service_list *l);
  *  - watch_reconnects: watch streams a watcher (or a cache's) opened after
  *    its first: resumed after the server ended a stream or it broke,
  *    after a re-list, after a failure.
- *  - relists: lists a watcher (or a cache's) made again after its first,
- *    completed: after a 410 Expired (the history it resumes from is gone)
- *    or a stream line or event it could not read.
+ *  - relists: lists a watcher (or a cache's) made after its first
+ *    stream, counted when the list came back: after a 410 Expired (the
+ *    history it resumes from is gone) or a stream line or event it could
+ *    not read.
  *  - skipped_annotations: service annotations reported skipped
  *    (kreg_query.on_skip, counted whether or not a callback is set): by
  *    get and list each time they meet one, by a watcher or cache once per
