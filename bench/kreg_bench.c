@@ -384,9 +384,10 @@ static int feed_change(void *ctx, enum kreg_action action, const char *pod,
     return 0;
 }
 
-static void feed_synced(void *ctx)
+static void feed_synced(void *ctx, int64_t since_ms)
 {
     (void)ctx;
+    (void)since_ms;
 }
 
 static void feed_ended(void *ctx, int code, const struct kreg_error *err)

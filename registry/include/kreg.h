@@ -327,7 +327,8 @@ kreg_deregister(kreg *r, const struct kreg_service *s, struct kreg_error *err);
  * kreg.h keep working: kreg_get_service_ex() and kreg_list_services_ex()
  * (0.1) read on_skip and ctx; kreg_watch_new_ex() (0.2) reads up to
  * watch_timeout_s; the _q entry points (0.3) take the size of the struct
- * the program was built with, read what it holds and take the rest as 0.
+ * the program was built with, read what it holds and take the rest as 0
+ * (0.5 adds namespaces, n_namespaces and all_namespaces).
  */
 struct kreg_query {
     /** Called per annotation skipped: it does not decode, has no name,
@@ -358,6 +359,36 @@ struct kreg_query {
      *  counts as not ready, and each of its service annotations is
      *  reported through on_skip (why starts "pod not ready: "). */
     bool ready_only;
+    /** Since 0.5, read by the _q entry points and kreg_cache_new() only:
+     *  discover in these namespaces (@p n_namespaces names, each a
+     *  DNS-1123 label; repeats count once) instead of the handle's own,
+     *  one request of each kind per namespace. Borrowed for the call by
+     *  get and list, copied by a watcher or a cache. Registration is not
+     *  affected: kreg_register() always patches the own pod, in the
+     *  handle's namespace. With several namespaces, or all of them:
+     *   - a service found in two namespaces is one service: nodes merged
+     *     per version across all its pods, in the order of
+     *     "<namespace>/<pod>" (the API server's key order), so the first
+     *     such pod of a version gives its metadata and endpoints; list
+     *     has one entry per (name, version) across the namespaces;
+     *   - a pod is named "<namespace>/<pod>" wherever a pod name is
+     *     given out (on_skip, kreg_result.pod);
+     *   - a watcher or cache runs one list and one watch stream per
+     *     namespace, each resumed and re-listed on its own (its own
+     *     resourceVersion); a namespace that is deleted loses its pods
+     *     (deletes are reported, as for any pod that goes) and stays
+     *     watched, empty. A failure that retrying cannot cure in any
+     *     namespace (403 ...) ends the whole watch, or cache;
+     *   - an error from the API server names the request, e.g.
+     *     "list pods in namespace \"b\": pods is forbidden: ..." or
+     *     "watch pods cluster-wide: ..." (docs/rbac.md: the rules each
+     *     mode needs). */
+    const char *const *namespaces;
+    size_t n_namespaces; /**< how many @p namespaces holds; 0: the own */
+    /** Since 0.5: discover in every namespace, with one cluster-wide
+     *  request of each kind (GET /api/v1/pods; RBAC must allow it at the
+     *  cluster scope, docs/rbac.md). Not with @p namespaces. */
+    bool all_namespaces;
 };
 
 /** The @p q_size to pass to the _q entry points. */
@@ -400,13 +431,17 @@ kreg_list_services_ex(kreg *r, const struct kreg_query *q,
 
 /**
  * kreg_get_service() with every query option this kreg.h has (0.3:
- * ready_only too).
+ * ready_only too; 0.5: namespaces, all_namespaces).
  * @param q       options, or NULL for none.
  * @param q_size  KREG_QUERY_SIZE, the size of *@p q as the program was
  *                built; members past it count as 0.
  * @return as kreg_get_service(), or KREG_E_INVALID when @p q_size is less
- *         than 0.1's struct or a larger struct sets a member this libkreg
- *         does not know.
+ *         than 0.1's struct, a larger struct sets a member this libkreg
+ *         does not know, or the namespace list is bad (both namespaces
+ *         and all_namespaces, a name that is not a DNS-1123 label); with
+ *         several namespaces KREG_E_NOT_FOUND means that none of them has
+ *         a pod with the label, and a 403 in any of them fails the call
+ *         (KREG_E_FORBIDDEN, the text naming the request and namespace).
  */
 KREG_API KREG_NODISCARD int kreg_get_service_q(kreg *r, const char *name,
                                                const struct kreg_query *q,
@@ -435,7 +470,8 @@ enum kreg_action {
 struct kreg_result {
     enum kreg_action action;
     struct kreg_service *service; /**< owned by the result */
-    char *pod;                    /**< owned: the pod it came from */
+    char *pod; /**< owned: the pod it came from; "<namespace>/<pod>" with
+                    kreg_query.namespaces or all_namespaces */
 };
 
 /**
@@ -484,15 +520,20 @@ KREG_API void kreg_result_free(struct kreg_result *res);
 /* ---- Cache (0.4) -------------------------------------------------------*/
 
 /*
- * A view of every service of the namespace kept current by one watch, for
+ * A view of every service of the namespace (or of the namespaces of
+ * kreg_query.namespaces, or of all of them) kept current by one watch, for
  * lookups that do not ask the API server: kreg_cache_get() answers from
  * memory what kreg_get_service_q() answers on a settled cluster (the same
- * list, the same KREG_E_NOT_FOUND, the same kreg_query.ready_only rule).
+ * list, the same KREG_E_NOT_FOUND, the same kreg_query.ready_only and
+ * namespaces rules). With several namespaces the view is as old as its
+ * stalest namespace: kreg_cache_age_ms() and on_stale count from the
+ * oldest of their last lists, events and bookmarks.
  *
  * Threads: kreg_cache_new() lists on the calling thread, so the view is
  * complete when it returns; then the library's watcher (the one behind
  * kreg_watch_new_q(), resumed after a cut, re-listing after a 410 and
- * applying the difference) keeps it current on a thread of its own, and
+ * applying the difference) keeps it current on a thread of its own (one
+ * per namespace of kreg_query.namespaces), and
  * a second thread times the staleness callback when one is set. Reads
  * never wait for them: each service key has an immutable, reference-
  * counted snapshot that the watcher swaps atomically; kreg_cache_get()
@@ -540,10 +581,12 @@ struct kreg_cache_options {
 #define KREG_CACHE_OPTIONS_SIZE sizeof(struct kreg_cache_options)
 
 /**
- * Start a cache: list every service of @p r's namespace, then watch.
+ * Start a cache: list every service of @p r's namespace (or of the
+ * query's namespaces), then watch.
  * @param r       registry handle (borrowed: free the cache first).
  * @param q       query options as for kreg_watch_new_q() (copied; may be
- *                NULL): ready_only decides which pods serve; on_skip
+ *                NULL): ready_only decides which pods serve; namespaces
+ *                and all_namespaces where; on_skip
  *                reports each annotation the view leaves out (once, and
  *                again when its text changes), on_problem what the watch
  *                rides out; watch_timeout_s as there.
@@ -552,8 +595,9 @@ struct kreg_cache_options {
  * @param o_size  KREG_CACHE_OPTIONS_SIZE, the size of *@p o as the program
  *                was built; members past it count as 0.
  * @param out     on success a new cache: kreg_cache_free(); else NULL.
- * @return KREG_OK, KREG_E_INVALID (a size, or an unknown member set), or
- *         what the first list met (a transport or HTTP code, KREG_E_NOMEM).
+ * @return KREG_OK, KREG_E_INVALID (a size, an unknown member set, a bad
+ *         namespace list), or what the first lists met (a transport or
+ *         HTTP code, KREG_E_NOMEM).
  */
 KREG_API KREG_NODISCARD int kreg_cache_new(kreg *r, const struct kreg_query *q,
                                            size_t q_size,

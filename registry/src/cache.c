@@ -358,8 +358,9 @@ static void publish(kreg_cache *c)
     atomic_fetch_add(&c->counts.publishes, 1);
 }
 
-/* kreg__watch_feed.synced: the view is the server's as of now. */
-static void feed_synced(void *ctx)
+/* kreg__watch_feed.synced: the view is the server's as of @p since_ms
+ * (with several namespaces, the stream heard from longest ago counts). */
+static void feed_synced(void *ctx, int64_t since_ms)
 {
     kreg_cache *c = ctx;
 
@@ -367,7 +368,7 @@ static void feed_synced(void *ctx)
         return;
     publish(c);
     c->loaded = true;
-    atomic_store(&c->synced_ms, mono_ms());
+    atomic_store(&c->synced_ms, since_ms);
     if (atomic_load(&c->stale))
         poke_timer(c);
 }

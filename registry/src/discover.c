@@ -15,6 +15,7 @@
 #include "names.h"
 #include "podlist.h"
 #include "registry.h"
+#include "scope.h"
 #include "service.h"
 
 #define PAGE_LIMIT 500
@@ -63,14 +64,37 @@ static int imply_running(json_t *items)
 int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
                     char **rv, struct kreg_error *err)
 {
-    return kreg__list_pods_ex(r, selector, running, false, items, rv, err);
+    return kreg__list_pods_ex(r, r->cfg.namespace_, selector, running, false,
+                              items, rv, err);
 }
 
-int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
-                       json_t **items, char **rv, struct kreg_error *err)
+/* Append the items of @p doc to @p all, each with the phase the field
+ * selector implies when @p running (metadata lists have no status). */
+static int take_items(json_t *all, json_t *doc, bool running)
+{
+    json_t *items = json_object_get(doc, "items");
+
+    if (running && imply_running(items) != 0)
+        return -1;
+    return json_array_extend(all, items) == 0 ? 0 : -1;
+}
+
+/* Copy the list's resourceVersion into *@p rv (new string; "" if none). */
+static int take_rv(json_t *doc, char **rv)
+{
+    const char *v = json_string_value(
+        json_object_get(json_object_get(doc, "metadata"), "resourceVersion"));
+
+    *rv = strdup(v ? v : "");
+    return *rv ? 0 : -1;
+}
+
+int kreg__list_pods_ex(kreg *r, const char *ns, const char *selector,
+                       bool running, bool status, json_t **items, char **rv,
+                       struct kreg_error *err)
 {
     unsigned flags = running && !status ? KREG__HTTP_METADATA : 0;
-    char *ns = kreg__http_escape(r->cfg.namespace_);
+    char base[256];
     char *sel = kreg__http_escape(selector);
     char *cont = NULL;
     json_t *all = json_array();
@@ -81,7 +105,7 @@ int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
     if (rv)
         *rv = NULL;
     kbuf_init(&path, 16384);
-    if (!ns || !sel || !all) {
+    if (!sel || !all || kreg__scope_path(ns, base, sizeof(base)) != 0) {
         rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
         goto out;
     }
@@ -90,33 +114,24 @@ int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
         const char *next;
 
         kbuf_reset(&path);
-        if (kbuf_addf(
-                &path, "/api/v1/namespaces/%s/pods?labelSelector=%s%s&limit=%d",
-                ns, sel, running ? "&fieldSelector=status.phase%3DRunning" : "",
-                PAGE_LIMIT) != KBUF_OK ||
+        if (kbuf_addf(&path, "%slabelSelector=%s%s&limit=%d", base, sel,
+                      running ? "&fieldSelector=status.phase%3DRunning" : "",
+                      PAGE_LIMIT) != KBUF_OK ||
             (cont && kbuf_addf(&path, "&continue=%s", cont) != KBUF_OK)) {
             rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
             goto out;
         }
         rc = list_page(r, kbuf_str(&path), flags, &doc, err);
-        if (rc != KREG_OK)
+        if (rc != KREG_OK) {
+            /* name the request: a 403 then says what RBAC lacks */
+            kreg__scope_error(err, "list", ns);
             goto out;
-        if ((running && imply_running(json_object_get(doc, "items")) != 0) ||
-            json_array_extend(all, json_object_get(doc, "items")) != 0) {
+        }
+        if (take_items(all, doc, running) != 0 ||
+            (rv && !*rv && take_rv(doc, rv) != 0)) {
             json_decref(doc);
             rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
             goto out;
-        }
-        if (rv && !*rv) {
-            const char *v = json_string_value(json_object_get(
-                json_object_get(doc, "metadata"), "resourceVersion"));
-
-            *rv = strdup(v ? v : "");
-            if (!*rv) {
-                json_decref(doc);
-                rc = kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
-                goto out;
-            }
         }
         next = json_string_value(
             json_object_get(json_object_get(doc, "metadata"), "continue"));
@@ -133,21 +148,21 @@ out:
     }
     json_decref(all);
     free(cont);
-    free(ns);
     free(sel);
     kbuf_release(&path);
     return rc;
 }
 
 /*
- * Whether any pod at all (any phase) matches @p selector: the plugin's
- * GetService says "not found" only then (docs/go-micro-wire.md, Operations),
- * which a list of Running pods alone cannot tell. One page of one name.
+ * Whether any pod at all (any phase) of @p ns (NULL: any namespace)
+ * matches @p selector: the plugin's GetService says "not found" only then
+ * (docs/go-micro-wire.md, Operations), which a list of Running pods alone
+ * cannot tell. One page of one name.
  */
-static int any_pod(kreg *r, const char *selector, bool *any,
+static int any_pod(kreg *r, const char *ns, const char *selector, bool *any,
                    struct kreg_error *err)
 {
-    char *ns = kreg__http_escape(r->cfg.namespace_);
+    char base[256];
     char *sel = kreg__http_escape(selector);
     struct kbuf path;
     json_t *doc = NULL;
@@ -155,18 +170,76 @@ static int any_pod(kreg *r, const char *selector, bool *any,
 
     *any = false;
     kbuf_init(&path, 16384);
-    if (ns && sel &&
-        kbuf_addf(&path, "/api/v1/namespaces/%s/pods?labelSelector=%s&limit=1",
-                  ns, sel) == KBUF_OK)
+    if (sel && kreg__scope_path(ns, base, sizeof(base)) == 0 &&
+        kbuf_addf(&path, "%slabelSelector=%s&limit=1", base, sel) == KBUF_OK) {
         rc = list_page(r, kbuf_str(&path), KREG__HTTP_METADATA, &doc, err);
-    else
+        if (rc != KREG_OK)
+            kreg__scope_error(err, "list", ns);
+    } else {
         kreg__error(err, KREG_E_NOMEM, 0, NULL, "out of memory");
+    }
     if (rc == KREG_OK)
         *any = json_array_size(json_object_get(doc, "items")) > 0;
     json_decref(doc);
     kbuf_release(&path);
-    free(ns);
     free(sel);
+    return rc;
+}
+
+/* any_pod() in each namespace of @p sc until one has such a pod. */
+static int any_pod_in(kreg *r, const struct kreg__scope *sc,
+                      const char *selector, bool *any, struct kreg_error *err)
+{
+    size_t i;
+    int rc = KREG_OK;
+
+    *any = false;
+    for (i = 0; i < sc->n && rc == KREG_OK && !*any; i++)
+        rc = any_pod(r, sc->ns[i], selector, any, err);
+    return rc;
+}
+
+/*
+ * The pods of every namespace of @p sc matching @p selector (Running;
+ * whole with @p status), as kreg__list_pods_ex() lists them; with
+ * sc->qualify, each named "<namespace>/<pod>" and all of them in that
+ * order (docs/rbac.md, Semantics).
+ */
+static int list_scope(kreg *r, const struct kreg__scope *sc,
+                      const char *selector, bool status, json_t **pods,
+                      struct kreg_error *err)
+{
+    json_t *all = json_array();
+    size_t i;
+    int rc = all ? KREG_OK : KREG_E_NOMEM;
+
+    *pods = NULL;
+    for (i = 0; i < sc->n && rc == KREG_OK; i++) {
+        json_t *some = NULL;
+        json_t *pod;
+        size_t k;
+
+        rc = kreg__list_pods_ex(r, sc->ns[i], selector, true, status, &some,
+                                NULL, err);
+        if (rc != KREG_OK)
+            break;
+        json_array_foreach(some, k, pod)
+        {
+            if (sc->qualify && kreg__scope_qualify(pod, sc->ns[i]) != 0)
+                rc = KREG_E_NOMEM;
+        }
+        if (json_array_extend(all, some) != 0)
+            rc = KREG_E_NOMEM;
+        json_decref(some);
+    }
+    if (rc == KREG_OK && sc->n > 1 && kreg__scope_sort(all) != 0)
+        rc = KREG_E_NOMEM;
+    if (rc == KREG_E_NOMEM)
+        kreg__error(err, rc, 0, NULL, "out of memory");
+    if (rc == KREG_OK)
+        *pods = all;
+    else
+        json_decref(all);
     return rc;
 }
 
@@ -251,6 +324,7 @@ static int get_service(kreg *r, const char *name, const struct kreg_query *q,
 {
     char sel[KREG__NAMES_KEY_SIZE];
     char key[KREG__NAMES_KEY_SIZE];
+    struct kreg__scope sc;
     json_t *pods = NULL;
     json_t *pod;
     size_t i;
@@ -261,15 +335,19 @@ static int get_service(kreg *r, const char *name, const struct kreg_query *q,
     if (rc == KREG_OK)
         rc = kreg__names_annotation_key(name, key, sizeof(key), err);
     if (rc == KREG_OK)
-        rc = kreg__list_pods_ex(r, sel, true, q->ready_only, &pods, NULL, err);
+        rc = kreg__scope_init(&sc, r->cfg.namespace_, q, err);
+    if (rc != KREG_OK)
+        return rc;
+    rc = list_scope(r, &sc, sel, q->ready_only, &pods, err);
     if (rc == KREG_OK && json_array_size(pods) == 0) {
         bool any = false;
 
-        rc = any_pod(r, sel, &any, err);
+        rc = any_pod_in(r, &sc, sel, &any, err);
         if (rc == KREG_OK && !any)
             rc = kreg__error(err, KREG_E_NOT_FOUND, 0, NULL,
                              "service \"%s\" not found", name);
     }
+    kreg__scope_release(&sc);
     if (rc != KREG_OK) {
         json_decref(pods);
         return rc;
@@ -361,14 +439,19 @@ static int pod_services(kreg *r, const json_t *pod, const struct kreg_query *q,
 static int list_services(kreg *r, const struct kreg_query *q,
                          struct kreg_service_list **out, struct kreg_error *err)
 {
+    struct kreg__scope sc;
     json_t *pods = NULL;
     json_t *pod;
     size_t i;
     int rc;
 
     *out = NULL;
-    rc = kreg__list_pods_ex(r, KREG__NAMES_TYPE_SELECTOR, true, q->ready_only,
-                            &pods, NULL, err);
+    rc = kreg__scope_init(&sc, r->cfg.namespace_, q, err);
+    if (rc != KREG_OK)
+        return rc;
+    rc = list_scope(r, &sc, KREG__NAMES_TYPE_SELECTOR, q->ready_only, &pods,
+                    err);
+    kreg__scope_release(&sc);
     if (rc != KREG_OK)
         return rc;
     *out = kreg__service_list_new();

@@ -181,6 +181,8 @@ static int pod_metadata(struct kreg__service_reader *p,
 
     if (key_is(p, "name"))
         return keep_string(p, at, target, "name");
+    if (key_is(p, "namespace"))
+        return keep_string(p, at, target, "namespace");
     if (key_is(p, "annotations"))
         return keep_object(p, at, target, "annotations", annotation);
     if (key_is(p, "labels"))

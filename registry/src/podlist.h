@@ -21,7 +21,8 @@
  * Parse @p len bytes of a PodList, or of a PartialObjectMetadataList
  * (items without status), into *@p out, a new object holding:
  *   {"metadata": {"resourceVersion": s, "continue": s},
- *    "items": [{"metadata": {"name": s, "deletionTimestamp": s|null,
+ *    "items": [{"metadata": {"name": s, "namespace": s,
+ *                            "deletionTimestamp": s|null,
  *                            "labels": {"micro.mu/selector-...": s},
  *                            "annotations": {"micro.mu/service-...": s}},
  *               "status": {"phase": s,

@@ -40,10 +40,14 @@ struct kreg {
 int kreg__list_pods(kreg *r, const char *selector, bool running, json_t **items,
                     char **rv, struct kreg_error *err);
 
-/* kreg__list_pods() with @p status: full pods even when @p running, so
- * that status.conditions is there (kreg_query.ready_only). */
-int kreg__list_pods_ex(kreg *r, const char *selector, bool running, bool status,
-                       json_t **items, char **rv, struct kreg_error *err);
+/* kreg__list_pods() in namespace @p ns (NULL: every namespace, with one
+ * cluster-wide list), and with @p status: full pods even when @p running,
+ * so that status.conditions is there (kreg_query.ready_only). A failure's
+ * text starts with the request, "list pods in namespace \"<ns>\"" or
+ * "list pods cluster-wide" (scope.h). */
+int kreg__list_pods_ex(kreg *r, const char *ns, const char *selector,
+                       bool running, bool status, json_t **items, char **rv,
+                       struct kreg_error *err);
 
 /*
  * Copy the first @p size bytes of @p q (NULL: all zero) into *@p out and

@@ -2,7 +2,8 @@
  * watch: the watcher's internal entry point for a cache (cache.c). The
  * public half (kreg_watch_*) is declared in kreg.h.
  *
- * A fed watcher watches every service (micro.mu/type=service) and, instead
+ * A fed watcher watches every service (micro.mu/type=service) of the
+ * query's namespaces (kreg_query.namespaces, all_namespaces) and, instead
  * of queueing results, hands each change of its view to a feed on its own
  * thread: the same differences a kreg_watch reports (so a cut stream or a
  * 410 loses and repeats nothing), keyed by annotation, plus the selector
@@ -13,12 +14,15 @@
 #define KREG_WATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kreg.h"
 
 /* What a fed watcher tells its owner. The callbacks run on the watcher's
- * thread, and on the caller of kreg__watch_new_feed() for the first list;
- * they must not block for long, nor stop or free the watcher. */
+ * threads (one per namespace of its query, never two at once), and on the
+ * caller of kreg__watch_new_feed() for the first lists; they must not
+ * block for long, nor stop or free the watcher. With several namespaces or
+ * all of them, a pod is "<namespace>/<pod>". */
 struct kreg__watch_feed {
     void *ctx;
     /*
@@ -33,9 +37,11 @@ struct kreg__watch_feed {
      */
     int (*change)(void *ctx, enum kreg_action action, const char *pod,
                   const char *key, const char *text);
-    /* The view is the server's as of now: after a list, an event (its
-     * changes, if any, came before) or a bookmark. */
-    void (*synced)(void *ctx);
+    /* The view is the server's as of @p since_ms (CLOCK_MONOTONIC
+     * milliseconds) or later: called after a list, an event (its changes,
+     * if any, came before) or a bookmark of any stream, @p since_ms being
+     * the oldest of the streams' last ones (one stream per namespace). */
+    void (*synced)(void *ctx, int64_t since_ms);
     /* The watch ended for good (403, out of memory, ...): @p err says why.
      * Nothing is called after this. */
     void (*ended)(void *ctx, int code, const struct kreg_error *err);

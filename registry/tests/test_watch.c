@@ -386,7 +386,8 @@ static void test_watch_failed_request_is_reported_and_retried(void **state)
     free(moved);
     start(t);
     expect(t, KREG_ACTION_UPDATE, "10.0.0.1:2");
-    one_problem(t, "watch: HTTP 500 InternalError: boom; retrying in ");
+    one_problem(t, "watch pods in namespace \"default\": boom (HTTP 500 "
+                   "InternalError); retrying in ");
 }
 
 /* A routine 410 in the middle of a stream, after an event: the event
