@@ -134,21 +134,29 @@ static inline char *e2e_answer_text(int rc, const struct kreg_service_list *l)
     return kbuf_detach(&b, NULL);
 }
 
+/* kreg_get_service_q() with @p q (NULL: none), as text. */
+static inline char *e2e_server_answer_q(kreg *r, const char *name,
+                                        const struct kreg_query *q)
+{
+    struct kreg_service_list *l = NULL;
+    char *text;
+    int rc;
+
+    rc = kreg_get_service_q(r, name, q, KREG_QUERY_SIZE, &l, NULL);
+    text = e2e_answer_text(rc, l);
+    kreg_service_list_free(l);
+    return text;
+}
+
 /* kreg_get_service_q() with @p ready_only, as text. */
 static inline char *e2e_server_answer(kreg *r, const char *name,
                                       bool ready_only)
 {
     struct kreg_query q;
-    struct kreg_service_list *l = NULL;
-    char *text;
-    int rc;
 
     memset(&q, 0, sizeof(q));
     q.ready_only = ready_only;
-    rc = kreg_get_service_q(r, name, &q, KREG_QUERY_SIZE, &l, NULL);
-    text = e2e_answer_text(rc, l);
-    kreg_service_list_free(l);
-    return text;
+    return e2e_server_answer_q(r, name, &q);
 }
 
 /* kreg_cache_get(), as text. */
@@ -162,14 +170,15 @@ static inline char *e2e_cache_answer(kreg_cache *c, const char *name)
     return text;
 }
 
-/* Whether the cache answers as the server for every name of @p names
- * (NULL-terminated); on a difference *@p diff says which (new). */
-static inline bool e2e_same_answers(kreg *r, kreg_cache *c,
-                                    const char *const *names, bool ready_only,
-                                    char **diff)
+/* Whether the cache answers as kreg_get_service_q() with @p q for every
+ * name of @p names (NULL-terminated); on a difference *@p diff says which
+ * (new). */
+static inline bool e2e_same_answers_q(kreg *r, kreg_cache *c,
+                                      const char *const *names,
+                                      const struct kreg_query *q, char **diff)
 {
     for (; *names; names++) {
-        char *want = e2e_server_answer(r, *names, ready_only);
+        char *want = e2e_server_answer_q(r, *names, q);
         char *got = e2e_cache_answer(c, *names);
         bool same = strcmp(want, got) == 0;
 
@@ -190,10 +199,24 @@ static inline bool e2e_same_answers(kreg *r, kreg_cache *c,
     return true;
 }
 
-/* Wait until the cache answers as the server for @p names, re-checking
- * after each on_change; fail with the difference after the guard. */
-static inline void e2e_wait_same(struct e2e_seen *s, kreg *r, kreg_cache *c,
-                                 const char *const *names, bool ready_only)
+/* e2e_same_answers_q() with only @p ready_only. */
+static inline bool e2e_same_answers(kreg *r, kreg_cache *c,
+                                    const char *const *names, bool ready_only,
+                                    char **diff)
+{
+    struct kreg_query q;
+
+    memset(&q, 0, sizeof(q));
+    q.ready_only = ready_only;
+    return e2e_same_answers_q(r, c, names, &q, diff);
+}
+
+/* Wait until the cache answers as kreg_get_service_q() with @p q for
+ * @p names, re-checking after each on_change; fail with the difference
+ * after the guard. */
+static inline void e2e_wait_same_q(struct e2e_seen *s, kreg *r, kreg_cache *c,
+                                   const char *const *names,
+                                   const struct kreg_query *q)
 {
     struct timespec ts = e2e_guard_deadline();
     char *diff = NULL;
@@ -205,7 +228,7 @@ static inline void e2e_wait_same(struct e2e_seen *s, kreg *r, kreg_cache *c,
         pthread_mutex_lock(&s->mu);
         gen = s->changes;
         pthread_mutex_unlock(&s->mu);
-        if (e2e_same_answers(r, c, names, ready_only, &diff))
+        if (e2e_same_answers_q(r, c, names, q, &diff))
             break;
         pthread_mutex_lock(&s->mu);
         while (s->changes == gen && rc == 0)
@@ -215,6 +238,17 @@ static inline void e2e_wait_same(struct e2e_seen *s, kreg *r, kreg_cache *c,
             fail_msg("the cache does not answer as the server: %s", diff);
     }
     free(diff);
+}
+
+/* e2e_wait_same_q() with only @p ready_only. */
+static inline void e2e_wait_same(struct e2e_seen *s, kreg *r, kreg_cache *c,
+                                 const char *const *names, bool ready_only)
+{
+    struct kreg_query q;
+
+    memset(&q, 0, sizeof(q));
+    q.ready_only = ready_only;
+    e2e_wait_same_q(s, r, c, names, &q);
 }
 
 #endif

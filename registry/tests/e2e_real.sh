@@ -70,7 +70,7 @@ out=$work/out
 passed=0
 failed=0
 left_out=0
-for name in register discover watch cache; do
+for name in register discover watch cache namespaces; do
     bin=$build/bin/kreg_test_e2e_$name
     if [ ! -x "$bin" ]; then
         echo "e2e_real: $bin is missing (build it first)" >&2
