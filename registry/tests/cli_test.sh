@@ -139,6 +139,17 @@ http_get() {
     printf '%s\n' "${resp#*$'\r\n\r\n'}"
 }
 
+# http_post PATH BODY: POST BODY (JSON) to fakeapi; prints the status line
+http_post() {
+    local resp
+    exec 3<>"/dev/tcp/127.0.0.1/$port"
+    printf 'POST %s HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+        "$1" "${#2}" "$2" >&3
+    resp=$(cat <&3)
+    exec 3<&-
+    printf '%s\n' "${resp%%$'\r'*}"
+}
+
 # wait_watches N: until fakeapi has at least N watch streams open (30 s)
 wait_watches() {
     local n
@@ -658,6 +669,104 @@ fi
 prom_ok "watch --metrics FILE: exposition format" "$work/watch.prom"
 expect "deregister greeter again" 0 --kubeconfig "$kc" --pod svc-a \
     deregister greeter
+
+# ---- namespaces ----
+
+# registration stays in the own namespace (-n); discovery looks in
+# --namespaces a,b or everywhere (-A), merging a service across them
+expect "--namespaces on register" 2 --kubeconfig "$kc" --pod svc-a \
+    --namespaces shop register "$work/greeter-a.json"
+err_has "--namespaces on register says why" \
+    'register: --namespaces and --all-namespaces are for get, list and watch'
+expect "-A on deregister" 2 --kubeconfig "$kc" --pod svc-a -A deregister x
+expect "--namespaces with -A" 2 --kubeconfig "$kc" get x --namespaces a -A
+expect "--namespaces with an empty name" 2 --kubeconfig "$kc" get x \
+    --namespaces a,,b
+expect "--namespaces with a bad name" 1 --kubeconfig "$kc" get x \
+    --namespaces shop,Bad_NS
+err_has "a bad namespace is named" 'namespace "Bad_NS" is not a valid'
+seeded=$(http_post /fakeapi/v1/seed "$(pod svc-s Running |
+    sed 's/"namespace":"default"/"namespace":"shop"/' | tr -d '\n')")
+if [[ $seeded == *" 200 "* ]]; then ok "seed a pod in shop"; else not_ok "seed: $seeded"; fi
+spread_d='{"name":"spread","version":"1","nodes":[{"id":"d1","address":"10.0.1.1:80"}]}'
+spread_s='{"name":"spread","version":"1","nodes":[{"id":"s1","address":"10.0.2.1:80"}]}'
+spread_s2='{"name":"spread","version":"2","nodes":[{"id":"s1","address":"10.0.2.1:80"}]}'
+echo "$spread_d" >"$work/spread-d.json"
+echo "$spread_s" >"$work/spread-s.json"
+echo "$spread_s2" >"$work/spread-s2.json"
+expect "register in default" 0 --kubeconfig "$kc" --pod svc-a \
+    register "$work/spread-d.json"
+expect "register in shop (-n)" 0 --kubeconfig "$kc" -n shop --pod svc-s \
+    register "$work/spread-s.json"
+node_d='{"id":"d1","address":"10.0.1.1:80","metadata":null}'
+node_s='{"id":"s1","address":"10.0.2.1:80","metadata":null}'
+expect "get in the own namespace" 0 --kubeconfig "$kc" get spread -o json
+out_is "get: the own namespace's node" \
+    "[{\"name\":\"spread\",\"version\":\"1\",\"metadata\":null,\"endpoints\":null,\"nodes\":[$node_d]}]"
+both="[{\"name\":\"spread\",\"version\":\"1\",\"metadata\":null,\"endpoints\":null,\"nodes\":[$node_d,$node_s]}]"
+expect "get --namespaces" 0 --kubeconfig "$kc" get spread -o json \
+    --namespaces shop,default
+out_is "get --namespaces: one service, nodes in namespace/pod order" "$both"
+expect "get -A" 0 --kubeconfig "$kc" -A get spread -o json
+out_is "get -A: the same" "$both"
+expect "get --namespaces shop" 0 --kubeconfig "$kc" get spread \
+    --namespaces=shop
+out_has "get --namespaces shop: only shop's node" '^spread +1 +s1 +10\.0\.2\.1:80$'
+kreg_run --kubeconfig "$kc" list --all-namespaces
+vg_check "list --all-namespaces"
+if [ "$rc" -eq 0 ]; then ok "list --all-namespaces"; else not_ok "list -A: exit $rc: $err"; fi
+out_has "list -A: one row, both nodes" '^spread +1 +2$'
+err_has "list -A: a skipped annotation names namespace/pod" \
+    '^kreg: warning: pod default/svc-bad: micro.mu/service-broken skipped'
+"${vg[@]}" "$kreg_bin" --kubeconfig "$kc" watch spread --namespaces shop \
+    -o table >"$work/watchns.out" 2>"$work/watchns.err" &
+watchns=$!
+watch_pids+=("$watchns")
+wait_watches 1 || true
+expect "register a new version in default" 0 --kubeconfig "$kc" --pod svc-a \
+    register "$work/spread-s2.json"
+expect "register a new version in shop" 0 --kubeconfig "$kc" -n shop \
+    --pod svc-s register "$work/spread-s2.json"
+wait_for "$work/watchns.out" '^update ' || true
+kill -TERM "$watchns"
+rc=0
+wait "$watchns" || rc=$?
+watch_pids=()
+vg_check "watch --namespaces"
+out=$(cat "$work/watchns.out")
+if [ "$rc" -eq 0 ] && [ "$(wc -l <"$work/watchns.out")" -eq 2 ]; then
+    out_has "watch --namespaces: shop's change, pod as namespace/pod" \
+        '^update +spread +2 +shop/svc-s$'
+else
+    not_ok "watch --namespaces: exit $rc: $out $(cat "$work/watchns.err")"
+fi
+# a user whom RBAC lets list pods in default and shop only (fakeapi's
+# RoleBindings): -A is refused at the cluster scope, a watch in its
+# namespaces when the stream asks (docs/rbac.md)
+added=$(http_post /fakeapi/v1/users '{"token":"ns-lister","name":"kreg-ns","verbs":["list"],"namespaces":["default","shop"]}')
+if [[ $added == *" 200 "* ]]; then ok "add a namespaced user"; else not_ok "user: $added"; fi
+expect "a namespaced user gets in its namespaces" 0 --kubeconfig "$kc" \
+    --token ns-lister get spread --namespaces default,shop
+expect "a namespaced user cannot -A" 1 --kubeconfig "$kc" \
+    --token ns-lister -A get spread
+err_has "the 403 names the verb and the cluster scope" \
+    '^kreg: get: list pods cluster-wide: pods is forbidden: User "kreg-ns" cannot list resource "pods" in API group "" at the cluster scope'
+expect "a namespaced user cannot list elsewhere" 1 --kubeconfig "$kc" \
+    --token ns-lister list --namespaces default,other
+err_has "the 403 names the verb and the namespace" \
+    '^kreg: list: list pods in namespace "other": pods is forbidden: .* in the namespace "other"'
+kreg_run --kubeconfig "$kc" --token ns-lister get spread --watch \
+    --namespaces default,shop
+vg_check "get --watch refused its watch"
+if [ "$rc" -eq 1 ] && grep -q '^kreg: get: watch pods in namespace "[a-z]*": pods is forbidden: .*cannot watch' "$work/err"; then
+    ok "get --watch: a watch refused in a namespace ends it, exit 1, naming it"
+else
+    not_ok "get --watch refused: exit $rc: $err"
+fi
+expect "deregister spread in shop" 0 --kubeconfig "$kc" -n shop --pod svc-s \
+    deregister spread
+expect "deregister spread in default" 0 --kubeconfig "$kc" --pod svc-a \
+    deregister spread
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -39,6 +39,10 @@ enum cli_format {
 
 #define CLI_MAX_ARGS 8
 
+/* --namespaces: how many names, and the room for their text. */
+#define CLI_MAX_NAMESPACES  64
+#define CLI_NAMESPACES_TEXT 4096
+
 /* The parsed command line; strings are borrowed from argv. */
 struct cli_args {
     struct kreg_options opt;
@@ -47,6 +51,13 @@ struct cli_args {
     bool watch;     /* get --watch: print again on each change */
     uint64_t count; /* get --watch --count N: stop after N answers; 0: no */
     const char *metrics; /* --metrics FILE or "-", or NULL */
+    /* --namespaces a,b (kreg_query.namespaces; repeatable): the names
+     * point into namespaces_text */
+    const char *namespaces[CLI_MAX_NAMESPACES];
+    size_t nnamespaces;
+    char namespaces_text[CLI_NAMESPACES_TEXT];
+    size_t namespaces_len;
+    bool all_namespaces; /* -A, --all-namespaces */
     bool help;
     const char *cmd;
     const char *args[CLI_MAX_ARGS];
@@ -104,7 +115,8 @@ int cli_out_kreg_error(const char *what, int rc, const struct kreg_error *err);
  * "kreg: warning: pod P: KEY skipped: WHY", "kreg: warning: WHAT". */
 extern const struct kreg_query cli_out_warnings;
 
-/* cli_out_warnings with the query options of @p a (--ready). */
+/* cli_out_warnings with the query options of @p a (--ready,
+ * --namespaces, --all-namespaces); it points into @p a. */
 struct kreg_query cli_query(const struct cli_args *a);
 
 /* Append @p s as a JSON string the way Go's encoding/json writes it. */

@@ -44,7 +44,8 @@ static void on_change(void *ctx, const char *name)
 
 static void on_stale(void *ctx, bool stale, uint64_t age_ms)
 {
-    (void)ctx;
+    struct news *n = ctx;
+
     if (stale)
         cli_out_fail(0,
                      "warning: nothing from the API server for %llu s: the "
@@ -52,6 +53,12 @@ static void on_stale(void *ctx, bool stale, uint64_t age_ms)
                      (unsigned long long)(age_ms / 1000));
     else
         cli_out_fail(0, "warning: the watch is current again");
+    /* ask the cache again: a watch that ended for good (a 403) is only
+     * told this way, and its lookups then fail with its error */
+    pthread_mutex_lock(&n->mu);
+    n->changes++;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
 }
 
 struct stopper {

@@ -237,5 +237,8 @@ struct kreg_query cli_query(const struct cli_args *a)
     struct kreg_query q = cli_out_warnings;
 
     q.ready_only = a->ready;
+    q.namespaces = a->nnamespaces ? a->namespaces : NULL;
+    q.n_namespaces = a->nnamespaces;
+    q.all_namespaces = a->all_namespaces;
     return q;
 }

@@ -47,9 +47,16 @@ static const char usage_text[] =
     "                          PEM CA certificates for the server\n"
     "  --insecure-skip-tls-verify\n"
     "                          do not verify the server certificate\n"
-    "  -n, --namespace NS      namespace (default: from the configuration)\n"
+    "  -n, --namespace NS      namespace (default: from the configuration):\n"
+    "                          where register and deregister patch the pod,\n"
+    "                          and where get, list and watch look by default\n"
     "  --pod NAME              the own pod, for register and deregister\n"
     "                          (default: $HOSTNAME)\n"
+    "  --namespaces NS,NS...   get, list, watch: look in these namespaces\n"
+    "                          (one request each; a service in several is\n"
+    "                          one, its nodes merged) instead of the own\n"
+    "  -A, --all-namespaces    get, list, watch: look in every namespace\n"
+    "                          (one cluster-wide request; docs/rbac.md)\n"
     "  --ready                 get, list, watch: only pods whose Ready\n"
     "                          condition is True (go-micro: any Running pod)\n"
     "  -w, --watch             get: print the answer again on each change\n"
@@ -101,7 +108,9 @@ static const char get_help[] =
     "\n"
     "Show the instances of service NAME on Running, non-terminating pods\n"
     "(with --ready, only those whose Ready condition is True), nodes merged\n"
-    "per version (pods in name order).\n"
+    "per version (pods in name order). With --namespaces a,b or -A, the pods\n"
+    "of those namespaces or of all, merged in NAMESPACE/POD order: a service\n"
+    "found in two namespaces is one service.\n"
     "\n"
     "  -o table  one row per node: NAME VERSION NODE ADDRESS (default)\n"
     "  -o json   a JSON array of services, one per version, as go-micro's\n"
@@ -111,7 +120,8 @@ static const char get_help[] =
     "Exit 3 if no pod carries the service or none of them is running.\n"
     "\n"
     "  -w, --watch  keep a watch-backed cache of the namespace's services\n"
-    "               (one list, then one watch) and print the answer again\n"
+    "               (one list, then one watch; one of each per namespace\n"
+    "               with --namespaces) and print the answer again\n"
     "               each time it changes, until SIGINT or SIGTERM (exit 0):\n"
     "               -o json one array a line, [] while there is no instance;\n"
     "               tables one after the other. No instance, and a watch\n"
@@ -124,7 +134,9 @@ static const char list_help[] =
     "usage: kreg [OPTIONS] list\n"
     "\n"
     "Show every service registered on Running, non-terminating pods (with\n"
-    "--ready, only those whose Ready condition is True).\n"
+    "--ready, only those whose Ready condition is True), in the namespace,\n"
+    "or in those of --namespaces a,b, or in all with -A (one row per name\n"
+    "and version across them).\n"
     "\n"
     "  -o table  one row per name and version: NAME VERSION NODES, where\n"
     "            NODES is the number of instances (default)\n"
@@ -140,7 +152,9 @@ static const char watch_help[] =
     "until SIGINT or SIGTERM (then exit 0). The state at the start is not\n"
     "printed (use get or list). With --ready, only pods whose Ready\n"
     "condition is True count: a pod becoming Ready is a create, one\n"
-    "becoming unready a delete. Output is flushed line by line:\n"
+    "becoming unready a delete. With --namespaces a,b or -A, the pods of\n"
+    "those namespaces or of all (one stream each, or one cluster-wide),\n"
+    "POD then being NAMESPACE/POD. Output is flushed line by line:\n"
     "\n"
     "  -o json   one JSON object a line (default):\n"
     "            {\"action\":\"create\",\"service\":{...}}, action create,\n"
@@ -217,6 +231,8 @@ enum opt_id {
     OPT_POD,
     OPT_OUTPUT,
     OPT_READY,
+    OPT_NAMESPACES,
+    OPT_ALL_NAMESPACES,
     OPT_WATCH,
     OPT_COUNT,
     OPT_METRICS,
@@ -241,6 +257,8 @@ static const struct opt_def opt_defs[] = {
     {"pod", 0, OPT_POD, true},
     {"output", 'o', OPT_OUTPUT, true},
     {"ready", 0, OPT_READY, false},
+    {"namespaces", 0, OPT_NAMESPACES, true},
+    {"all-namespaces", 'A', OPT_ALL_NAMESPACES, false},
     {"watch", 'w', OPT_WATCH, false},
     {"count", 0, OPT_COUNT, true},
     {"metrics", 0, OPT_METRICS, true},
@@ -277,6 +295,36 @@ static const struct opt_def *find_opt(const char *arg,
         }
     }
     return NULL;
+}
+
+/* --namespaces a,b: append each name (copied into the args); the names
+ * themselves are judged by libkreg. */
+static int add_namespaces(struct cli_args *a, const char *v)
+{
+    size_t len = strlen(v);
+    char *p;
+    char *comma;
+
+    if (a->namespaces_len + len + 1 > sizeof(a->namespaces_text))
+        return cli_out_fail(CLI_EXIT_USAGE, "--namespaces: too long");
+    p = a->namespaces_text + a->namespaces_len;
+    memcpy(p, v, len + 1);
+    a->namespaces_len += len + 1;
+    for (;; p = comma + 1) {
+        comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (!*p)
+            return cli_out_fail(CLI_EXIT_USAGE,
+                                "--namespaces: an empty name in '%s'", v);
+        if (a->nnamespaces == CLI_MAX_NAMESPACES)
+            return cli_out_fail(CLI_EXIT_USAGE,
+                                "--namespaces: more than %d namespaces",
+                                CLI_MAX_NAMESPACES);
+        a->namespaces[a->nnamespaces++] = p;
+        if (!comma)
+            return CLI_EXIT_OK;
+    }
 }
 
 static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
@@ -317,6 +365,11 @@ static int set_opt(struct cli_args *a, enum opt_id id, const char *v)
         break;
     case OPT_READY:
         a->ready = true;
+        break;
+    case OPT_NAMESPACES:
+        return add_namespaces(a, v);
+    case OPT_ALL_NAMESPACES:
+        a->all_namespaces = true;
         break;
     case OPT_WATCH:
         a->watch = true;
@@ -448,5 +501,17 @@ int main(int argc, char **argv)
                             c->name, c->name);
     if (a.count && !a.watch)
         return cli_out_fail(CLI_EXIT_USAGE, "get: --count needs --watch");
+    /* registration stays in the own namespace (-n) */
+    if ((a.nnamespaces || a.all_namespaces) &&
+        (c->run == cli_cmd_register || c->run == cli_cmd_deregister))
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "%s: --namespaces and --all-namespaces are for "
+                            "get, list and watch; %s uses the own namespace "
+                            "(-n)",
+                            c->name, c->name);
+    if (a.nnamespaces && a.all_namespaces)
+        return cli_out_fail(CLI_EXIT_USAGE,
+                            "%s: --namespaces and --all-namespaces together",
+                            c->name);
     return c->run(&a);
 }
