@@ -62,6 +62,12 @@ int case_teardown(void **state)
         c->slot->outcome = CASE_FAILED;
         rc = -1;
     }
+    if (c->pods2 && target_pods_clear_in(c->s->t, c->s->t->ns2, msg,
+                                         sizeof(msg)) != TARGET_OK) {
+        util_log("%s: clean-up: %s", c->slot->name, msg);
+        c->slot->outcome = CASE_FAILED;
+        rc = -1;
+    }
     for (i = 0; i < c->njson; i++)
         json_decref(c->json[i]);
     for (i = 0; i < c->nstrs; i++)
@@ -103,6 +109,23 @@ void case_skip(struct kcase *c, const char *why)
     util_log("%s: skipped: %s", c->slot->name, why);
     c->slot->outcome = CASE_SKIPPED;
     skip();
+}
+
+void case_need(struct kcase *c, unsigned feature, const char *name)
+{
+    char msg[512];
+    unsigned have = 0;
+    int rc = IMPL_OK;
+
+    msg[0] = '\0';
+    if (c->s->im->ops->features)
+        rc = c->s->im->ops->features(c->s->im, &have, msg, sizeof(msg));
+    CHECK(c, rc != IMPL_BROKEN, "hello: %s", msg);
+    if (!(have & feature))
+        case_skip(c, case_fmt(c,
+                              "the implementation does not announce \"%s\" "
+                              "in its hello",
+                              name));
 }
 
 /* ---- Held values -------------------------------------------------------*/

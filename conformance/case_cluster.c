@@ -52,6 +52,33 @@ const char *case_pod_bound(struct kcase *c, const char *suffix,
     return create_pod(c, suffix, phase, NULL, NULL, NOWHERE_NODE);
 }
 
+const char *case_pod_in2(struct kcase *c, const char *suffix, const char *phase)
+{
+    char *name = case_fmt(c, "%s-%s", c->prefix, suffix);
+    const char *ns = c->s->t->ns2;
+    char msg[512];
+    int rc;
+
+    c->pods2 = true;
+    rc = target_pod_create_in(c->s->t, ns, name, NULL, NULL, NULL, msg,
+                              sizeof(msg));
+    CHECK(c, rc == TARGET_OK, "create pod %s in %s: %s", name, ns, msg);
+    if (phase && strcmp(phase, "Pending") != 0) {
+        rc = target_pod_phase_in(c->s->t, ns, name, phase, msg, sizeof(msg));
+        CHECK(c, rc == TARGET_OK, "set phase %s of pod %s in %s: %s", phase,
+              name, ns, msg);
+    }
+    return name;
+}
+
+void case_ready(struct kcase *c, const char *pod, const char *status)
+{
+    char msg[512];
+    int rc = target_pod_ready(c->s->t, pod, status, msg, sizeof(msg));
+
+    CHECK(c, rc == TARGET_OK, "set Ready=%s of pod %s: %s", status, pod, msg);
+}
+
 void case_phase(struct kcase *c, const char *pod, const char *phase)
 {
     char msg[512];

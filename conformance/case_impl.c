@@ -76,12 +76,19 @@ static void answer_array(struct kcase *c, const char *op, char *text,
 int case_try_get(struct kcase *c, const struct impl_target *it,
                  const char *name, json_t **out, char *msg, size_t msg_size)
 {
+    return case_try_get_q(c, it, name, NULL, out, msg, msg_size);
+}
+
+int case_try_get_q(struct kcase *c, const struct impl_target *it,
+                   const char *name, const struct impl_query *q, json_t **out,
+                   char *msg, size_t msg_size)
+{
     char *text = NULL;
     int rc;
 
     msg[0] = '\0';
     *out = NULL;
-    rc = c->s->im->ops->get(c->s->im, it, name, &text, msg, msg_size);
+    rc = c->s->im->ops->get(c->s->im, it, name, q, &text, msg, msg_size);
     judge(c, "get", rc, msg);
     if (rc == IMPL_OK)
         answer_array(c, "get", text, out);
@@ -93,12 +100,19 @@ int case_try_get(struct kcase *c, const struct impl_target *it,
 int case_try_list(struct kcase *c, const struct impl_target *it, json_t **out,
                   char *msg, size_t msg_size)
 {
+    return case_try_list_q(c, it, NULL, out, msg, msg_size);
+}
+
+int case_try_list_q(struct kcase *c, const struct impl_target *it,
+                    const struct impl_query *q, json_t **out, char *msg,
+                    size_t msg_size)
+{
     char *text = NULL;
     int rc;
 
     msg[0] = '\0';
     *out = NULL;
-    rc = c->s->im->ops->list(c->s->im, it, &text, msg, msg_size);
+    rc = c->s->im->ops->list(c->s->im, it, q, &text, msg, msg_size);
     judge(c, "list", rc, msg);
     if (rc == IMPL_OK)
         answer_array(c, "list", text, out);
@@ -110,12 +124,19 @@ int case_try_list(struct kcase *c, const struct impl_target *it, json_t **out,
 int case_try_watch(struct kcase *c, const struct impl_target *it,
                    const char *name, char *msg, size_t msg_size)
 {
+    return case_try_watch_q(c, it, name, NULL, msg, msg_size);
+}
+
+int case_try_watch_q(struct kcase *c, const struct impl_target *it,
+                     const char *name, const struct impl_query *q, char *msg,
+                     size_t msg_size)
+{
     int *grown;
     int id = 0;
     int rc;
 
     msg[0] = '\0';
-    rc = c->s->im->ops->watch(c->s->im, it, name, &id, msg, msg_size);
+    rc = c->s->im->ops->watch(c->s->im, it, name, q, &id, msg, msg_size);
     judge(c, "watch", rc, msg);
     if (rc != IMPL_OK)
         return rc;
@@ -138,6 +159,19 @@ void case_register(struct kcase *c, const char *pod, const char *json)
           rc_name(rc), msg, json);
 }
 
+void case_register_in2(struct kcase *c, const char *pod, const char *json)
+{
+    struct impl_target it;
+    char msg[IMPL_MSG];
+    int rc;
+
+    case_target(c, pod, &it);
+    it.namespace_ = c->s->t->ns2;
+    rc = case_try_register(c, &it, json, msg, sizeof(msg));
+    CHECK(c, rc == IMPL_OK, "register on pod %s of %s: %s: %s", pod,
+          it.namespace_, rc_name(rc), msg);
+}
+
 void case_deregister(struct kcase *c, const char *pod, const char *json)
 {
     struct impl_target it;
@@ -152,38 +186,54 @@ void case_deregister(struct kcase *c, const char *pod, const char *json)
 
 json_t *case_get(struct kcase *c, const char *name)
 {
+    return case_get_q(c, name, NULL);
+}
+
+json_t *case_get_q(struct kcase *c, const char *name,
+                   const struct impl_query *q)
+{
     struct impl_target it;
     char msg[IMPL_MSG];
     json_t *out;
     int rc;
 
     case_target(c, "none", &it);
-    rc = case_try_get(c, &it, name, &out, msg, sizeof(msg));
+    rc = case_try_get_q(c, &it, name, q, &out, msg, sizeof(msg));
     CHECK(c, rc == IMPL_OK, "get %s: %s: %s", name, rc_name(rc), msg);
     return out;
 }
 
 json_t *case_list(struct kcase *c)
 {
+    return case_list_q(c, NULL);
+}
+
+json_t *case_list_q(struct kcase *c, const struct impl_query *q)
+{
     struct impl_target it;
     char msg[IMPL_MSG];
     json_t *out;
     int rc;
 
     case_target(c, "none", &it);
-    rc = case_try_list(c, &it, &out, msg, sizeof(msg));
+    rc = case_try_list_q(c, &it, q, &out, msg, sizeof(msg));
     CHECK(c, rc == IMPL_OK, "list: %s: %s", rc_name(rc), msg);
     return out;
 }
 
 int case_watch(struct kcase *c, const char *name)
 {
+    return case_watch_q(c, name, NULL);
+}
+
+int case_watch_q(struct kcase *c, const char *name, const struct impl_query *q)
+{
     struct impl_target it;
     char msg[IMPL_MSG];
     int rc;
 
     case_target(c, "none", &it);
-    rc = case_try_watch(c, &it, name, msg, sizeof(msg));
+    rc = case_try_watch_q(c, &it, name, q, msg, sizeof(msg));
     CHECK(c, rc == IMPL_OK, "watch %s: %s: %s", name ? name : "(all)",
           rc_name(rc), msg);
     return c->watches[c->nwatches - 1];

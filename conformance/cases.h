@@ -91,6 +91,7 @@ struct kcase {
     size_t nwatches;
     bool faults; /* faults were injected */
     bool pods;   /* pods were (maybe) created */
+    bool pods2;  /* ... in the second namespace (t->ns2) too */
 };
 
 /* The case tables, one per file (static const arrays). */
@@ -100,6 +101,7 @@ size_t cases_list(const struct case_desc **out);
 size_t cases_watch(const struct case_desc **out);
 size_t cases_watch_live(const struct case_desc **out);
 size_t cases_errors(const struct case_desc **out);
+size_t cases_features(const struct case_desc **out);
 
 /* ---- Life cycle (case.c) -----------------------------------------------*/
 
@@ -124,6 +126,11 @@ void case_check(struct kcase *c, bool ok, const char *file, int line,
 
 /* Skip the case, saying why on stderr. */
 void case_skip(struct kcase *c, const char *why);
+
+/* Skip the case unless the implementation announces @p feature (an
+ * IMPL_FEATURE_* bit) in its hello; @p name is the feature's protocol
+ * name, for the message. */
+void case_need(struct kcase *c, unsigned feature, const char *name);
 
 /* ---- Held values (case.c) ----------------------------------------------*/
 
@@ -171,7 +178,15 @@ const char *case_pod(struct kcase *c, const char *suffix, const char *phase);
 const char *case_pod_bound(struct kcase *c, const char *suffix,
                            const char *phase);
 
+/* case_pod() in the second namespace (t->ns2), emptied by the
+ * teardown. */
+const char *case_pod_in2(struct kcase *c, const char *suffix,
+                         const char *phase);
+
 void case_phase(struct kcase *c, const char *pod, const char *phase);
+
+/* Set the pod's Ready condition to @p status ("True", "False"). */
+void case_ready(struct kcase *c, const char *pod, const char *status);
 void case_delete_pod(struct kcase *c, const char *pod);
 
 /* Delete a bound pod with a grace period: it stays, terminating
@@ -239,12 +254,31 @@ int case_try_list(struct kcase *c, const struct impl_target *it, json_t **out,
 int case_try_watch(struct kcase *c, const struct impl_target *it,
                    const char *name, char *msg, size_t msg_size);
 
+/* case_try_get(), case_try_list() and case_try_watch() with query
+ * options (NULL: none); the case needs the features they use. */
+int case_try_get_q(struct kcase *c, const struct impl_target *it,
+                   const char *name, const struct impl_query *q, json_t **out,
+                   char *msg, size_t msg_size);
+int case_try_list_q(struct kcase *c, const struct impl_target *it,
+                    const struct impl_query *q, json_t **out, char *msg,
+                    size_t msg_size);
+int case_try_watch_q(struct kcase *c, const struct impl_target *it,
+                     const char *name, const struct impl_query *q, char *msg,
+                     size_t msg_size);
+
 /* Calls that must succeed, acting as pod @p pod. */
 void case_register(struct kcase *c, const char *pod, const char *json);
+
+/* case_register() as pod @p pod of the second namespace (t->ns2). */
+void case_register_in2(struct kcase *c, const char *pod, const char *json);
 void case_deregister(struct kcase *c, const char *pod, const char *json);
 json_t *case_get(struct kcase *c, const char *name);
 json_t *case_list(struct kcase *c);
 int case_watch(struct kcase *c, const char *name);
+json_t *case_get_q(struct kcase *c, const char *name,
+                   const struct impl_query *q);
+json_t *case_list_q(struct kcase *c, const struct impl_query *q);
+int case_watch_q(struct kcase *c, const char *name, const struct impl_query *q);
 
 /* Check that @p got (a get answer) holds exactly the services of
  * @p want (JSON array text), one per version, in any version order. */

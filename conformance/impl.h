@@ -27,6 +27,20 @@ struct impl_target {
     bool insecure;
 };
 
+/* Optional features an implementation announces in its hello
+ * (PROTOCOL.md, "Optional features"); their cases run only then. */
+#define IMPL_FEATURE_READY_ONLY 0x1u /* "readyOnly" */
+#define IMPL_FEATURE_NAMESPACES 0x2u /* "namespaces" */
+
+/* Query options of get, list and watch; each needs its feature. Strings
+ * are borrowed. */
+struct impl_query {
+    bool ready_only;               /* readyOnly: Ready pods only */
+    const char *const *namespaces; /* namespaces: discover in these */
+    size_t n_namespaces;
+    bool all_namespaces; /* allNamespaces: discover in every one */
+};
+
 /* Outcome classes every implementation must tell apart. */
 enum impl_rc {
     IMPL_OK = 0,
@@ -51,21 +65,28 @@ struct impl_ops {
     /* Deregister the service (go-micro JSON text: name, version, nodes). */
     int (*dereg)(struct impl *im, const struct impl_target *t,
                  const char *service_json, char *msg, size_t msg_size);
-    /* Get: *out = new JSON array text of services (one per version). */
+    /* Get: *out = new JSON array text of services (one per version).
+     * @p q: query options (NULL: none). */
     int (*get)(struct impl *im, const struct impl_target *t, const char *name,
-               char **out, char *msg, size_t msg_size);
+               const struct impl_query *q, char **out, char *msg,
+               size_t msg_size);
     /* List: *out = new JSON array text of {"name": ...} objects. */
-    int (*list)(struct impl *im, const struct impl_target *t, char **out,
-                char *msg, size_t msg_size);
+    int (*list)(struct impl *im, const struct impl_target *t,
+                const struct impl_query *q, char **out, char *msg,
+                size_t msg_size);
     /* Start a watch (name NULL = all services); *id identifies it. */
     int (*watch)(struct impl *im, const struct impl_target *t, const char *name,
-                 int *id, char *msg, size_t msg_size);
+                 const struct impl_query *q, int *id, char *msg,
+                 size_t msg_size);
     /* Next event within timeout_ms: IMPL_OK with ev filled, or
      * IMPL_NOT_FOUND when none came in time. */
     int (*watch_next)(struct impl *im, int id, int timeout_ms,
                       struct impl_event *ev, char *msg, size_t msg_size);
     /* Stop a watch. */
     void (*watch_stop)(struct impl *im, int id);
+    /* The features the implementation announces (IMPL_FEATURE_* bits)
+     * into *@p out; an adapter is started (and greeted) for it. */
+    int (*features)(struct impl *im, unsigned *out, char *msg, size_t msg_size);
     /* Free everything (stops the adapter process). */
     void (*free)(struct impl *im);
     /* Optional: from another thread (the signal clean-up), end any child

@@ -36,7 +36,8 @@ struct adapter {
     struct proc proc;
     atomic_int pgid; /* for kill_now() from the signal thread */
     json_int_t next_id;
-    unsigned gen; /* bumped at every start */
+    unsigned gen;      /* bumped at every start */
+    unsigned features; /* IMPL_FEATURE_* its hello announced */
     struct awatch *watches;
     size_t nwatches;
     char name[512];
@@ -161,6 +162,26 @@ static int exchange(struct adapter *ad, const char *op, json_t *members,
     return rc;
 }
 
+/* The IMPL_FEATURE_* bits of hello's "features" (PROTOCOL.md): names it
+ * does not know, and anything but an array of strings, count as none. */
+static unsigned hello_features(const json_t *names)
+{
+    unsigned bits = 0;
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(names, i, v)
+    {
+        const char *n = json_string_value(v);
+
+        if (n && strcmp(n, "readyOnly") == 0)
+            bits |= IMPL_FEATURE_READY_ONLY;
+        else if (n && strcmp(n, "namespaces") == 0)
+            bits |= IMPL_FEATURE_NAMESPACES;
+    }
+    return bits;
+}
+
 /* Start the adapter and greet it, unless it runs. */
 static int ensure_running(struct adapter *ad, char *msg, size_t msg_size)
 {
@@ -180,6 +201,7 @@ static int ensure_running(struct adapter *ad, char *msg, size_t msg_size)
     hello = json_string_value(json_object_get(a, "name"));
     util_msg(ad->name, sizeof(ad->name), "adapter: %s (%s)", ad->command,
              hello ? hello : "no name");
+    ad->features = hello_features(json_object_get(a, "features"));
     json_decref(a);
     return IMPL_OK;
 }
@@ -235,6 +257,28 @@ static json_t *with_target(const struct impl_target *t)
     return tj ? json_pack("{s:o}", "target", tj) : NULL;
 }
 
+/* @p m with the members of @p q (PROTOCOL.md, "Optional features"): only
+ * those set, so that a request without options is as before. */
+static json_t *with_query(json_t *m, const struct impl_query *q)
+{
+    json_t *ns;
+    size_t i;
+
+    if (!m || !q)
+        return m;
+    if (q->ready_only)
+        json_object_set_new(m, "readyOnly", json_true());
+    if (q->all_namespaces)
+        json_object_set_new(m, "allNamespaces", json_true());
+    if (q->n_namespaces > 0) {
+        ns = json_array();
+        for (i = 0; ns && i < q->n_namespaces; i++)
+            json_array_append_new(ns, json_string(q->namespaces[i]));
+        json_object_set_new(m, "namespaces", ns ? ns : json_null());
+    }
+    return m;
+}
+
 static int op_service(struct impl *im, const struct impl_target *t,
                       const char *op, const char *json, char *msg,
                       size_t msg_size)
@@ -286,10 +330,11 @@ static int services_text(struct adapter *ad, json_t *a, char **out, char *msg,
 }
 
 static int op_get(struct impl *im, const struct impl_target *t,
-                  const char *name, char **out, char *msg, size_t msg_size)
+                  const char *name, const struct impl_query *q, char **out,
+                  char *msg, size_t msg_size)
 {
     struct adapter *ad = (struct adapter *)im;
-    json_t *m = with_target(t);
+    json_t *m = with_query(with_target(t), q);
     json_t *a = NULL;
     int rc;
 
@@ -302,15 +347,17 @@ static int op_get(struct impl *im, const struct impl_target *t,
     return rc;
 }
 
-static int op_list(struct impl *im, const struct impl_target *t, char **out,
-                   char *msg, size_t msg_size)
+static int op_list(struct impl *im, const struct impl_target *t,
+                   const struct impl_query *q, char **out, char *msg,
+                   size_t msg_size)
 {
     struct adapter *ad = (struct adapter *)im;
     json_t *a = NULL;
     int rc;
 
     *out = NULL;
-    rc = request(ad, "list", with_target(t), NULL, 0, &a, msg, msg_size);
+    rc = request(ad, "list", with_query(with_target(t), q), NULL, 0, &a, msg,
+                 msg_size);
     if (rc == IMPL_OK)
         rc = services_text(ad, a, out, msg, msg_size);
     json_decref(a);
@@ -318,10 +365,11 @@ static int op_list(struct impl *im, const struct impl_target *t, char **out,
 }
 
 static int op_watch(struct impl *im, const struct impl_target *t,
-                    const char *name, int *id, char *msg, size_t msg_size)
+                    const char *name, const struct impl_query *q, int *id,
+                    char *msg, size_t msg_size)
 {
     struct adapter *ad = (struct adapter *)im;
-    json_t *m = with_target(t);
+    json_t *m = with_query(with_target(t), q);
     json_t *a = NULL;
     json_t *h;
     struct awatch *grown;
@@ -419,6 +467,17 @@ static void op_watch_stop(struct impl *im, int id)
     json_decref(a);
 }
 
+/* What the adapter's hello announced (it is started for it). */
+static int op_features(struct impl *im, unsigned *out, char *msg,
+                       size_t msg_size)
+{
+    struct adapter *ad = (struct adapter *)im;
+    int rc = ensure_running(ad, msg, msg_size);
+
+    *out = rc == IMPL_OK ? ad->features : 0;
+    return rc;
+}
+
 static void op_free(struct impl *im)
 {
     struct adapter *ad = (struct adapter *)im;
@@ -464,6 +523,7 @@ static const struct impl_ops adapter_ops = {
     .watch = op_watch,
     .watch_next = op_watch_next,
     .watch_stop = op_watch_stop,
+    .features = op_features,
     .free = op_free,
     .kill_now = op_kill_now,
     .log = op_log,

@@ -193,18 +193,35 @@ static char *list_json(const struct kreg_service_list *l, char *msg,
     return kbuf_detach(&b, NULL);
 }
 
+/* The libkreg query of @p q (NULL: none). */
+static struct kreg_query query_of(const struct impl_query *q)
+{
+    struct kreg_query kq;
+
+    memset(&kq, 0, sizeof(kq));
+    if (q) {
+        kq.ready_only = q->ready_only;
+        kq.namespaces = q->namespaces;
+        kq.n_namespaces = q->n_namespaces;
+        kq.all_namespaces = q->all_namespaces;
+    }
+    return kq;
+}
+
 static int op_get(struct impl *im, const struct impl_target *t,
-                  const char *name, char **out, char *msg, size_t msg_size)
+                  const char *name, const struct impl_query *q, char **out,
+                  char *msg, size_t msg_size)
 {
     struct kreg_error err = {0};
     struct kreg_service_list *l = NULL;
+    struct kreg_query kq = query_of(q);
     kreg *r = handle_for((struct inproc *)im, t, msg, msg_size);
     int rc;
 
     *out = NULL;
     if (!r)
         return IMPL_ERROR;
-    rc = kreg_get_service(r, name, &l, &err);
+    rc = kreg_get_service_q(r, name, &kq, KREG_QUERY_SIZE, &l, &err);
     if (rc != KREG_OK) {
         set_msg(msg, msg_size, rc, &err);
         return rc == KREG_E_NOT_FOUND ? IMPL_NOT_FOUND : IMPL_ERROR;
@@ -214,18 +231,20 @@ static int op_get(struct impl *im, const struct impl_target *t,
     return *out ? IMPL_OK : IMPL_ERROR;
 }
 
-static int op_list(struct impl *im, const struct impl_target *t, char **out,
-                   char *msg, size_t msg_size)
+static int op_list(struct impl *im, const struct impl_target *t,
+                   const struct impl_query *q, char **out, char *msg,
+                   size_t msg_size)
 {
     struct kreg_error err = {0};
     struct kreg_service_list *l = NULL;
+    struct kreg_query kq = query_of(q);
     kreg *r = handle_for((struct inproc *)im, t, msg, msg_size);
     int rc;
 
     *out = NULL;
     if (!r)
         return IMPL_ERROR;
-    rc = kreg_list_services(r, &l, &err);
+    rc = kreg_list_services_q(r, &kq, KREG_QUERY_SIZE, &l, &err);
     if (rc != KREG_OK) {
         set_msg(msg, msg_size, rc, &err);
         return IMPL_ERROR;
@@ -236,9 +255,11 @@ static int op_list(struct impl *im, const struct impl_target *t, char **out,
 }
 
 static int op_watch(struct impl *im, const struct impl_target *t,
-                    const char *name, int *id, char *msg, size_t msg_size)
+                    const char *name, const struct impl_query *q, int *id,
+                    char *msg, size_t msg_size)
 {
     struct inproc *ip = (struct inproc *)im;
+    struct kreg_query kq = query_of(q);
     struct kreg_error err = {0};
     kreg_watch **grown;
     kreg_watch *w = NULL;
@@ -254,7 +275,7 @@ static int op_watch(struct impl *im, const struct impl_target *t,
         return IMPL_ERROR;
     }
     ip->watches = grown;
-    rc = kreg_watch_new(r, name, &w, &err);
+    rc = kreg_watch_new_q(r, name, &kq, KREG_QUERY_SIZE, &w, &err);
     if (rc != KREG_OK) {
         set_msg(msg, msg_size, rc, &err);
         return IMPL_ERROR;
@@ -315,6 +336,17 @@ static void op_watch_stop(struct impl *im, int id)
         kreg_watch_stop(ip->watches[id - 1]);
 }
 
+/* libkreg has every optional feature. */
+static int op_features(struct impl *im, unsigned *out, char *msg,
+                       size_t msg_size)
+{
+    (void)im;
+    (void)msg;
+    (void)msg_size;
+    *out = IMPL_FEATURE_READY_ONLY | IMPL_FEATURE_NAMESPACES;
+    return IMPL_OK;
+}
+
 static void op_free(struct impl *im)
 {
     struct inproc *ip = (struct inproc *)im;
@@ -341,6 +373,7 @@ static const struct impl_ops inproc_ops = {
     .watch = op_watch,
     .watch_next = op_watch_next,
     .watch_stop = op_watch_stop,
+    .features = op_features,
     .free = op_free,
     .kill_now = NULL,
     .log = NULL,

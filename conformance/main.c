@@ -193,8 +193,8 @@ static int parse(int argc, char **argv, struct options *o)
 static struct case_desc *select_cases(const char *filter, size_t *n)
 {
     size_t (*const tables[])(const struct case_desc **) = {
-        cases_register, cases_get,        cases_list,
-        cases_watch,    cases_watch_live, cases_errors};
+        cases_register,   cases_get,    cases_list,    cases_watch,
+        cases_watch_live, cases_errors, cases_features};
     const struct case_desc *t;
     struct case_desc *out = NULL;
     struct case_desc *grown;

@@ -79,11 +79,11 @@ static void reply_release(struct reply *rep)
 
 /* The path of pod @p name plus @p tail; false (with @p msg) when it does
  * not fit @p size. */
-static bool pod_path(const struct target *t, const char *name, const char *tail,
+static bool pod_path(const char *ns, const char *name, const char *tail,
                      char *out, size_t size, char *msg, size_t msg_size)
 {
-    int n = snprintf(out, size, "/api/v1/namespaces/%s/pods/%s%s", t->ns, name,
-                     tail);
+    int n =
+        snprintf(out, size, "/api/v1/namespaces/%s/pods/%s%s", ns, name, tail);
 
     if (n >= 0 && (size_t)n < size)
         return true;
@@ -303,56 +303,96 @@ static uint32_t random_u32(void)
     return v;
 }
 
-int target_ns_create(struct target *t, char *msg, size_t msg_size)
+/* Create namespace @p ns, labelled as the suite's. */
+static int ns_create(struct target *t, const char *ns, struct reply *rep,
+                     char *msg, size_t msg_size)
 {
     char body[256];
+
+    snprintf(body, sizeof(body),
+             "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
+             "\"metadata\":{\"name\":\"%s\",\"labels\":"
+             "{\"kreg.io/conformance\":\"true\"}}}",
+             ns);
+    return call(t, "POST", "/api/v1/namespaces", "application/json", body, rep,
+                msg, msg_size);
+}
+
+int target_ns_create(struct target *t, char *msg, size_t msg_size)
+{
     struct reply rep = {0};
     int attempt;
     int rc = TARGET_E_FAILED;
 
     for (attempt = 0; attempt < 3; attempt++) {
         snprintf(t->ns, sizeof(t->ns), "kreg-conf-%08x", random_u32());
-        snprintf(body, sizeof(body),
-                 "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\","
-                 "\"metadata\":{\"name\":\"%s\",\"labels\":"
-                 "{\"kreg.io/conformance\":\"true\"}}}",
-                 t->ns);
-        rc = call(t, "POST", "/api/v1/namespaces", "application/json", body,
-                  &rep, msg, msg_size);
+        rc = ns_create(t, t->ns, &rep, msg, msg_size);
         reply_release(&rep);
         if (rc == TARGET_OK || rep.status != 409)
             break;
     }
-    if (rc != TARGET_OK)
+    if (rc != TARGET_OK) {
         t->ns[0] = '\0';
+        return rc;
+    }
+    /* the namespace cases' second one: the first's name and "-b" */
+    snprintf(t->ns2, sizeof(t->ns2), "%s-b", t->ns);
+    rc = ns_create(t, t->ns2, &rep, msg, msg_size);
+    reply_release(&rep);
+    if (rc != TARGET_OK)
+        t->ns2[0] = '\0';
     return rc;
+}
+
+/* Ask for the deletion of @p ns: TARGET_OK, or TARGET_E_NOT_FOUND when it
+ * is gone already. */
+static int ns_delete(struct target *t, const char *ns, char *msg,
+                     size_t msg_size)
+{
+    char path[128];
+
+    if (!ns[0])
+        return TARGET_E_NOT_FOUND;
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+    return call_simple(t, "DELETE", path, NULL, NULL, msg, msg_size);
+}
+
+/* Whether @p ns is gone (404); TARGET_E_FAILED when it is there. */
+static int ns_gone(struct target *t, const char *ns, char *msg, size_t msg_size)
+{
+    char path[128];
+    int rc;
+
+    if (!ns[0])
+        return TARGET_OK;
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s", ns);
+    rc = call_simple(t, "GET", path, NULL, NULL, msg, msg_size);
+    return rc == TARGET_E_NOT_FOUND ? TARGET_OK : TARGET_E_FAILED;
 }
 
 int target_ns_delete(struct target *t, int timeout_ms, char *msg,
                      size_t msg_size)
 {
-    char path[128];
     int64_t deadline = util_now_ms() + timeout_ms;
     unsigned pause = 5;
-    int rc;
+    int rc = ns_delete(t, t->ns, msg, msg_size);
+    int rc2 = ns_delete(t, t->ns2, msg, msg_size);
 
-    if (!t->ns[0])
-        return TARGET_OK;
-    snprintf(path, sizeof(path), "/api/v1/namespaces/%s", t->ns);
-    rc = call_simple(t, "DELETE", path, NULL, NULL, msg, msg_size);
-    if (rc == TARGET_E_NOT_FOUND)
-        return TARGET_OK;
-    if (rc != TARGET_OK)
+    if (rc != TARGET_OK && rc != TARGET_E_NOT_FOUND)
         return rc;
+    if (rc2 != TARGET_OK && rc2 != TARGET_E_NOT_FOUND)
+        return rc2;
     /* docs/kubernetes-api.md, Namespaces: deletion is asynchronous; wait for
-     * the 404 */
+     * the 404s (both are emptied at once) */
     for (;;) {
-        rc = call_simple(t, "GET", path, NULL, NULL, msg, msg_size);
-        if (rc == TARGET_E_NOT_FOUND)
+        if (ns_gone(t, t->ns, msg, msg_size) == TARGET_OK &&
+            ns_gone(t, t->ns2, msg, msg_size) == TARGET_OK)
             return TARGET_OK;
         if (util_now_ms() >= deadline) {
-            util_msg(msg, msg_size, "namespace %s still exists after %d ms",
-                     t->ns, timeout_ms);
+            util_msg(msg, msg_size,
+                     "namespace %s or %s still exists after "
+                     "%d ms",
+                     t->ns, t->ns2, timeout_ms);
             return TARGET_E_FAILED;
         }
         util_pause_ms(pause);
@@ -396,6 +436,14 @@ int target_pod_create(struct target *t, const char *name, json_t *labels,
                       json_t *annotations, const char *node, char *msg,
                       size_t msg_size)
 {
+    return target_pod_create_in(t, t->ns, name, labels, annotations, node, msg,
+                                msg_size);
+}
+
+int target_pod_create_in(struct target *t, const char *ns, const char *name,
+                         json_t *labels, json_t *annotations, const char *node,
+                         char *msg, size_t msg_size)
+{
     char path[128];
     char *body = pod_body(name, labels, annotations, node);
     int64_t deadline = util_now_ms() + SA_WAIT_MS;
@@ -406,7 +454,7 @@ int target_pod_create(struct target *t, const char *name, json_t *labels,
         util_msg(msg, msg_size, "pod %s: out of memory", name);
         return TARGET_E_FAILED;
     }
-    snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", t->ns);
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
     for (;;) {
         rc = call(t, "POST", path, "application/json", body, &rep, msg,
                   msg_size);
@@ -424,10 +472,16 @@ int target_pod_create(struct target *t, const char *name, json_t *labels,
 int target_pod_phase(struct target *t, const char *name, const char *phase,
                      char *msg, size_t msg_size)
 {
+    return target_pod_phase_in(t, t->ns, name, phase, msg, msg_size);
+}
+
+int target_pod_phase_in(struct target *t, const char *ns, const char *name,
+                        const char *phase, char *msg, size_t msg_size)
+{
     char path[192];
     char body[128];
 
-    if (!pod_path(t, name, "/status", path, sizeof(path), msg, msg_size))
+    if (!pod_path(ns, name, "/status", path, sizeof(path), msg, msg_size))
         return TARGET_E_FAILED;
     snprintf(body, sizeof(body), "{\"status\":{\"phase\":\"%s\"}}", phase);
     /* docs/kubernetes-api.md, Keeping a pod unscheduled: a merge patch leaves
@@ -436,15 +490,39 @@ int target_pod_phase(struct target *t, const char *name, const char *phase,
                        msg, msg_size);
 }
 
+int target_pod_ready(struct target *t, const char *name, const char *status,
+                     char *msg, size_t msg_size)
+{
+    char path[192];
+    char body[160];
+
+    if (!pod_path(t->ns, name, "/status", path, sizeof(path), msg, msg_size))
+        return TARGET_E_FAILED;
+    snprintf(body, sizeof(body),
+             "{\"status\":{\"conditions\":[{\"type\":\"Ready\","
+             "\"status\":\"%s\"}]}}",
+             status);
+    /* a strategic merge patch merges the conditions by type */
+    return call_simple(t, "PATCH", path,
+                       "application/strategic-merge-patch+json", body, msg,
+                       msg_size);
+}
+
 int target_pod_get(struct target *t, const char *name, json_t **pod, char *msg,
                    size_t msg_size)
+{
+    return target_pod_get_in(t, t->ns, name, pod, msg, msg_size);
+}
+
+int target_pod_get_in(struct target *t, const char *ns, const char *name,
+                      json_t **pod, char *msg, size_t msg_size)
 {
     char path[192];
     struct reply rep = {0};
     int rc;
 
     *pod = NULL;
-    if (!pod_path(t, name, "", path, sizeof(path), msg, msg_size))
+    if (!pod_path(ns, name, "", path, sizeof(path), msg, msg_size))
         return TARGET_E_FAILED;
     rc = call(t, "GET", path, NULL, NULL, &rep, msg, msg_size);
     if (rc == TARGET_OK && !json_is_object(rep.doc)) {
@@ -464,7 +542,7 @@ int target_pod_patch(struct target *t, const char *name, const char *patch,
 {
     char path[192];
 
-    if (!pod_path(t, name, "", path, sizeof(path), msg, msg_size))
+    if (!pod_path(t->ns, name, "", path, sizeof(path), msg, msg_size))
         return TARGET_E_FAILED;
     return call_simple(t, "PATCH", path, "application/merge-patch+json", patch,
                        msg, msg_size);
@@ -477,19 +555,20 @@ int target_pod_delete(struct target *t, const char *name, int grace_s,
     char tail[48];
 
     snprintf(tail, sizeof(tail), "?gracePeriodSeconds=%d", grace_s);
-    if (!pod_path(t, name, tail, path, sizeof(path), msg, msg_size))
+    if (!pod_path(t->ns, name, tail, path, sizeof(path), msg, msg_size))
         return TARGET_E_FAILED;
     return call_simple(t, "DELETE", path, NULL, NULL, msg, msg_size);
 }
 
-/* Number of pods listed in t->ns, or -1. */
-static long count_pods(struct target *t, char *msg, size_t msg_size)
+/* Number of pods listed in @p ns, or -1. */
+static long count_pods(struct target *t, const char *ns, char *msg,
+                       size_t msg_size)
 {
     char path[128];
     struct reply rep = {0};
     long n = -1;
 
-    snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", t->ns);
+    snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods", ns);
     if (call(t, "GET", path, NULL, NULL, &rep, msg, msg_size) == TARGET_OK &&
         json_is_array(json_object_get(rep.doc, "items")))
         n = (long)json_array_size(json_object_get(rep.doc, "items"));
@@ -499,6 +578,12 @@ static long count_pods(struct target *t, char *msg, size_t msg_size)
 
 int target_pods_clear(struct target *t, char *msg, size_t msg_size)
 {
+    return target_pods_clear_in(t, t->ns, msg, msg_size);
+}
+
+int target_pods_clear_in(struct target *t, const char *ns, char *msg,
+                         size_t msg_size)
+{
     char path[160];
     int64_t deadline = util_now_ms() + CLEAR_WAIT_MS;
     unsigned pause = 2;
@@ -506,18 +591,18 @@ int target_pods_clear(struct target *t, char *msg, size_t msg_size)
     int rc;
 
     snprintf(path, sizeof(path),
-             "/api/v1/namespaces/%s/pods?gracePeriodSeconds=0", t->ns);
+             "/api/v1/namespaces/%s/pods?gracePeriodSeconds=0", ns);
     rc = call_simple(t, "DELETE", path, NULL, NULL, msg, msg_size);
     if (rc != TARGET_OK)
         return rc;
     for (;;) {
-        n = count_pods(t, msg, msg_size);
+        n = count_pods(t, ns, msg, msg_size);
         if (n == 0)
             return TARGET_OK;
         if (n < 0)
             return TARGET_E_FAILED;
         if (util_now_ms() >= deadline) {
-            util_msg(msg, msg_size, "%ld pods left in %s", n, t->ns);
+            util_msg(msg, msg_size, "%ld pods left in %s", n, ns);
             return TARGET_E_FAILED;
         }
         util_pause_ms(pause);

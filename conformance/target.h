@@ -55,6 +55,7 @@ struct target {
     char *down_url;   /* a URL on which nothing listens */
     int down_fd;      /* its socket: bound, never listening */
     char ns[64];      /* this run's namespace, "" before */
+    char ns2[72];     /* a second one, <ns>-b, for the namespace cases */
     bool has_control; /* /fakeapi/v1/ test control answers */
 };
 
@@ -81,10 +82,11 @@ void target_describe(const struct target *t, char *out, size_t size);
 
 /* ---- Namespace ---------------------------------------------------------*/
 
-/* Create this run's namespace (kreg-conf-<random>) into t->ns. */
+/* Create this run's namespace (kreg-conf-<random>) into t->ns, and a
+ * second one, <ns>-b, into t->ns2 (the namespace cases). */
 int target_ns_create(struct target *t, char *msg, size_t msg_size);
 
-/* Delete t->ns and wait for its 404, at most @p timeout_ms. */
+/* Delete t->ns and t->ns2 and wait for their 404s, at most @p timeout_ms. */
 int target_ns_delete(struct target *t, int timeout_ms, char *msg,
                      size_t msg_size);
 
@@ -101,13 +103,31 @@ int target_pod_create(struct target *t, const char *name, json_t *labels,
                       json_t *annotations, const char *node, char *msg,
                       size_t msg_size);
 
+/* target_pod_create() in namespace @p ns (t->ns2, say). */
+int target_pod_create_in(struct target *t, const char *ns, const char *name,
+                         json_t *labels, json_t *annotations, const char *node,
+                         char *msg, size_t msg_size);
+
 /* Set status.phase with a merge patch of .../pods/NAME/status. */
 int target_pod_phase(struct target *t, const char *name, const char *phase,
+                     char *msg, size_t msg_size);
+
+/* target_pod_phase() in namespace @p ns. */
+int target_pod_phase_in(struct target *t, const char *ns, const char *name,
+                        const char *phase, char *msg, size_t msg_size);
+
+/* Set the pod's Ready condition to @p status ("True", "False"): a
+ * strategic merge patch of .../status, which merges conditions by type. */
+int target_pod_ready(struct target *t, const char *name, const char *status,
                      char *msg, size_t msg_size);
 
 /* Read a pod: *pod is a new reference. TARGET_E_NOT_FOUND if absent. */
 int target_pod_get(struct target *t, const char *name, json_t **pod, char *msg,
                    size_t msg_size);
+
+/* target_pod_get() in namespace @p ns. */
+int target_pod_get_in(struct target *t, const char *ns, const char *name,
+                      json_t **pod, char *msg, size_t msg_size);
 
 /* Apply a JSON merge patch (text) to the pod, e.g. to write an
  * annotation as another client would. */
@@ -120,6 +140,10 @@ int target_pod_delete(struct target *t, const char *name, int grace_s,
 
 /* Delete every pod of t->ns and wait until none is listed. */
 int target_pods_clear(struct target *t, char *msg, size_t msg_size);
+
+/* target_pods_clear() in namespace @p ns. */
+int target_pods_clear_in(struct target *t, const char *ns, char *msg,
+                         size_t msg_size);
 
 /* ---- Faults ------------------------------------------------------------*/
 

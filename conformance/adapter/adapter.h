@@ -113,7 +113,14 @@ enum mutant_flag {
     MUT_WATCH_ALL_SERVICES = 1u << 24,  /* a watch of one sees all */
     MUT_WATCH_STORM = 1u << 25,         /* each change re-reported */
     MUT_WATCH_DROP_FIRST = 1u << 26,    /* a watch's first event lost */
+    /* optional features announced, then done wrong */
+    MUT_FEAT_READY_IGNORED = 1u << 27, /* readyOnly announced, ignored */
+    MUT_FEAT_OWN_NAMESPACE = 1u << 28, /* namespaces announced, only the
+                                          target's namespace read */
 };
+
+/* Mutants that announce the optional features (the others do not). */
+#define MUT_FEATURES_ANY (MUT_FEAT_READY_IGNORED | MUT_FEAT_OWN_NAMESPACE)
 
 /* Flags that change the annotation bytes. */
 #define MUT_JSON_ANY                                                           \

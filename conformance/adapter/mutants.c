@@ -97,6 +97,12 @@ static const struct mutant mutants[] = {
     {27, "watch-drops-first-event",
      "watch loses its first event, as v1/v2 drop their first second",
      MUT_WATCH_DROP_FIRST, true},
+    {28, "ready-only-ignored",
+     "announces readyOnly, then serves every Running pod, Ready or not",
+     MUT_FEAT_READY_IGNORED, true},
+    {29, "namespaces-ignored",
+     "announces namespaces, then reads the target's namespace alone",
+     MUT_FEAT_OWN_NAMESPACE, true},
 };
 
 const struct mutant *mutant_find(int number)

@@ -227,6 +227,56 @@ static int request_name(const struct request *rq, bool null_ok,
     return KREG_OK;
 }
 
+/* The most namespaces a request may name. */
+#define MAX_NAMESPACES 64
+
+/* The request's query options (PROTOCOL.md, "Optional features"):
+ * readyOnly, namespaces and allNamespaces into @p q, the names into
+ * @p nss (room for @p cap), borrowed from the request. */
+static int request_query(const struct request *rq, struct kreg_query *q,
+                         const char **nss, size_t cap, struct outcome *o)
+{
+    json_t *list = json_object_get(rq->doc, "namespaces");
+    json_t *v;
+    size_t i;
+
+    memset(q, 0, sizeof(*q));
+    q->ready_only = json_is_true(json_object_get(rq->doc, "readyOnly"));
+    q->all_namespaces = json_is_true(json_object_get(rq->doc, "allNamespaces"));
+    if (!list || json_is_null(list))
+        return KREG_OK;
+    if (!json_is_array(list) || json_array_size(list) > cap)
+        return fail(o, KREG_E_INVALID, "bad request: %s",
+                    "\"namespaces\" is not an array of at most 64 strings");
+    json_array_foreach(list, i, v)
+    {
+        nss[i] = json_string_value(v);
+        if (!nss[i])
+            return fail(o, KREG_E_INVALID, "bad request: %s",
+                        "\"namespaces\" holds something else than strings");
+    }
+    q->namespaces = nss;
+    q->n_namespaces = json_array_size(list);
+    return KREG_OK;
+}
+
+/* request_query() with the feature mutants' bugs. */
+static int query_of(const struct adapter *a, const struct request *rq,
+                    struct kreg_query *q, const char **nss, size_t cap,
+                    struct outcome *o)
+{
+    int rc = request_query(rq, q, nss, cap, o);
+
+    if (mutant_has(a->m, MUT_FEAT_READY_IGNORED))
+        q->ready_only = false;
+    if (mutant_has(a->m, MUT_FEAT_OWN_NAMESPACE)) {
+        q->namespaces = NULL;
+        q->n_namespaces = 0;
+        q->all_namespaces = false;
+    }
+    return rc;
+}
+
 /* ---- Operations --------------------------------------------------------*/
 
 static void op_register(struct adapter *a, const struct request *rq,
@@ -258,6 +308,8 @@ static void op_get(struct adapter *a, const struct request *rq,
                    struct outcome *o)
 {
     const char *name = NULL;
+    const char *nss[MAX_NAMESPACES];
+    struct kreg_query q;
     struct kreg_service_list *l = NULL;
     kreg *r = NULL;
     int rc = target_handle(a, rq, &r, o);
@@ -265,9 +317,12 @@ static void op_get(struct adapter *a, const struct request *rq,
     if (rc == KREG_OK)
         rc = request_name(rq, false, &name, o);
     if (rc == KREG_OK)
-        rc = mutant_has(a->m, MUT_GET_ANY)
-                 ? mutant_get(a->m, r, name, &l, &o->err)
-                 : kreg_get_service(r, name, &l, &o->err);
+        rc = query_of(a, rq, &q, nss, MAX_NAMESPACES, o);
+    if (rc == KREG_OK)
+        rc =
+            mutant_has(a->m, MUT_GET_ANY)
+                ? mutant_get(a->m, r, name, &l, &o->err)
+                : kreg_get_service_q(r, name, &q, KREG_QUERY_SIZE, &l, &o->err);
     /* a missing service, not a missing namespace or pod (a 404) */
     if (rc == KREG_E_NOT_FOUND && o->err.http_status == 0)
         o->cls = ANSWER_NOT_FOUND;
@@ -308,14 +363,18 @@ static int put_names(struct kbuf *b, const struct kreg_service_list *l,
 static void op_list(struct adapter *a, const struct request *rq,
                     struct outcome *o)
 {
+    const char *nss[MAX_NAMESPACES];
+    struct kreg_query q;
     struct kreg_service_list *l = NULL;
     bool own = mutant_has(a->m, MUT_LIST_ANY);
     kreg *r = NULL;
     int rc = target_handle(a, rq, &r, o);
 
     if (rc == KREG_OK)
+        rc = query_of(a, rq, &q, nss, MAX_NAMESPACES, o);
+    if (rc == KREG_OK)
         rc = own ? mutant_list(a->m, r, &l, &o->err)
-                 : kreg_list_services(r, &l, &o->err);
+                 : kreg_list_services_q(r, &q, KREG_QUERY_SIZE, &l, &o->err);
     if (rc == KREG_OK && own && !mutant_has(a->m, MUT_LIST_DUPS))
         kreg__service_list_sort(l);
     if (rc != KREG_OK)
@@ -330,6 +389,8 @@ static void op_watch(struct adapter *a, const struct request *rq,
                      struct outcome *o)
 {
     const char *name = NULL;
+    const char *nss[MAX_NAMESPACES];
+    struct kreg_query q;
     struct watch *grown;
     kreg_watch *w = NULL;
     kreg *r = NULL;
@@ -337,6 +398,8 @@ static void op_watch(struct adapter *a, const struct request *rq,
 
     if (rc == KREG_OK)
         rc = request_name(rq, true, &name, o);
+    if (rc == KREG_OK)
+        rc = query_of(a, rq, &q, nss, MAX_NAMESPACES, o);
     if (rc != KREG_OK)
         return;
     grown = realloc(a->watches, (a->nwatches + 1) * sizeof(*grown));
@@ -347,7 +410,7 @@ static void op_watch(struct adapter *a, const struct request *rq,
     a->watches = grown;
     if (mutant_has(a->m, MUT_WATCH_ALL_SERVICES))
         name = NULL;
-    rc = kreg_watch_new(r, name, &w, &o->err);
+    rc = kreg_watch_new_q(r, name, &q, KREG_QUERY_SIZE, &w, &o->err);
     if (rc != KREG_OK) {
         o->cls = ANSWER_ERROR;
         return;
@@ -495,14 +558,21 @@ static void op_hello(struct adapter *a, const struct request *rq,
     int rc;
 
     (void)rq;
+    /* a mutant announces the optional features only when they are what
+     * it breaks: the others' bugs are in the plain operations, which the
+     * feature cases would only meet again */
     if (a->m)
         rc = kbuf_addf(&o->extra,
                        ",\"name\":\"libkreg " KREG_ADAPTER_VERSION
-                       " mutant %d (%s)\"",
-                       a->m->number, a->m->name);
+                       " mutant %d (%s)\"%s",
+                       a->m->number, a->m->name,
+                       mutant_has(a->m, MUT_FEATURES_ANY)
+                           ? ",\"features\":[\"readyOnly\",\"namespaces\"]"
+                           : "");
     else
         rc = kbuf_adds(&o->extra,
-                       ",\"name\":\"libkreg " KREG_ADAPTER_VERSION "\"");
+                       ",\"name\":\"libkreg " KREG_ADAPTER_VERSION "\","
+                       "\"features\":[\"readyOnly\",\"namespaces\"]");
     if (rc != KBUF_OK)
         fail(o, KREG_E_NOMEM, "%s", "out of memory");
 }

@@ -3,7 +3,8 @@
 per operation, to show that kreg-conformance fails the case in progress
 with a clear message and a bounded wait, restarts the adapter and goes on:
 
-  hello       answers properly
+  hello       answers properly, announcing every optional feature (so
+              that their cases run, and break, too)
   register    crashes (exit 3) after a line on stderr
   get         hangs
   list        prints garbage
@@ -34,7 +35,8 @@ def main():
         req = json.loads(line)
         op, rid = req.get("op"), req.get("id")
         if op == "hello":
-            answer({"id": rid, "ok": True, "name": "chaos"})
+            answer({"id": rid, "ok": True, "name": "chaos",
+                    "features": ["readyOnly", "namespaces"]})
         elif op == "register":
             sys.stderr.write("chaos: crashing on register\n")
             sys.stderr.flush()
