@@ -24,7 +24,13 @@ it implements the go-micro plugin's semantics itself
 - watch: list, then watch from the list's resourceVersion; create, update
   and delete computed from the annotations per pod; resumed when the
   stream ends, re-listed on 410 (docs/go-micro-wire.md, Watcher and Known
-  problems item 4).
+  problems item 4);
+- the optional features (PROTOCOL.md, "Optional features"): "readyOnly"
+  (only pods whose Ready condition is True serve) and "namespaces" (get,
+  list and watch over a list of namespaces, one request of each per
+  namespace, or over all of them with one cluster-wide request; a service
+  found in several is one, its nodes merged per version in
+  "<namespace>/<pod>" order; a watch runs one stream per namespace).
 
 Run with /usr/bin/python3 (where Debian installs the kubernetes module).
 """
@@ -40,7 +46,7 @@ import threading
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
 
-NAME = "kreg python adapter 0.1.0"
+NAME = "kreg python adapter 0.2.0"
 
 # ---- Go's encoding/json: reading (docs/go-micro-wire.md, Reading) --------
 
@@ -389,9 +395,12 @@ class Cluster:
                                 'nor "kubeconfig"')
         self.api = client.CoreV1Api(api_client)
 
-    def list_pods(self, selector):
-        """(pods as dicts, resourceVersion), following continue tokens."""
+    def list_pods(self, selector, namespace=""):
+        """(pods as dicts, resourceVersion), following continue tokens, of
+        @namespace ("": the target's; None: every namespace)."""
         pods, cont, rv = [], None, None
+        if namespace == "":
+            namespace = self.namespace
         while True:
             kw = {"label_selector": selector, "limit": PAGE_LIMIT,
                   "_preload_content": False,
@@ -399,9 +408,14 @@ class Cluster:
             if cont:
                 kw["_continue"] = cont
             try:
-                resp = self.api.list_namespaced_pod(self.namespace, **kw)
+                if namespace is None:
+                    resp = self.api.list_pod_for_all_namespaces(**kw)
+                else:
+                    resp = self.api.list_namespaced_pod(namespace, **kw)
             except ApiException as e:
-                raise api_error(e, "list pods") from None
+                where = ('in namespace "%s"' % namespace
+                         if namespace is not None else "cluster-wide")
+                raise api_error(e, "list pods " + where) from None
             doc = json.loads(resp.data)
             pods.extend(doc.get("items") or [])
             meta = doc.get("metadata") or {}
@@ -447,12 +461,79 @@ def pod_usable(pod):
         not meta.get("deletionTimestamp")
 
 
+def pod_ready(pod):
+    """The first Ready condition has status "True"; malformed conditions
+    count as not ready."""
+    conds = (pod.get("status") or {}).get("conditions")
+    if not isinstance(conds, list):
+        return False
+    for c in conds:
+        if not isinstance(c, dict) or not isinstance(c.get("type"), str) or \
+                not isinstance(c.get("status"), str):
+            return False
+    for c in conds:
+        if c["type"] == "Ready":
+            return c["status"] == "True"
+    return False
+
+
 def pod_annotations(pod):
     return (pod.get("metadata") or {}).get("annotations") or {}
 
 
 def pod_name(pod):
     return (pod.get("metadata") or {}).get("name") or ""
+
+
+class Query:
+    """The optional features of a get, list or watch request: readyOnly,
+    namespaces, allNamespaces (PROTOCOL.md, "Optional features")."""
+
+    def __init__(self, req=None):
+        def flag(key):
+            return member(req, key) is True if req is not None else False
+        self.ready_only = flag("readyOnly")
+        self.all_namespaces = flag("allNamespaces")
+        names = member(req, "namespaces") if req is not None else None
+        if names is not None and (not isinstance(names, list) or not all(
+                isinstance(n, str) and n for n in names)):
+            raise RegistryError('bad request: "namespaces" is not a list of '
+                                'names')
+        self.namespaces = sorted(set(names)) if names else None
+        if self.namespaces and self.all_namespaces:
+            raise RegistryError("bad request: namespaces and allNamespaces "
+                                "both set")
+
+    def scopes(self, cluster):
+        """The namespaces to read: names, or [None] for every one."""
+        if self.all_namespaces:
+            return [None]
+        return self.namespaces or [cluster.namespace]
+
+    def qualify(self):
+        """Several namespaces or all: pods are "<namespace>/<pod>"."""
+        return self.all_namespaces or bool(self.namespaces)
+
+    def serves(self, pod):
+        return pod_usable(pod) and (not self.ready_only or pod_ready(pod))
+
+
+def pod_key(pod, namespace):
+    """"<namespace>/<pod>": the API server's key order across namespaces."""
+    ns = (pod.get("metadata") or {}).get("namespace") or namespace or ""
+    return "%s/%s" % (ns, pod_name(pod))
+
+
+def list_scope(cluster, query, selector):
+    """The pods of every namespace of @query, in "<namespace>/<pod>" order
+    when there are several."""
+    pods = []
+    for ns in query.scopes(cluster):
+        some, _ = cluster.list_pods(selector, ns)
+        pods.extend((pod_key(p, ns), p) for p in some)
+    if query.qualify():
+        pods.sort(key=lambda kp: kp[0].encode("utf-8"))
+    return [p for _, p in pods]
 
 
 # ---- Operations (docs/go-micro-wire.md, Operations) ------------------------
@@ -513,14 +594,15 @@ def _merge(services, svc):
     services.append(svc)
 
 
-def get_service(cluster, name):
+def get_service(cluster, name, query=None):
+    query = query or Query()
     label, key = name_keys(name)
-    pods, _ = cluster.list_pods(label + "=service")
+    pods = list_scope(cluster, query, label + "=service")
     if not pods:
         raise RegistryError('service "%s" not found' % name, "not_found")
     services = []
     for pod in pods:
-        if not pod_usable(pod):
+        if not query.serves(pod):
             continue
         svc = _decoded(pod, key)
         # names that encode alike share keys: keep only ours
@@ -530,11 +612,12 @@ def get_service(cluster, name):
     return services
 
 
-def list_services(cluster):
-    pods, _ = cluster.list_pods(TYPE_SELECTOR)
+def list_services(cluster, query=None):
+    query = query or Query()
+    pods = list_scope(cluster, query, TYPE_SELECTOR)
     names = set()
     for pod in pods:
-        if not pod_usable(pod):
+        if not query.serves(pod):
             continue
         for key in pod_annotations(pod):
             if key.startswith(ANNOTATION_PREFIX):
@@ -546,68 +629,52 @@ def list_services(cluster):
 
 # ---- Watch (docs/go-micro-wire.md, Watcher, Known problems item 4) ---------
 
-class Watcher:
-    """A view of pod -> {annotation key: text}, kept current by a watch
-    thread; each change of a pod's entry queues the difference."""
+class Stream:
+    """One namespace's list and watch (or every namespace's, with one
+    cluster-wide watch): a view of pod -> {annotation key: text}, kept
+    current by a thread of its own, from its own resourceVersion; each
+    change of a pod's entry goes to the watcher's queue."""
 
     BACKOFF_MAX = 5.0
 
-    def __init__(self, cluster, name):
-        self.cluster = cluster
-        self.name = name
-        if name is None:
-            self.selector, self.key = TYPE_SELECTOR, None
-        else:
-            label, self.key = name_keys(name)
-            self.selector = label + "=service"
+    def __init__(self, watcher, namespace):
+        self.w = watcher
+        self.namespace = namespace  # None: every namespace
         self.view = {}
         self.rv = None
-        self.events = queue.Queue()
-        self.stopped = threading.Event()
         self.resp = None
-        self.relist(report=False)  # the current state is not reported
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def wanted(self, key, text):
-        if self.key is not None and key != self.key:
-            return False
-        if self.key is None and not key.startswith(ANNOTATION_PREFIX):
-            return False
-        try:
-            svc = decode_service_text(text)
-        except GoDecodeError:
-            return False
-        return self.name is None or svc["name"] == self.name
+        self.thread = None
 
     def entry(self, pod):
-        if not pod_usable(pod):
+        if not self.w.query.serves(pod):
             return {}
         return {k: v for k, v in pod_annotations(pod).items()
-                if isinstance(v, str) and self.wanted(k, v)}
+                if isinstance(v, str) and self.w.wanted(k, v)}
 
-    def emit(self, action, text):
-        self.events.put((action, decode_service_text(text)))
+    def key(self, pod):
+        if self.w.query.qualify():
+            return pod_key(pod, self.namespace)
+        return pod_name(pod)
 
     def update(self, name, cur, report=True):
         old = self.view.get(name, {})
         if report:
             for k, v in cur.items():
                 if k not in old:
-                    self.emit("create", v)
+                    self.w.emit("create", v)
                 elif old[k] != v:
-                    self.emit("update", v)
+                    self.w.emit("update", v)
             for k, v in old.items():
                 if k not in cur:
-                    self.emit("delete", v)
+                    self.w.emit("delete", v)
         if cur:
             self.view[name] = cur
         else:
             self.view.pop(name, None)
 
     def relist(self, report):
-        pods, rv = self.cluster.list_pods(self.selector)
-        listed = {pod_name(p): self.entry(p) for p in pods}
+        pods, rv = self.w.cluster.list_pods(self.w.selector, self.namespace)
+        listed = {self.key(p): self.entry(p) for p in pods}
         for name in list(self.view):
             if name not in listed:
                 self.update(name, {}, report)
@@ -621,9 +688,9 @@ class Watcher:
         if typ == "ERROR":
             return obj.get("code") == 410
         if typ in ("ADDED", "MODIFIED"):
-            self.update(pod_name(obj), self.entry(obj))
+            self.update(self.key(obj), self.entry(obj))
         elif typ == "DELETED":
-            self.update(pod_name(obj), {})
+            self.update(self.key(obj), {})
         rv = (obj.get("metadata") or {}).get("resourceVersion")
         if rv:  # BOOKMARK too
             self.rv = rv
@@ -631,12 +698,16 @@ class Watcher:
 
     def stream_once(self):
         """Watch from self.rv until the stream ends; True to re-list."""
+        kw = {"label_selector": self.w.selector, "watch": True,
+              "allow_watch_bookmarks": True, "resource_version": self.rv,
+              "timeout_seconds": 300, "_preload_content": False,
+              "_request_timeout": (3, 60)}
         try:
-            resp = self.cluster.api.list_namespaced_pod(
-                self.cluster.namespace, label_selector=self.selector,
-                watch=True, allow_watch_bookmarks=True,
-                resource_version=self.rv, timeout_seconds=300,
-                _preload_content=False, _request_timeout=(3, 60))
+            if self.namespace is None:
+                resp = self.w.cluster.api.list_pod_for_all_namespaces(**kw)
+            else:
+                resp = self.w.cluster.api.list_namespaced_pod(
+                    self.namespace, **kw)
         except ApiException as e:
             if e.status == 410:
                 return True
@@ -648,33 +719,96 @@ class Watcher:
                 buf += chunk
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
-                    if self.stopped.is_set():
+                    if self.w.stopped.is_set():
                         return False
-                    if line.strip() and self.handle(json.loads(line)):
+                    if line.strip() and self.w.apply(self, json.loads(line)):
                         return True
         finally:
             resp.release_conn()
         return False
 
+    def where(self):
+        return ('in namespace "%s"' % self.namespace
+                if self.namespace is not None else "cluster-wide")
+
     def run(self):
         backoff, need_relist = 0.1, False
-        while not self.stopped.is_set():
+        while not self.w.stopped.is_set():
             try:
                 if need_relist:
-                    self.relist(report=True)
+                    with self.w.lock:
+                        self.relist(report=True)
                 need_relist = self.stream_once()
                 backoff = 0.1
             except ApiException as e:
                 if e.status in (401, 403, 404):  # will not get better
-                    self.events.put(("error", api_error(e, "watch")))
+                    self.w.fail(api_error(e, "watch pods " + self.where()))
                     return
-                self.stopped.wait(backoff)
+                self.w.stopped.wait(backoff)
             except Exception as e:  # connection broke, stopped, bad line
-                if self.stopped.is_set():
+                if self.w.stopped.is_set():
                     return
                 log("watch: %s: %s" % (type(e).__name__, e))
-                self.stopped.wait(backoff)
+                self.w.stopped.wait(backoff)
             backoff = min(backoff * 2, self.BACKOFF_MAX)
+
+    def shut(self):
+        conn = getattr(self.resp, "_connection", None)
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed
+                pass
+
+
+class Watcher:
+    """Every stream of a watch (one per namespace of its query) feeding
+    one queue of results; the streams change their views one at a
+    time."""
+
+    def __init__(self, cluster, name, query=None):
+        self.cluster = cluster
+        self.name = name
+        self.query = query or Query()
+        if name is None:
+            self.selector, self.key = TYPE_SELECTOR, None
+        else:
+            label, self.key = name_keys(name)
+            self.selector = label + "=service"
+        self.events = queue.Queue()
+        self.stopped = threading.Event()
+        self.lock = threading.Lock()
+        self.streams = [Stream(self, ns)
+                        for ns in self.query.scopes(cluster)]
+        for s in self.streams:
+            s.relist(report=False)  # the current state is not reported
+        for s in self.streams:
+            s.thread = threading.Thread(target=s.run, daemon=True)
+            s.thread.start()
+
+    def wanted(self, key, text):
+        if self.key is not None and key != self.key:
+            return False
+        if self.key is None and not key.startswith(ANNOTATION_PREFIX):
+            return False
+        try:
+            svc = decode_service_text(text)
+        except GoDecodeError:
+            return False
+        return self.name is None or svc["name"] == self.name
+
+    def emit(self, action, text):
+        self.events.put((action, decode_service_text(text)))
+
+    def apply(self, stream, ev):
+        with self.lock:
+            return stream.handle(ev)
+
+    def fail(self, err):
+        """A stream will not get better: the whole watch ends with it."""
+        self.events.put(("error", err))
+        self.stop()
 
     def next(self, timeout_ms):
         try:
@@ -687,17 +821,12 @@ class Watcher:
         return action, svc
 
     def stop(self):
-        """Stop at once: the stream's socket is shut down, which wakes the
-        reader (closing the response instead would wait for the reader's
-        lock, held for as long as the server sends nothing)."""
+        """Stop at once: the streams' sockets are shut down, which wakes
+        their readers (closing the responses instead would wait for the
+        readers' locks, held for as long as the server sends nothing)."""
         self.stopped.set()
-        conn = getattr(self.resp, "_connection", None)
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:  # already closed
-                pass
+        for s in self.streams:
+            s.shut()
 
 
 # ---- The protocol ------------------------------------------------------------
@@ -777,7 +906,8 @@ class Adapter:
     # starts with ',' or is empty).
 
     def op_hello(self, req):
-        return ',"name":' + go_string(NAME)
+        return ',"name":%s,"features":["readyOnly","namespaces"]' % \
+            go_string(NAME)
 
     def op_register(self, req):
         register(self.cluster(req), self.service(req))
@@ -788,17 +918,18 @@ class Adapter:
         return ""
 
     def op_get(self, req):
-        services = get_service(self.cluster(req), self.name(req))
+        services = get_service(self.cluster(req), self.name(req), Query(req))
         return ',"services":[' + \
             ",".join(encode_service(s) for s in services) + "]"
 
     def op_list(self, req):
-        names = list_services(self.cluster(req))
+        names = list_services(self.cluster(req), Query(req))
         return ',"services":[' + \
             ",".join('{"name":%s}' % go_string(n) for n in names) + "]"
 
     def op_watch(self, req):
-        w = Watcher(self.cluster(req), self.name(req, allow_null=True))
+        w = Watcher(self.cluster(req), self.name(req, allow_null=True),
+                    Query(req))
         self.watches[self.next_watch] = w
         self.next_watch += 1
         return ',"watch":%d' % (self.next_watch - 1)
