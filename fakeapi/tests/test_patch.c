@@ -6,6 +6,9 @@
  * Past 1,000 lines on purpose: one cmocka group per module
  * (docs/conventions.md, Tests), one short test per patch rule and error class,
  * sharing the pod fixture.
+ *
+ * Over 1,000 lines: a table of patches against the server's answers, one
+ * case each, sharing the document builders; a split would repeat them.
  */
 #include <setjmp.h>
 #include <stdarg.h>

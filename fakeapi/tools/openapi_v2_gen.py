@@ -335,6 +335,8 @@ def write_c(path, version, json_body, pb_body, etag, counts):
  * cut from kube-apiserver %s's own answer by
  * fakeapi/tools/openapi_v2_gen.py (%s). Generated: do not edit;
  * run the script against a real server instead.
+ *
+ * Over 1,000 lines: generated data, not code; regenerate, do not edit.
  */
 #include "base/openapi_doc.h"
 

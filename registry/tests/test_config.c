@@ -8,6 +8,9 @@
  * Past 1,000 lines on purpose: one cmocka group per module
  * (docs/conventions.md, Tests), one short test per kubeconfig, in-cluster or
  * exec rule, sharing the fixture and environment helpers at the top.
+ *
+ * Over 1,000 lines: one table of kubeconfig and in-cluster cases sharing
+ * one set of fixture helpers; a split would repeat them.
  */
 #include <dirent.h>
 #include <errno.h>

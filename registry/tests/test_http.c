@@ -9,6 +9,9 @@
  * (docs/conventions.md, Tests), and the module's cases are many small,
  * independent tests (retries, TLS, streams) that share one fixture; splitting
  * would duplicate the fixture.
+ *
+ * Over 1,000 lines: one fixture (the fakeapi server and the raw server)
+ * shared by every case; split by topic it would repeat that set-up.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

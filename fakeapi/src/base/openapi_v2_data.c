@@ -3,6 +3,8 @@
  * cut from kube-apiserver v1.37.2's own answer by
  * fakeapi/tools/openapi_v2_gen.py (11 paths, 160 definitions, 22 parameters).
  * Generated: do not edit; run the script against a real server instead.
+ *
+ * Over 1,000 lines: generated data, not code; regenerate, do not edit.
  */
 #include "base/openapi_doc.h"
 
